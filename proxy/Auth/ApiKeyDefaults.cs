@@ -1,0 +1,16 @@
+namespace ModelGateway.Auth;
+
+public static class ApiKeyDefaults
+{
+    /// <summary>The authentication scheme and the authorization policy YARP routes name.</summary>
+    public const string SchemeName = "ApiKey";
+
+    public const string PolicyName = "ApiKey";
+
+    public const string HeaderName = "X-API-Key";
+
+    /// <summary>Claim types carried by an authenticated key.</summary>
+    public const string PolicyProfileClaim = "gateway:policy";
+
+    public const string PermitLimitClaim = "gateway:permit_limit";
+}

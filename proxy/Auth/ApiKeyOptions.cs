@@ -1,0 +1,23 @@
+namespace ModelGateway.Auth;
+
+/// <summary>One configured API key (<c>ApiKeys:N</c>). Only the key's SHA-256 is stored.</summary>
+public sealed class ApiKeyEntry
+{
+    /// <summary>Who the key belongs to; shown in logs and used as the rate-limit partition.</summary>
+    public string Name { get; set; } = string.Empty;
+
+    /// <summary>Hex SHA-256 of the key's UTF-8 bytes (64 hex digits).</summary>
+    public string KeySha256 { get; set; } = string.Empty;
+
+    /// <summary>Overrides <c>RateLimiting:PermitLimit</c> for this key.</summary>
+    public int? PermitLimit { get; set; }
+
+    /// <summary>The <c>PolicyProfiles</c> entry that applies to this key's requests.</summary>
+    public string? Policy { get; set; }
+}
+
+/// <summary>All configured keys.</summary>
+public sealed class ApiKeyOptions
+{
+    public List<ApiKeyEntry> Keys { get; set; } = [];
+}

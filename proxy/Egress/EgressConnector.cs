@@ -1,0 +1,53 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Options;
+using ModelGateway.Policies;
+
+namespace ModelGateway.Egress;
+
+/// <summary>
+/// The connect step of the probe client: resolves the host itself, drops every address that is not public, and
+/// connects to exactly an address it checked — so a DNS answer that changes between check and connect
+/// (rebinding) cannot reach a private network.
+/// </summary>
+public sealed class EgressConnector(IOptionsMonitor<EgressOptions> options, EgressTrust trust)
+{
+    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        var endpoint = context.DnsEndPoint;
+        var host = HostPolicy.NormalizeHost(endpoint.Host);
+        var candidates = IPAddress.TryParse(host, out var literal)
+            ? [literal]
+            : await Dns.GetHostAddressesAsync(host, cancellationToken);
+
+        var mayBePrivate = options.CurrentValue.AllowPrivateNetworks || trust.IsTrusted(host, endpoint.Port);
+        var allowed = mayBePrivate ? candidates : Array.FindAll(candidates, NetworkAddresses.IsPublic);
+        if (allowed.Length == 0)
+        {
+            throw new BlockedAddressException(host);
+        }
+
+        SocketException? lastError = null;
+        foreach (var address in allowed)
+        {
+            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+            try
+            {
+                await socket.ConnectAsync(new IPEndPoint(address, endpoint.Port), cancellationToken);
+                return new NetworkStream(socket, ownsSocket: true);
+            }
+            catch (SocketException ex)
+            {
+                socket.Dispose();
+                lastError = ex;
+            }
+            catch
+            {
+                socket.Dispose();
+                throw;
+            }
+        }
+        throw lastError!;
+    }
+}

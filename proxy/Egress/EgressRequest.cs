@@ -1,0 +1,26 @@
+namespace ModelGateway.Egress;
+
+/// <summary>Which redirects <see cref="EgressClient"/> follows by itself.</summary>
+public enum RedirectMode
+{
+    /// <summary>Follow every redirect (each hop re-checked) up to <c>Egress:MaxRedirects</c>.</summary>
+    Follow,
+
+    /// <summary>Follow redirects that stay on the same host; return a redirect to another host as the answer.</summary>
+    SameHostOnly,
+
+    /// <summary>Return the first answer, redirect or not.</summary>
+    None,
+}
+
+/// <summary>One logical outbound request.</summary>
+/// <param name="Method">HEAD or GET.</param>
+/// <param name="Url">Where to start.</param>
+/// <param name="Configure">
+/// Called for every hop with the hop's <see cref="HttpRequestMessage.RequestUri"/> set: the place to add a Range
+/// header or a source token — and to leave the token off when the hop is on another host.
+/// </param>
+public sealed record EgressRequest(HttpMethod Method, Uri Url, Action<HttpRequestMessage>? Configure = null)
+{
+    public RedirectMode Redirects { get; init; } = RedirectMode.Follow;
+}

@@ -1,0 +1,18 @@
+namespace ModelGateway.Egress;
+
+/// <summary>The final answer of an <see cref="EgressRequest"/> and the URLs it passed through.</summary>
+public sealed class EgressResponse(HttpResponseMessage response, IReadOnlyList<Uri> hops) : IDisposable
+{
+    public HttpResponseMessage Message { get; } = response;
+
+    /// <summary>Every URL requested, the first being the request's own and the last the one that answered.</summary>
+    public IReadOnlyList<Uri> Hops { get; } = hops;
+
+    public Uri FinalUrl => Hops[^1];
+
+    public int StatusCode => (int)Message.StatusCode;
+
+    public bool IsSuccess => Message.IsSuccessStatusCode;
+
+    public void Dispose() => Message.Dispose();
+}

@@ -1,0 +1,33 @@
+using ModelGateway.Auth;
+using Yarp.ReverseProxy.Transforms;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class ForwardingServiceCollectionExtensions
+{
+    // Headers that would tell a public model host about the organisation's internal network.
+    private static readonly string[] InternalHeaders =
+        ["X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix", "X-Real-IP", "Forwarded"];
+
+    /// <summary>
+    /// YARP from the <c>ReverseProxy</c> section. For every route: the gateway's <c>X-API-Key</c> is removed and no
+    /// forwarding headers are added or passed on; bodies and other headers go through untouched.
+    /// </summary>
+    public static IServiceCollection AddGatewayForwarding(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddReverseProxy()
+            .LoadFromConfig(configuration.GetSection("ReverseProxy"))
+            .AddTransforms(context =>
+            {
+                context.UseDefaultForwarders = false;
+                context.AddRequestHeaderRemove(ApiKeyDefaults.HeaderName);
+                foreach (var header in InternalHeaders)
+                {
+                    context.AddRequestHeaderRemove(header);
+                }
+            });
+        return services;
+    }
+}

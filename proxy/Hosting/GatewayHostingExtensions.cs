@@ -1,0 +1,55 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ModelGateway.Hosting;
+using ModelGateway.Metadata;
+
+namespace Microsoft.AspNetCore.Builder;
+
+public static class GatewayHostingExtensions
+{
+    /// <summary>
+    /// Reads <c>config/appsettings.json</c> and <c>config/appsettings.{Environment}.json</c> under the content root,
+    /// then environment variables and the command line over them.
+    /// </summary>
+    public static WebApplicationBuilder AddGatewayConfiguration(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var folder = Path.Combine(builder.Environment.ContentRootPath, "config");
+        builder.Configuration
+            .AddJsonFile(Path.Combine(folder, "appsettings.json"), optional: true, reloadOnChange: true)
+            .AddJsonFile(Path.Combine(folder, $"appsettings.{builder.Environment.EnvironmentName}.json"), optional: true, reloadOnChange: true)
+            .AddEnvironmentVariables()
+            .AddCommandLine(Environment.GetCommandLineArgs()[1..]);
+        return builder;
+    }
+
+    /// <summary>Every feature of the gateway.</summary>
+    public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.TryAddSingleton(TimeProvider.System);
+        services.ConfigureHttpJsonOptions(o => GatewayJson.Configure(o.SerializerOptions));
+        services.AddExceptionHandler<GatewayExceptionHandler>();
+        services.AddProblemDetails();
+        services.AddHealthChecks();
+        services.AddApiKeyAuthentication();
+        services.AddGatewayPolicy();
+        services.AddEgress();
+        services.AddMetadataSources();
+        services.AddTransient<MetadataService>();
+        services.AddGatewayForwarding(configuration);
+        return services;
+    }
+
+    /// <summary>The middleware pipeline and every endpoint: health, remote-metadata, YARP routes.</summary>
+    public static WebApplication MapGateway(this WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        app.UseExceptionHandler();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapHealthChecks("/healthz");
+        app.MapRemoteMetadata();
+        app.MapReverseProxy();
+        return app;
+    }
+}

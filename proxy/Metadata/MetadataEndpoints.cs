@@ -1,0 +1,27 @@
+using ModelGateway.Auth;
+using ModelGateway.Metadata;
+
+namespace Microsoft.AspNetCore.Builder;
+
+public static class MetadataEndpoints
+{
+    public const string RemoteMetadataPath = "/api/assets/remote-metadata";
+
+    /// <summary><c>GET /api/assets/remote-metadata?url=…</c>, Comfy Cloud's contract, behind the API key.</summary>
+    public static IEndpointConventionBuilder MapRemoteMetadata(this IEndpointRouteBuilder endpoints)
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        return endpoints.MapGet(RemoteMetadataPath, async (HttpContext context, MetadataService service) =>
+            {
+                var values = context.Request.Query["url"];
+                if (values.Count > 1)
+                {
+                    throw GatewayException.BadRequest(ErrorCodes.InvalidUrlFormat, "Give exactly one url parameter.");
+                }
+                var response = await service.GetAsync(values.Count == 1 ? values[0] : null, context.User, context.RequestAborted);
+                return TypedResults.Json(response, GatewayJson.Options);
+            })
+            .RequireAuthorization(ApiKeyDefaults.PolicyName)
+            .WithName("GetRemoteAssetMetadata");
+    }
+}

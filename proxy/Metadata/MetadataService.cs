@@ -1,0 +1,65 @@
+using System.Security.Claims;
+using Microsoft.Extensions.Options;
+using ModelGateway.Auth;
+using ModelGateway.Egress;
+using ModelGateway.Policies;
+using ModelGateway.Policy;
+using ModelGateway.Sources;
+
+namespace ModelGateway.Metadata;
+
+/// <summary>
+/// The remote-metadata use case: check the URL, check the host against policy before any request, probe the
+/// source within the probe timeout, evaluate the caller's policy on the facts.
+/// </summary>
+public sealed partial class MetadataService(
+    SourceSelector sources,
+    PolicyProvider policies,
+    IOptionsMonitor<EgressOptions> egressOptions,
+    TimeProvider timeProvider,
+    ILogger<MetadataService> logger)
+{
+    public async Task<AssetMetadataResponse> GetAsync(string? rawUrl, ClaimsPrincipal caller, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        var egress = egressOptions.CurrentValue;
+        var url = RemoteUrlParser.Parse(rawUrl, egress.AllowPrivateNetworks);
+        var policy = policies.For(caller.FindFirstValue(ApiKeyDefaults.PolicyProfileClaim));
+        if (!HostPolicy.IsAllowed(url.Host, policy))
+        {
+            throw GatewayException.BadRequest(ErrorCodes.UnsupportedSource, $"The host \"{HostPolicy.NormalizeHost(url.Host)}\" is not an allowed source.");
+        }
+
+        var source = sources.Select(url);
+        _ = source.CacheKey(url); // rejects a URL shape the source cannot read, before any request
+        var facts = await ProbeAsync(source, url, egress.Timeout, cancellationToken);
+        var verdict = PolicyEvaluator.Evaluate(facts, policy);
+        Log.Answered(logger, caller.Identity?.Name ?? "anonymous", source.Name, HostPolicy.NormalizeHost(url.Host),
+            verdict.IsValid, verdict.Errors.Count > 0 ? verdict.Errors[0].Code : "-");
+        return AssetMetadataResponse.From(facts, verdict);
+    }
+
+    private async Task<AssetFacts> ProbeAsync(IMetadataSource source, Uri url, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var deadline = new CancellationTokenSource(timeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            var result = await source.ProbeAsync(url, linked.Token);
+            return result.Facts;
+        }
+        catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            throw GatewayException.SourceFailed(ErrorCodes.NetworkTimeout,
+                $"The source did not answer within {timeout.TotalSeconds:0} seconds.", ex);
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information,
+            "Metadata for {Caller}: source {Source}, host {Host}, valid {IsValid}, first error {FirstError}.",
+            EventName = "MetadataAnswered")]
+        public static partial void Answered(ILogger logger, string caller, string source, string host, bool isValid, string firstError);
+    }
+}

@@ -1,0 +1,16 @@
+using Microsoft.Extensions.Options;
+using ModelGateway.Policies;
+
+namespace ModelGateway.Policy;
+
+/// <summary>The effective policy for a caller: its key's profile over the base policy. Reads options live.</summary>
+public sealed class PolicyProvider(IOptionsMonitor<GatewayPolicyOptions> options)
+{
+    /// <param name="profile">The profile the caller's API key names, or null for the base policy.</param>
+    public PolicySettings For(string? profile)
+    {
+        var current = options.CurrentValue;
+        var overlay = profile is not null && current.Profiles.TryGetValue(profile, out var found) ? found : null;
+        return PolicySettings.Resolve(current.Policy, overlay);
+    }
+}

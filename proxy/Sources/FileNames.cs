@@ -1,0 +1,95 @@
+using System.Net.Http.Headers;
+
+namespace ModelGateway.Sources;
+
+/// <summary>The name a file is served under, always a bare name (never a path).</summary>
+public static class FileNames
+{
+    private const int MaxLength = 255;
+
+    /// <summary>
+    /// RFC 6266: <c>filename*</c> (RFC 8187, charset and percent-decoding) wins over <c>filename</c>; a plain
+    /// <c>filename</c> that is percent-encoded is decoded too. Null when the header names no usable file.
+    /// </summary>
+    public static string? FromContentDisposition(ContentDispositionHeaderValue? header)
+    {
+        if (header is null)
+        {
+            return null;
+        }
+        var star = Sanitize(header.FileNameStar);
+        if (star is not null)
+        {
+            return star;
+        }
+        var plain = Unquote(header.FileName);
+        return Sanitize(plain is null ? null : PercentDecode(plain));
+    }
+
+    /// <summary>Parses a raw Content-Disposition value (e.g. from a presigned URL's query).</summary>
+    public static string? FromContentDisposition(string? value) =>
+        ContentDispositionHeaderValue.TryParse(value, out var header) ? FromContentDisposition(header) : null;
+
+    /// <summary>The last path segment of <paramref name="url"/>, percent-decoded; null when the path ends in '/'.</summary>
+    public static string? FromUrl(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var path = url.AbsolutePath;
+        var slash = path.LastIndexOf('/');
+        var segment = slash >= 0 ? path[(slash + 1)..] : path;
+        return Sanitize(PercentDecode(segment));
+    }
+
+    /// <summary>Strips any directory part, control characters and surrounding blanks; null when nothing usable is left.</summary>
+    public static string? Sanitize(string? name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+        {
+            return null;
+        }
+        var cut = name.LastIndexOfAny(['/', '\\']);
+        var bare = new string((cut >= 0 ? name[(cut + 1)..] : name).Where(c => !char.IsControl(c)).ToArray()).Trim();
+        if (bare.Length == 0 || bare is "." or "..")
+        {
+            return null;
+        }
+        return bare.Length <= MaxLength ? bare : bare[..MaxLength];
+    }
+
+    /// <summary>The display stem: the name without its last extension.</summary>
+    public static string? Stem(string? fileName)
+    {
+        if (string.IsNullOrEmpty(fileName))
+        {
+            return null;
+        }
+        var stem = Path.GetFileNameWithoutExtension(fileName);
+        return stem.Length > 0 ? stem : fileName;
+    }
+
+    private static string? Unquote(string? value)
+    {
+        if (value is null)
+        {
+            return null;
+        }
+        var trimmed = value.Trim();
+        if (trimmed.Length >= 2 && trimmed[0] == '"' && trimmed[^1] == '"')
+        {
+            trimmed = trimmed[1..^1].Replace("\\\"", "\"", StringComparison.Ordinal).Replace("\\\\", "\\", StringComparison.Ordinal);
+        }
+        return trimmed;
+    }
+
+    private static string PercentDecode(string value)
+    {
+        try
+        {
+            return Uri.UnescapeDataString(value);
+        }
+        catch (UriFormatException)
+        {
+            return value;
+        }
+    }
+}

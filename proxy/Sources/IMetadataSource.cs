@@ -1,0 +1,34 @@
+using ModelGateway.Policies;
+
+namespace ModelGateway.Sources;
+
+/// <summary>
+/// A model host the gateway knows how to ask about a file (CivitAI, Hugging Face, any HTTP host). A source turns
+/// a user's URL into <see cref="AssetFacts"/> without downloading the file.
+/// </summary>
+public interface IMetadataSource
+{
+    /// <summary>Short name, also <see cref="AssetFacts.Source"/>: <c>http</c>, <c>civitai</c>, <c>huggingface</c>.</summary>
+    string Name { get; }
+
+    /// <summary>Whether this source answers for <paramref name="url"/> (by host). The generic source answers for any.</summary>
+    bool CanHandle(Uri url);
+
+    /// <summary>
+    /// Checks the URL's shape without network access and returns the key its facts are cached under (no secrets in
+    /// it). Throws a 400 <see cref="Metadata.GatewayException"/> for a URL this source cannot read.
+    /// </summary>
+    string CacheKey(Uri url);
+
+    /// <summary>Asks the upstream. Failures are <see cref="Metadata.GatewayException"/>s with DESIGN.md codes.</summary>
+    Task<ProbeResult> ProbeAsync(Uri url, CancellationToken cancellationToken);
+}
+
+/// <summary>What a probe learned, and where the file's bytes can be read from for content checks.</summary>
+public sealed record ProbeResult(AssetFacts Facts, ContentLocation? Content);
+
+/// <summary>
+/// How to fetch the file's bytes: the download URL and the credentials to add to requests for its own host (they
+/// must not follow a redirect to storage or a CDN).
+/// </summary>
+public sealed record ContentLocation(Uri Url, Action<HttpRequestMessage>? Authorize = null);
