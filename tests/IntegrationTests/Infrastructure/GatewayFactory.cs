@@ -1,0 +1,62 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+
+namespace ModelGateway.IntegrationTests.Infrastructure;
+
+/// <summary>
+/// The real gateway (Program, the shipped config/ files) with test settings layered over it: two API keys, loopback
+/// fakes allowed unless a test turns that off.
+/// </summary>
+public sealed class GatewayFactory(IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+{
+    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+
+    public static Dictionary<string, string?> DefaultSettings() => new()
+    {
+        ["ApiKeys:0:Name"] = "default-team",
+        ["ApiKeys:0:KeySha256"] = TestKeys.Sha256Hex(TestKeys.Default),
+        ["ApiKeys:1:Name"] = "strict-team",
+        ["ApiKeys:1:KeySha256"] = TestKeys.Sha256Hex(TestKeys.Strict),
+        ["ApiKeys:1:Policy"] = "strict",
+        ["Egress:AllowPrivateNetworks"] = "true",
+        ["Egress:TimeoutSeconds"] = "5",
+    };
+
+    /// <summary>A client whose requests carry <paramref name="apiKey"/> (none when null).</summary>
+    public HttpClient CreateClient(string? apiKey)
+    {
+        var client = CreateClient();
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-API-Key", apiKey);
+        }
+        return client;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseContentRoot(RepositoryRoot);
+        builder.UseEnvironment("Testing");
+        builder.ConfigureLogging(logging => logging.ClearProviders());
+        var merged = DefaultSettings();
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            merged[key] = value;
+        }
+        builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(merged));
+    }
+
+    private static string FindRepositoryRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "Proxy.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("Proxy.sln not found above " + AppContext.BaseDirectory);
+    }
+}
