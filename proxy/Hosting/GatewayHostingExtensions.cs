@@ -31,6 +31,7 @@ public static class GatewayHostingExtensions
         services.AddExceptionHandler<GatewayExceptionHandler>();
         services.AddProblemDetails();
         services.AddHealthChecks();
+        services.AddGatewayRedis();
         services.AddApiKeyAuthentication();
         services.AddGatewayPolicy();
         services.AddEgress();

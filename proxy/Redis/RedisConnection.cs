@@ -1,0 +1,70 @@
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace ModelGateway.Redis;
+
+/// <summary><c>ConnectionStrings:Redis</c> and the bounds the gateway puts on every Redis call.</summary>
+public sealed class RedisOptions
+{
+    /// <summary>StackExchange.Redis connection string; empty = no Redis (in-memory cache and limiter).</summary>
+    public string? ConnectionString { get; set; }
+
+    public bool IsConfigured => !string.IsNullOrWhiteSpace(ConnectionString);
+}
+
+/// <summary>
+/// The one Redis connection of the app, created on first use (so configuration layered on late — tests — is seen).
+/// <c>abortConnect=false</c> and short timeouts: a Redis that is down makes calls fail fast, it never stops startup.
+/// </summary>
+public sealed partial class RedisConnection(IOptions<RedisOptions> options, ILogger<RedisConnection> logger) : IDisposable
+{
+    private readonly Lazy<IConnectionMultiplexer?> _connection = new(() => Connect(options.Value, logger));
+
+    public bool IsConfigured => options.Value.IsConfigured;
+
+    /// <summary>The multiplexer, or null when no Redis is configured.</summary>
+    public IConnectionMultiplexer? Multiplexer => _connection.Value;
+
+    /// <summary>For libraries that take a factory (RedisCache, RedisRateLimiting).</summary>
+    public IConnectionMultiplexer GetRequired() =>
+        Multiplexer ?? throw new InvalidOperationException("ConnectionStrings:Redis is not configured.");
+
+    public void Dispose()
+    {
+        if (_connection.IsValueCreated)
+        {
+            _connection.Value?.Dispose();
+        }
+    }
+
+    private static IConnectionMultiplexer? Connect(RedisOptions options, ILogger logger)
+    {
+        if (!options.IsConfigured)
+        {
+            return null;
+        }
+        var configuration = ConfigurationOptions.Parse(options.ConnectionString!);
+        configuration.AbortOnConnectFail = false;
+        configuration.ConnectTimeout = Math.Min(configuration.ConnectTimeout, 2000);
+        configuration.SyncTimeout = Math.Min(configuration.SyncTimeout, 1000);
+        configuration.AsyncTimeout = Math.Min(configuration.AsyncTimeout, 1000);
+        configuration.ClientName ??= "model-gateway";
+        var multiplexer = ConnectionMultiplexer.Connect(configuration);
+        multiplexer.ConnectionFailed += (_, e) => Log.ConnectionFailed(logger, e.EndPoint?.ToString() ?? "?", e.FailureType);
+        multiplexer.ConnectionRestored += (_, e) => Log.ConnectionRestored(logger, e.EndPoint?.ToString() ?? "?");
+        Log.Connecting(logger, string.Join(",", configuration.EndPoints));
+        return multiplexer;
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Using Redis at {EndPoints}.", EventName = "RedisConnecting")]
+        public static partial void Connecting(ILogger logger, string endPoints);
+
+        [LoggerMessage(2, LogLevel.Warning, "Redis connection to {EndPoint} failed ({FailureType}); serving from memory until it returns.", EventName = "RedisConnectionFailed")]
+        public static partial void ConnectionFailed(ILogger logger, string endPoint, ConnectionFailureType failureType);
+
+        [LoggerMessage(3, LogLevel.Information, "Redis connection to {EndPoint} restored.", EventName = "RedisConnectionRestored")]
+        public static partial void ConnectionRestored(ILogger logger, string endPoint);
+    }
+}

@@ -1,0 +1,16 @@
+using ModelGateway.Redis;
+
+namespace Microsoft.Extensions.DependencyInjection;
+
+public static class RedisServiceCollectionExtensions
+{
+    /// <summary>The shared <see cref="RedisConnection"/> from <c>ConnectionStrings:Redis</c> (may be empty).</summary>
+    public static IServiceCollection AddGatewayRedis(this IServiceCollection services)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddOptions<RedisOptions>()
+            .Configure<IConfiguration>((options, configuration) => options.ConnectionString = configuration.GetConnectionString("Redis"));
+        services.AddSingleton<RedisConnection>();
+        return services;
+    }
+}
