@@ -37,7 +37,7 @@ public sealed partial class RedisConnection(IOptions<RedisOptions> options, ILog
         }
     }
 
-    private static IConnectionMultiplexer? Connect(RedisOptions options, ILogger logger)
+    private static ConnectionMultiplexer? Connect(RedisOptions options, ILogger logger)
     {
         if (!options.IsConfigured)
         {
