@@ -148,7 +148,7 @@ public sealed class RedisFixture : IAsyncLifetime
         }
         try
         {
-            _container = new RedisBuilder().WithImage("redis:7-alpine").Build();
+            _container = new RedisBuilder("redis:7-alpine").Build();
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
             await _container.StartAsync(timeout.Token);
             ConnectionString = _container.GetConnectionString();
