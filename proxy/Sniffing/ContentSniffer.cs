@@ -63,7 +63,7 @@ public static class ContentSniffer
     // Containers and pages that are certainly no model format of CivitAI's vocabulary.
     private static string? OtherSignature(ReadOnlySpan<byte> head)
     {
-        if (head.StartsWith("\x93NUMPY"u8))
+        if (head.StartsWith((ReadOnlySpan<byte>)[0x93, (byte)'N', (byte)'U', (byte)'M', (byte)'P', (byte)'Y']))
         {
             return "numpy";
         }
