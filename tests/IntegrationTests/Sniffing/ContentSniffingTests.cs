@@ -152,6 +152,41 @@ public sealed class ContentSniffingTests
     }
 
     [Fact]
+    public async Task RemoteMetadata_ContentReadOutlastsTheProbeTimeout_AnswersWithFormatUnverified()
+    {
+        await using var host = await FakeHost.StartAsync((app, _) =>
+            app.MapMethods("/files/slow.safetensors", ["GET", "HEAD"], async (HttpContext c) =>
+            {
+                c.Response.ContentLength = 5000;
+                if (HttpMethods.IsGet(c.Request.Method))
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(10), c.RequestAborted);
+                }
+            }));
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?> { ["Egress:TimeoutSeconds"] = "1" });
+
+        var (status, json) = await GetMetadataAsync(gateway, host.Url("files/slow.safetensors"));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(5000, json.RootElement.GetProperty("content_length").GetInt64());
+        Assert.Equal(["FORMAT_UNVERIFIED"], Codes(json.RootElement.GetProperty("validation").GetProperty("warnings")));
+    }
+
+    [Fact]
+    public async Task RemoteMetadata_EmptyFileNamedSafetensors_IsOther()
+    {
+        await using var host = await FakeHost.StartAsync((app, _) => MapFile(app, "/files/empty.safetensors", []));
+        await using var gateway = new GatewayFactory();
+
+        var (status, json) = await GetMetadataAsync(gateway, host.Url("files/empty.safetensors"));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal("Other", json.RootElement.GetProperty("format").GetString());
+        Assert.Equal("FORMAT_NOT_ALLOWED", json.RootElement.GetProperty("validation").GetProperty("errors")[0].GetProperty("code").GetString());
+        Assert.Equal(["FORMAT_MISMATCH"], Codes(json.RootElement.GetProperty("validation").GetProperty("warnings")));
+    }
+
+    [Fact]
     public async Task RemoteMetadata_VerifyContentOff_SendsNoContentRequest()
     {
         await using var host = await FakeHost.StartAsync((app, _) => MapFile(app, "/files/model.safetensors", ModelFiles.TorchZip()));

@@ -25,6 +25,16 @@ public sealed class GgufSnifferTests
     }
 
     [Fact]
+    public void Sniff_Version1_IsGgufWithoutReadingMetadata()
+    {
+        var result = ContentSniffer.Sniff(ModelFiles.Gguf("Old", "llama", version: 1));
+
+        Assert.Equal(ModelFormat.GGUF, result.Format);
+        Assert.Equal("gguf-1", result.Signature);
+        Assert.Null(result.Title);
+    }
+
+    [Fact]
     public void Sniff_DiffusionArchitecture_IsDiffusionModel()
     {
         var file = ModelFiles.Gguf("FLUX.1 dev Q4", "flux");
