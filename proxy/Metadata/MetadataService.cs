@@ -4,6 +4,7 @@ using ModelGateway.Auth;
 using ModelGateway.Egress;
 using ModelGateway.Policies;
 using ModelGateway.Policy;
+using ModelGateway.Sniffing;
 using ModelGateway.Sources;
 
 namespace ModelGateway.Metadata;
@@ -16,6 +17,8 @@ public sealed partial class MetadataService(
     SourceSelector sources,
     PolicyProvider policies,
     IOptionsMonitor<EgressOptions> egressOptions,
+    ContentInspector contentInspector,
+    IOptionsMonitor<ContentSniffingOptions> sniffingOptions,
     TimeProvider timeProvider,
     ILogger<MetadataService> logger)
 {
@@ -46,7 +49,18 @@ public sealed partial class MetadataService(
         try
         {
             var result = await source.ProbeAsync(url, linked.Token);
-            return result.Facts;
+            if (!sniffingOptions.CurrentValue.VerifyContent)
+            {
+                return result.Facts;
+            }
+            try
+            {
+                return await contentInspector.InspectAsync(result, linked.Token);
+            }
+            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                return ContentVerification.Unverified(result.Facts); // the source answered; only the content check ran out of time
+            }
         }
         catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {

@@ -1,0 +1,134 @@
+using System.Net.Http.Headers;
+using ModelGateway.Egress;
+using ModelGateway.Metadata;
+using ModelGateway.Policies;
+using ModelGateway.Sources;
+
+namespace ModelGateway.Sniffing;
+
+/// <summary>
+/// Reads a file's first bytes with Range requests and merges what they say into the probe's facts. Redirects to
+/// storage or a CDN are followed by <see cref="EgressClient"/> (every hop egress-checked); the source's
+/// <see cref="ContentLocation.Authorize"/> callback sees every hop and adds credentials only on the source's own
+/// hosts. A failed read never fails the request: the facts come back <see cref="FormatCheck.Unverified"/>.
+/// </summary>
+public sealed partial class ContentInspector(EgressClient egress, ILogger<ContentInspector> logger)
+{
+    public async Task<AssetFacts> InspectAsync(ProbeResult probe, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(probe);
+        var facts = probe.Facts;
+        if (probe.Content is not { } location)
+        {
+            return ContentVerification.Unverified(facts);
+        }
+        try
+        {
+            var sniff = await SniffAsync(location, facts, cancellationToken);
+            var verified = ContentVerification.Apply(facts, sniff);
+            Log.Sniffed(logger, location.Url.Host, sniff.Kind, sniff.Signature ?? "-", verified.FormatCheck);
+            return verified;
+        }
+        catch (GatewayException ex)
+        {
+            Log.ReadFailed(logger, location.Url.Host, ex.Code);
+            return ContentVerification.Unverified(facts);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
+        {
+            Log.ReadFailed(logger, location.Url.Host, ErrorCodes.NetworkError);
+            return ContentVerification.Unverified(facts);
+        }
+    }
+
+    private async Task<SniffResult> SniffAsync(ContentLocation location, AssetFacts facts, CancellationToken cancellationToken)
+    {
+        if (await ReadAsync(location, 0, ContentSniffer.HeadBytes, cancellationToken) is not { } first)
+        {
+            return SniffResult.Undetermined;
+        }
+        var total = facts.ContentLength ?? first.Total;
+        var sniff = ContentSniffer.Sniff(first.Bytes, total, facts.Filename);
+        if (sniff is not { Kind: SniffKind.NeedMoreBytes, NeedBytes: { } need } || need > 8 + SafeTensorSniffer.MaxHeaderBytes)
+        {
+            return sniff;
+        }
+
+        // A safetensors header longer than the head: one more read for the rest of it.
+        var have = first.Bytes.Length;
+        if (await ReadAsync(location, have, (int)need - have, cancellationToken) is not { } rest)
+        {
+            return SniffResult.Undetermined;
+        }
+        byte[] head;
+        if (rest.Start == have)
+        {
+            head = new byte[have + rest.Bytes.Length];
+            first.Bytes.CopyTo(head, 0);
+            rest.Bytes.CopyTo(head, have);
+        }
+        else
+        {
+            head = rest.Bytes; // the server ignored Range and sent the file from its start
+        }
+        sniff = ContentSniffer.Sniff(head, total ?? rest.Total, facts.Filename);
+        return sniff.Kind == SniffKind.NeedMoreBytes ? SniffResult.Undetermined : sniff;
+    }
+
+    /// <summary>
+    /// Reads <paramref name="count"/> bytes from <paramref name="from"/>. A server that ignores Range sends the whole
+    /// file: it is read only up to the end of the wanted range, then the response is disposed (connection dropped).
+    /// Null when the server refuses or sends something other than the file's own bytes.
+    /// </summary>
+    private async Task<Chunk?> ReadAsync(ContentLocation location, int from, int count, CancellationToken cancellationToken)
+    {
+        var request = new EgressRequest(HttpMethod.Get, location.Url, message =>
+        {
+            location.Authorize?.Invoke(message);
+            message.Headers.Range = new RangeHeaderValue(from, from + count - 1);
+        });
+        using var response = await egress.SendAsync(request, cancellationToken);
+        var headers = response.Message.Content.Headers;
+        if (response.StatusCode == 416)
+        {
+            return new Chunk([], from, headers.ContentRange?.Length); // the file ends before `from`
+        }
+        if (!response.IsSuccess)
+        {
+            Log.ReadRefused(logger, response.FinalUrl.Host, response.StatusCode);
+            return null;
+        }
+        if (headers.ContentEncoding.Any(e => !string.Equals(e, "identity", StringComparison.OrdinalIgnoreCase)))
+        {
+            return null; // encoded bytes are not the file's bytes
+        }
+        if (response.StatusCode == 206)
+        {
+            if (headers.ContentRange is not { From: { } start } range || start != from)
+            {
+                return null;
+            }
+            return new Chunk(await EgressClient.ReadHeadAsync(response.Message, count, cancellationToken), from, range.Length);
+        }
+        Log.RangeIgnored(logger, response.FinalUrl.Host, response.StatusCode);
+        var bytes = await EgressClient.ReadHeadAsync(response.Message, from + count, cancellationToken);
+        return new Chunk(bytes, 0, headers.ContentLength);
+    }
+
+    private sealed record Chunk(byte[] Bytes, long Start, long? Total);
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Content of a file on {Host}: {Kind} {Signature}, format check {Check}.", EventName = "ContentSniffed")]
+        public static partial void Sniffed(ILogger logger, string host, SniffKind kind, string signature, FormatCheck check);
+
+        [LoggerMessage(2, LogLevel.Information, "Reading a file's head from {Host} failed with {Code}; its format stays unverified.", EventName = "ContentReadFailed")]
+        public static partial void ReadFailed(ILogger logger, string host, string code);
+
+        [LoggerMessage(3, LogLevel.Information, "{Host} answered {Status} to a Range read; the file's format stays unverified.", EventName = "ContentReadRefused")]
+        public static partial void ReadRefused(ILogger logger, string host, int status);
+
+        [LoggerMessage(4, LogLevel.Debug, "{Host} ignored Range ({Status}); reading the head only and dropping the connection.", EventName = "ContentRangeIgnored")]
+        public static partial void RangeIgnored(ILogger logger, string host, int status);
+    }
+}
