@@ -68,7 +68,7 @@ public sealed partial class CivitAiSource(
         var pathAndQuery = CivitAiUrl.DownloadPathAndQuery(versionId, selectors);
         var content = new ContentLocation(new Uri(settings.ApiOrigin, pathAndQuery), authorize);
 
-        await CheckAccessAsync(version, content, token is not null, cancellationToken);
+        await CheckAccessAsync(versionId, version, content, token is not null, cancellationToken);
 
         var filename = FileNames.Sanitize(file.Name);
         var (modelType, folder) = CivitAiFiles.Classify(version.Model?.Type, file.Type);
@@ -86,7 +86,7 @@ public sealed partial class CivitAiSource(
             PickleScan = Scan(file.PickleScanResult),
             VirusScan = Scan(file.VirusScanResult),
             FinalUrl = new Uri(CivitAiUrl.CanonicalOrigin, pathAndQuery).AbsoluteUri,
-            PreviewImage = await PreviewAsync(version, settings.PreviewNsfwMask, cancellationToken),
+            PreviewImage = await PreviewAsync(versionId, version.Images, settings.PreviewNsfwMask, cancellationToken),
         };
         Log.Probed(logger, versionId, file.Id ?? 0, modelType ?? "-", folder ?? "-", facts.PreviewImage is not null);
         return new ProbeResult(facts, content);
@@ -143,7 +143,7 @@ public sealed partial class CivitAiSource(
     /// Gated versions: without a token the answer is known; with one, only the download endpoint can say whether
     /// this account has access. Its redirect is not followed (storage is never contacted, the token never leaves).
     /// </summary>
-    private async Task CheckAccessAsync(CivitAiModelVersion version, ContentLocation content, bool hasToken, CancellationToken cancellationToken)
+    private async Task CheckAccessAsync(long versionId, CivitAiModelVersion version, ContentLocation content, bool hasToken, CancellationToken cancellationToken)
     {
         var earlyAccessEnds = EarlyAccessEnds(version);
         var requiresLogin = version.RequireAuth == true;
@@ -155,18 +155,18 @@ public sealed partial class CivitAiSource(
         {
             throw earlyAccessEnds is { } ends
                 ? GatewayException.SourceFailed(ErrorCodes.AccessForbidden, ends == DateTimeOffset.MaxValue
-                    ? $"CivitAI model version {version.Id} is in Early Access: only accounts that bought access can download it."
+                    ? $"CivitAI model version {versionId} is in Early Access: only accounts that bought access can download it."
                     : string.Create(CultureInfo.InvariantCulture,
-                        $"CivitAI model version {version.Id} is in Early Access until {ends:u}: only accounts that bought access can download it."))
+                        $"CivitAI model version {versionId} is in Early Access until {ends:u}: only accounts that bought access can download it."))
                 : GatewayException.SourceFailed(ErrorCodes.UnauthorizedSource,
-                    $"The creator of CivitAI model version {version.Id} requires a login to download it: set Sources:CivitAI:Token or add ?token= to the URL.");
+                    $"The creator of CivitAI model version {versionId} requires a login to download it: set Sources:CivitAI:Token or add ?token= to the URL.");
         }
-        Log.CheckingAccess(logger, version.Id);
+        Log.CheckingAccess(logger, versionId);
         using var response = await egress.SendAsync(
             new EgressRequest(HttpMethod.Get, content.Url, content.Authorize) { Redirects = RedirectMode.None }, cancellationToken);
         if (response.StatusCode is < 200 or >= 400)
         {
-            throw await FailureAsync(response, $"model version {version.Id}'s download", hasToken, cancellationToken);
+            throw await FailureAsync(response, $"model version {versionId}'s download", hasToken, cancellationToken);
         }
     }
 
@@ -219,9 +219,9 @@ public sealed partial class CivitAiSource(
         }
     }
 
-    private async Task<string?> PreviewAsync(CivitAiModelVersion version, int nsfwMask, CancellationToken cancellationToken)
+    private async Task<string?> PreviewAsync(long versionId, List<CivitAiImage>? images, int nsfwMask, CancellationToken cancellationToken)
     {
-        var image = version.Images?.FirstOrDefault(i =>
+        var image = images?.FirstOrDefault(i =>
             (i.Type is null || string.Equals(i.Type, "image", StringComparison.OrdinalIgnoreCase))
             && CivitAiNsfwLevels.IsAllowed(i.NsfwLevel, nsfwMask)
             && Uri.TryCreate(i.Url, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttps || u.Scheme == Uri.UriSchemeHttp));
@@ -238,26 +238,26 @@ public sealed partial class CivitAiSource(
             using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, url), linked.Token);
             if (!response.IsSuccess)
             {
-                Log.PreviewOmitted(logger, version.Id, url.Host, $"status {response.StatusCode}");
+                Log.PreviewOmitted(logger, versionId, url.Host, $"status {response.StatusCode}");
                 return null;
             }
             var bytes = await EgressClient.ReadHeadAsync(response.Message, PreviewImages.MaxBytes + 1, linked.Token);
             var dataUrl = PreviewImages.ToDataUrl(bytes);
             if (dataUrl is null)
             {
-                Log.PreviewOmitted(logger, version.Id, url.Host, bytes.Length > PreviewImages.MaxBytes ? "too large" : "not an image");
+                Log.PreviewOmitted(logger, versionId, url.Host, bytes.Length > PreviewImages.MaxBytes ? "too large" : "not an image");
             }
             return dataUrl;
         }
         catch (GatewayException ex)
         {
-            Log.PreviewOmitted(logger, version.Id, url.Host, ex.Code);
+            Log.PreviewOmitted(logger, versionId, url.Host, ex.Code);
             return null;
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException
             || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
         {
-            Log.PreviewOmitted(logger, version.Id, url.Host, ex.GetType().Name);
+            Log.PreviewOmitted(logger, versionId, url.Host, ex.GetType().Name);
             return null;
         }
     }
