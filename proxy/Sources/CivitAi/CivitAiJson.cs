@@ -87,8 +87,13 @@ public sealed class CivitAiImage
 {
     public string? Url { get; set; }
 
-    /// <summary>A single nsfwLevel bit (PG=1, PG13=2, R=4, X=8, XXX=16).</summary>
-    public int? NsfwLevel { get; set; }
+    /// <summary>The raw <c>nsfwLevel</c>: a number here, a name (<c>Soft</c>, <c>Mature</c>) in other CivitAI endpoints.</summary>
+    [JsonPropertyName("nsfwLevel")]
+    public JsonElement NsfwLevelValue { get; set; }
+
+    /// <summary>A single nsfwLevel bit (PG=1, PG13=2, R=4, X=8, XXX=16); null when unrated or not a number.</summary>
+    [JsonIgnore]
+    public int? NsfwLevel => NsfwLevelValue.ValueKind == JsonValueKind.Number && NsfwLevelValue.TryGetInt32(out var level) ? level : null;
 
     /// <summary><c>image</c>, <c>video</c> or <c>audio</c>; absent in older answers, which only had images.</summary>
     public string? Type { get; set; }

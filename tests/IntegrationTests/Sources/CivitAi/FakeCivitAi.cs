@@ -206,7 +206,8 @@ public sealed class FakeCivitAi : IAsyncLifetime
         AddVersion(4001, "Html Preview", "v1", "LORA", [File(40011, "html.safetensors", "SafeTensor", primary: true)],
             [Image(ImageUrl("html", 4), 1), Image(ImageUrl("later", 5), 1)]);
         AddVersion(4002, "Explicit Previews", "v1", "LORA", [File(40021, "explicit.safetensors", "SafeTensor", primary: true)],
-            [Image(ImageUrl("x-rated", 6), 8), Image(ImageUrl("x-rated", 7), 16), Image(ImageUrl("x-rated", 8), 0)]);
+            [Image(ImageUrl("x-rated", 6), 8), Image(ImageUrl("x-rated", 7), 16), Image(ImageUrl("x-rated", 8), 0),
+                Image(ImageUrl("x-rated", 10), "Soft")]);
         AddVersion(4003, "No Previews", "v1", "LORA", [File(40031, "none.safetensors", "SafeTensor", primary: true)]);
         _images["token-check"] = ("image/png", Png);
         AddVersion(4004, "Token Check", "v1", "LORA", [File(40041, "token.safetensors", "SafeTensor", primary: true)],
@@ -260,7 +261,7 @@ public sealed class FakeCivitAi : IAsyncLifetime
         ["downloadUrl"] = string.Create(CultureInfo.InvariantCulture, $"https://civitai.com/api/download/models/{id / 10}"),
     };
 
-    private static JsonObject Image(string url, int nsfwLevel, string type = "image") => new()
+    private static JsonObject Image(string url, JsonNode nsfwLevel, string type = "image") => new()
     {
         ["url"] = url,
         ["nsfwLevel"] = nsfwLevel,
