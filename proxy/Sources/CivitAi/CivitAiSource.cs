@@ -75,7 +75,7 @@ public sealed partial class CivitAiSource(
         var facts = new AssetFacts
         {
             Source = SourceName,
-            ContentLength = file.SizeKB is >= 0 and var kb ? (long)Math.Round(kb * 1024, MidpointRounding.AwayFromZero) : null,
+            ContentLength = file.SizeKB is >= 0 and < 9e15 and var kb ? (long)Math.Round(kb * 1024, MidpointRounding.AwayFromZero) : null,
             ContentType = "application/octet-stream",
             Filename = filename,
             Name = DisplayName(version) ?? FileNames.Stem(filename),
