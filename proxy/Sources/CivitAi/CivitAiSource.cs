@@ -1,0 +1,305 @@
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using ModelGateway.Egress;
+using ModelGateway.Metadata;
+using ModelGateway.Policies;
+using ModelGateway.Previews;
+
+namespace ModelGateway.Sources.CivitAi;
+
+/// <summary>
+/// CivitAI: every URL shape a user pastes is answered from the public metadata API
+/// (<c>/api/v1/model-versions/{id}</c>, <c>/api/v1/models/{id}</c>), never by touching the download endpoint, which
+/// CivitAI counts as a download — except to confirm a token's access to a gated version.
+/// </summary>
+public sealed partial class CivitAiSource(
+    EgressClient egress,
+    IOptionsMonitor<CivitAiOptions> options,
+    TimeProvider timeProvider,
+    ILogger<CivitAiSource> logger) : IMetadataSource
+{
+    public const string SourceName = "civitai";
+
+    /// <summary>Largest API answer read; a model with many versions and long descriptions stays well below.</summary>
+    internal const int MaxJsonBytes = 8 * 1024 * 1024;
+
+    private const int MaxErrorBytes = 16 * 1024;
+    private const int MaxDetailLength = 200;
+
+    // A preview is a nicety: it gets its own short deadline and never fails or stalls the probe.
+    private static readonly TimeSpan PreviewTimeout = TimeSpan.FromSeconds(3);
+
+    private static readonly MediaTypeWithQualityHeaderValue Json = new("application/json");
+
+    public string Name => SourceName;
+
+    public bool CanHandle(Uri url) => options.CurrentValue.Recognizes(url);
+
+    public string CacheKey(Uri url) => CivitAiUrl.Parse(url).CacheKey;
+
+    public async Task<ProbeResult> ProbeAsync(Uri url, CancellationToken cancellationToken)
+    {
+        var settings = options.CurrentValue;
+        var parsed = CivitAiUrl.Parse(url);
+        var token = parsed.Token ?? (string.IsNullOrEmpty(settings.Token) ? null : settings.Token);
+        var authorize = Authorizer(settings, token);
+
+        var versionId = parsed.VersionId ?? await NewestVersionAsync(settings, parsed.ModelId!.Value, authorize, token is not null, cancellationToken);
+        var version = await GetJsonAsync<CivitAiModelVersion>(settings, $"/api/v1/model-versions/{versionId}",
+            $"model version {versionId}", authorize, token is not null, cancellationToken);
+
+        if (version.Model?.Mode is { Length: > 0 } mode)
+        {
+            throw GatewayException.SourceFailed(ErrorCodes.ResourceNotFound,
+                $"CivitAI model version {versionId} is not available for download (model {mode}).");
+        }
+        var files = version.Files ?? [];
+        var file = CivitAiFiles.Select(files, parsed.Selectors) ?? throw GatewayException.SourceFailed(ErrorCodes.ResourceNotFound,
+            files.Count == 0
+                ? $"CivitAI model version {versionId} has no downloadable files."
+                : $"CivitAI model version {versionId} has no file matching {parsed.Selectors.ToQuery()}.");
+
+        // Selected by the URL: keep its selectors. Picked by us and not the one CivitAI serves by default: name it.
+        var selectors = !parsed.Selectors.IsEmpty || file.Primary == true
+            ? parsed.Selectors
+            : new CivitAiFileSelectors(file.Type, file.Metadata?.Format, file.Metadata?.Size, file.Metadata?.Fp);
+        var pathAndQuery = CivitAiUrl.DownloadPathAndQuery(versionId, selectors);
+        var content = new ContentLocation(new Uri(settings.ApiOrigin, pathAndQuery), authorize);
+
+        await CheckAccessAsync(versionId, version, content, token is not null, cancellationToken);
+
+        var filename = FileNames.Sanitize(file.Name);
+        var (modelType, folder) = CivitAiFiles.Classify(version.Model?.Type, file.Type);
+        var facts = new AssetFacts
+        {
+            Source = SourceName,
+            ContentLength = file.SizeKB is >= 0 and < 9e15 and var kb ? (long)Math.Round(kb * 1024, MidpointRounding.AwayFromZero) : null,
+            ContentType = "application/octet-stream",
+            Filename = filename,
+            Name = DisplayName(version) ?? FileNames.Stem(filename),
+            ModelType = modelType,
+            ModelFolder = folder,
+            Format = ModelFormats.TryParse(file.Metadata?.Format, out var format) ? format : ModelFormats.FromFileName(filename),
+            Sha256 = Sha256(file),
+            PickleScan = Scan(file.PickleScanResult),
+            VirusScan = Scan(file.VirusScanResult),
+            FinalUrl = new Uri(CivitAiUrl.CanonicalOrigin, pathAndQuery).AbsoluteUri,
+            PreviewImage = await PreviewAsync(versionId, version.Images, settings.PreviewNsfwMask, cancellationToken),
+        };
+        Log.Probed(logger, versionId, file.Id ?? 0, modelType ?? "-", folder ?? "-", facts.PreviewImage is not null);
+        return new ProbeResult(facts, content);
+    }
+
+    /// <summary>Adds the token to requests for CivitAI's own hosts only: never to storage or image hosts.</summary>
+    private static Action<HttpRequestMessage> Authorizer(CivitAiOptions settings, string? token) => request =>
+    {
+        if (token is not null && request.RequestUri is { } target && settings.IsOwnHost(target))
+        {
+            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        }
+    };
+
+    private async Task<long> NewestVersionAsync(CivitAiOptions settings, long modelId, Action<HttpRequestMessage> authorize, bool hasToken,
+        CancellationToken cancellationToken)
+    {
+        var model = await GetJsonAsync<CivitAiModel>(settings, $"/api/v1/models/{modelId}", $"model {modelId}", authorize, hasToken, cancellationToken);
+        if (model.Mode is { Length: > 0 } mode)
+        {
+            throw GatewayException.SourceFailed(ErrorCodes.ResourceNotFound, $"CivitAI model {modelId} is not available for download (model {mode}).");
+        }
+        // CivitAI lists versions newest first, as comfy-cli relies on.
+        return model.ModelVersions?.FirstOrDefault(v => v.Id > 0)?.Id
+            ?? throw GatewayException.SourceFailed(ErrorCodes.ResourceNotFound, $"CivitAI model {modelId} has no published versions.");
+    }
+
+    private async Task<T> GetJsonAsync<T>(CivitAiOptions settings, string path, string what, Action<HttpRequestMessage> authorize, bool hasToken,
+        CancellationToken cancellationToken) where T : class
+    {
+        var request = new EgressRequest(HttpMethod.Get, new Uri(settings.ApiOrigin, path), message =>
+        {
+            message.Headers.Accept.Add(Json);
+            authorize(message);
+        });
+        using var response = await egress.SendAsync(request, cancellationToken);
+        if (!response.IsSuccess)
+        {
+            throw await FailureAsync(response, what, hasToken, cancellationToken);
+        }
+        var body = await EgressClient.ReadBoundedAsync(response.Message, MaxJsonBytes, cancellationToken);
+        try
+        {
+            return JsonSerializer.Deserialize<T>(body, CivitAiJson.Options)
+                ?? throw GatewayException.SourceFailed(ErrorCodes.MetadataFetchFailed, $"CivitAI's answer for {what} is empty.");
+        }
+        catch (JsonException ex)
+        {
+            throw GatewayException.SourceFailed(ErrorCodes.MetadataFetchFailed, $"CivitAI's answer for {what} is not the expected JSON.", ex);
+        }
+    }
+
+    /// <summary>
+    /// Gated versions: without a token the answer is known; with one, only the download endpoint can say whether
+    /// this account has access. Its redirect is not followed (storage is never contacted, the token never leaves).
+    /// </summary>
+    private async Task CheckAccessAsync(long versionId, CivitAiModelVersion version, ContentLocation content, bool hasToken, CancellationToken cancellationToken)
+    {
+        var earlyAccessEnds = EarlyAccessEnds(version);
+        var requiresLogin = version.RequireAuth == true;
+        if (earlyAccessEnds is null && !requiresLogin)
+        {
+            return;
+        }
+        if (!hasToken)
+        {
+            throw earlyAccessEnds is { } ends
+                ? GatewayException.SourceFailed(ErrorCodes.AccessForbidden, ends == DateTimeOffset.MaxValue
+                    ? $"CivitAI model version {versionId} is in Early Access: only accounts that bought access can download it."
+                    : string.Create(CultureInfo.InvariantCulture,
+                        $"CivitAI model version {versionId} is in Early Access until {ends:u}: only accounts that bought access can download it."))
+                : GatewayException.SourceFailed(ErrorCodes.UnauthorizedSource,
+                    $"The creator of CivitAI model version {versionId} requires a login to download it: set Sources:CivitAI:Token or add ?token= to the URL.");
+        }
+        Log.CheckingAccess(logger, versionId);
+        using var response = await egress.SendAsync(
+            new EgressRequest(HttpMethod.Get, content.Url, content.Authorize) { Redirects = RedirectMode.None }, cancellationToken);
+        if (response.StatusCode is < 200 or >= 400)
+        {
+            throw await FailureAsync(response, $"model version {versionId}'s download", hasToken, cancellationToken);
+        }
+    }
+
+    private DateTimeOffset? EarlyAccessEnds(CivitAiModelVersion version)
+    {
+        if (version.EarlyAccessEndsAt is { } ends)
+        {
+            return ends > timeProvider.GetUtcNow() ? ends : null;
+        }
+        return string.Equals(version.Availability, "EarlyAccess", StringComparison.OrdinalIgnoreCase) ? DateTimeOffset.MaxValue : null;
+    }
+
+    /// <summary>CivitAI's status and its JSON error body (<c>{"error": …, "message": …}</c>) → a DESIGN.md 422.</summary>
+    private static async Task<GatewayException> FailureAsync(EgressResponse response, string what, bool hasToken, CancellationToken cancellationToken)
+    {
+        var status = response.StatusCode;
+        var code = status switch
+        {
+            404 or 410 => ErrorCodes.ResourceNotFound,
+            401 => ErrorCodes.UnauthorizedSource,
+            403 => ErrorCodes.AccessForbidden,
+            429 => ErrorCodes.RateLimited,
+            _ => SourceFailures.FromStatus(status).Code,
+        };
+        var detail = await ErrorDetailAsync(response.Message, cancellationToken);
+        var hint = status == 401
+            ? hasToken ? " The token was not accepted." : " Set Sources:CivitAI:Token or add ?token= to the URL."
+            : string.Empty;
+        return GatewayException.SourceFailed(code, detail is null
+            ? $"CivitAI answered {status} for {what}.{hint}"
+            : $"CivitAI answered {status} for {what}: {detail}.{hint}");
+    }
+
+    private static async Task<string?> ErrorDetailAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var body = await EgressClient.ReadHeadAsync(response, MaxErrorBytes, cancellationToken);
+            var error = JsonSerializer.Deserialize<CivitAiError>(body, CivitAiJson.Options);
+            var text = error?.Error.ValueKind == JsonValueKind.String ? error.Error.GetString() : null;
+            if (!string.IsNullOrWhiteSpace(error?.Message))
+            {
+                text = string.IsNullOrWhiteSpace(text) ? error.Message : $"{text} ({error.Message})";
+            }
+            return Clean(text);
+        }
+        catch (Exception ex) when (ex is JsonException or HttpRequestException or IOException)
+        {
+            return null; // not CivitAI's JSON (an HTML page, a proxy's error): the status alone says enough
+        }
+    }
+
+    private async Task<string?> PreviewAsync(long versionId, List<CivitAiImage>? images, int nsfwMask, CancellationToken cancellationToken)
+    {
+        var image = images?.FirstOrDefault(i =>
+            (i.Type is null || string.Equals(i.Type, "image", StringComparison.OrdinalIgnoreCase))
+            && CivitAiNsfwLevels.IsAllowed(i.NsfwLevel, nsfwMask)
+            && Uri.TryCreate(i.Url, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttps || u.Scheme == Uri.UriSchemeHttp));
+        if (image is null)
+        {
+            return null;
+        }
+        var url = CivitAiImages.Small(new Uri(image.Url!, UriKind.Absolute));
+        using var deadline = new CancellationTokenSource(PreviewTimeout, timeProvider);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        try
+        {
+            // No Configure: an image host never gets the token.
+            using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, url), linked.Token);
+            if (!response.IsSuccess)
+            {
+                Log.PreviewOmitted(logger, versionId, url.Host, $"status {response.StatusCode}");
+                return null;
+            }
+            var bytes = await EgressClient.ReadHeadAsync(response.Message, PreviewImages.MaxBytes + 1, linked.Token);
+            var dataUrl = PreviewImages.ToDataUrl(bytes);
+            if (dataUrl is null)
+            {
+                Log.PreviewOmitted(logger, versionId, url.Host, bytes.Length > PreviewImages.MaxBytes ? "too large" : "not an image");
+            }
+            return dataUrl;
+        }
+        catch (GatewayException ex)
+        {
+            Log.PreviewOmitted(logger, versionId, url.Host, ex.Code);
+            return null;
+        }
+        catch (Exception ex) when (ex is HttpRequestException or IOException
+            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            Log.PreviewOmitted(logger, versionId, url.Host, ex.GetType().Name);
+            return null;
+        }
+    }
+
+    private static string? DisplayName(CivitAiModelVersion version)
+    {
+        var parts = new[] { version.Model?.Name, version.Name }.Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => p!.Trim()).ToArray();
+        return parts.Length == 0 ? null : string.Join(' ', parts);
+    }
+
+    private static string? Sha256(CivitAiFile file)
+    {
+        var hex = file.Hashes?.FirstOrDefault(h => string.Equals(h.Key, "SHA256", StringComparison.OrdinalIgnoreCase)).Value;
+        return hex is { Length: 64 } && hex.All(char.IsAsciiHexDigit) ? Convert.ToHexStringLower(Convert.FromHexString(hex)) : null;
+    }
+
+    private static ScanResult Scan(string? result) =>
+        Enum.TryParse<ScanResult>(result, ignoreCase: true, out var scan) && Enum.IsDefined(scan) && !int.TryParse(result, out _)
+            ? scan
+            : ScanResult.Unknown;
+
+    private static string? Clean(string? text)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+        var clean = new string(text.Where(c => !char.IsControl(c)).ToArray()).Trim().TrimEnd('.');
+        return clean.Length <= MaxDetailLength ? clean : clean[..MaxDetailLength] + "…";
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "CivitAI version {VersionId}: file {FileId}, type {ModelType}, folder {Folder}, preview {HasPreview}.",
+            EventName = "CivitAiProbed")]
+        public static partial void Probed(ILogger logger, long versionId, long fileId, string modelType, string folder, bool hasPreview);
+
+        [LoggerMessage(2, LogLevel.Debug, "CivitAI version {VersionId} is gated; asking the download endpoint whether the token has access.",
+            EventName = "CivitAiCheckingAccess")]
+        public static partial void CheckingAccess(ILogger logger, long versionId);
+
+        [LoggerMessage(3, LogLevel.Debug, "CivitAI version {VersionId}: preview from {Host} omitted ({Reason}).", EventName = "CivitAiPreviewOmitted")]
+        public static partial void PreviewOmitted(ILogger logger, long versionId, string host, string reason);
+    }
+}
