@@ -63,10 +63,15 @@ public sealed record CivitAiUrl(long? VersionId, long? ModelId, CivitAiFileSelec
         + "https://civitai.com/api/v1/model-versions/{versionId}, "
         + "https://civitai.com/api/v1/models/{modelId}";
 
-    /// <summary>The key facts are cached under: version (with selectors) or model, never the token.</summary>
-    public string CacheKey => VersionId is { } version
+    /// <summary>
+    /// The key facts are cached under: version (with selectors) or model. Never the token itself — but a user's own
+    /// token can unlock what others may not see (and a token-less answer may be "forbidden"), so answers obtained
+    /// with a user token are kept apart under a hash of it.
+    /// </summary>
+    public string CacheKey => (VersionId is { } version
         ? string.Create(CultureInfo.InvariantCulture, $"civitai:version:{version}") + (Selectors.IsEmpty ? string.Empty : "?" + Selectors.ToQuery())
-        : string.Create(CultureInfo.InvariantCulture, $"civitai:model:{ModelId}");
+        : string.Create(CultureInfo.InvariantCulture, $"civitai:model:{ModelId}"))
+        + (Token is null ? string.Empty : "#user:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(Token)))[..16]);
 
     /// <summary>Reads <paramref name="url"/> or throws a 400 <c>INVALID_URL_FORMAT</c> naming the accepted forms.</summary>
     public static CivitAiUrl Parse(Uri url)

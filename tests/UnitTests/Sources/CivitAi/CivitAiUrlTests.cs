@@ -57,11 +57,11 @@ public sealed class CivitAiUrlTests
     }
 
     [Theory]
-    [InlineData("https://civitai.com/api/download/models/9?token=abc123", "civitai:version:9")]
-    [InlineData("https://civitai.com/api/download/models/9?type=Model&token=abc123", "civitai:version:9?type=Model")]
-    [InlineData("https://civitai.com/models/3?token=abc123", "civitai:model:3")]
-    [InlineData("https://civitai.com/api/v1/model-versions/9?token=abc123", "civitai:version:9")]
-    public void Parse_UserToken_IsReadButNeverInTheCacheKey(string url, string cacheKey)
+    [InlineData("https://civitai.com/api/download/models/9?token=abc123", "civitai:version:9#user:6ca13d52ca70c883")]
+    [InlineData("https://civitai.com/api/download/models/9?type=Model&token=abc123", "civitai:version:9?type=Model#user:6ca13d52ca70c883")]
+    [InlineData("https://civitai.com/models/3?token=abc123", "civitai:model:3#user:6ca13d52ca70c883")]
+    [InlineData("https://civitai.com/api/v1/model-versions/9?token=abc123", "civitai:version:9#user:6ca13d52ca70c883")]
+    public void Parse_UserToken_IsReadButOnlyItsHashSeparatesTheCacheKey(string url, string cacheKey)
     {
         var parsed = CivitAiUrl.Parse(new Uri(url));
 
