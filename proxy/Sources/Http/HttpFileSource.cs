@@ -16,7 +16,11 @@ public sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFile
 
     public bool CanHandle(Uri url) => true;
 
-    public string CacheKey(Uri url) => UrlCredentials.Strip(url).AbsoluteUri;
+    /// <summary>
+    /// The whole URL, secrets included: a <c>?token=</c> can change what the host answers, so callers with different
+    /// tokens must not share an entry. The cache stores only a hash of the key.
+    /// </summary>
+    public string CacheKey(Uri url) => new UriBuilder(url) { Fragment = string.Empty }.Uri.AbsoluteUri;
 
     public async Task<ProbeResult> ProbeAsync(Uri url, CancellationToken cancellationToken)
     {
