@@ -11,6 +11,7 @@ public static class SourcesServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddTransient<HttpFileSource>();
         services.AddTransient<SourceSelector>();
+        services.AddHuggingFaceSource();
         return services;
     }
 }
