@@ -10,17 +10,12 @@ namespace ModelGateway.Sources.HuggingFace;
 public sealed record HuggingFaceRepoInfo
 {
     /// <summary>The Hub's expand keys for exactly these fields, so the answer stays small (no <c>siblings</c> list).</summary>
-    public const string ExpandQuery = "?expand=gated&expand=tags&expand=pipeline_tag&expand=library_name&expand=sha";
+    public const string ExpandQuery = "?expand=gated&expand=tags&expand=pipeline_tag&expand=library_name";
 
     internal static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
     };
-
-    public string? Id { get; init; }
-
-    /// <summary>The commit the Hub describes.</summary>
-    public string? Sha { get; init; }
 
     /// <summary><c>false</c>, <c>"auto"</c> or <c>"manual"</c>.</summary>
     public JsonElement Gated { get; init; }

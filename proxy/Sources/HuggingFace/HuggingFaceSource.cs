@@ -33,6 +33,7 @@ public sealed partial class HuggingFaceSource(
 
     public async Task<ProbeResult> ProbeAsync(Uri url, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(url);
         var file = HuggingFaceUrl.Parse(url);
         var settings = options.CurrentValue;
         var origin = Origin(settings, url);
@@ -109,7 +110,8 @@ public sealed partial class HuggingFaceSource(
         var sha256 = Sha256FromEtag(Header(message, "X-Linked-Etag"));
         var contentType = isRedirect ? OctetStream : message.Content.Headers.ContentType?.MediaType ?? OctetStream;
         var location = CanonicalLocation(file, response.Hops);
-        Log.Resolved(logger, location.RepoId, response.StatusCode, message.Headers.Location?.Host ?? "-",
+        var redirectHost = message.Headers.Location is { IsAbsoluteUri: true } target ? target.Host : "-";
+        Log.Resolved(logger, location.RepoId, response.StatusCode, redirectHost,
             Header(message, "X-Repo-Commit") ?? "-", size ?? -1);
         return new HeadFacts(size, sha256, contentType, location);
     }

@@ -236,7 +236,7 @@ public sealed class HuggingFaceSourceTests(HuggingFaceFixture fixture) : IClassF
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(["models", "loras"], Tags(json.RootElement));
         Assert.Single(Fake.Hub.Requests, r => r.Method == "GET"
-            && r.PathAndQuery == "/api/models/owner/lora-repo?expand=gated&expand=tags&expand=pipeline_tag&expand=library_name&expand=sha");
+            && r.PathAndQuery == "/api/models/owner/lora-repo?expand=gated&expand=tags&expand=pipeline_tag&expand=library_name");
     }
 
     [Fact]
