@@ -12,6 +12,7 @@ public static class SourcesServiceCollectionExtensions
         services.AddTransient<HttpFileSource>();
         services.AddTransient<SourceSelector>();
         services.AddCivitAiSource();
+        services.AddHuggingFaceSource();
         return services;
     }
 }
