@@ -38,6 +38,7 @@ public static class GatewayHostingExtensions
         services.AddMetadataSources();
         services.AddTransient<MetadataService>();
         services.AddGatewayForwarding(configuration);
+        services.AddGatewayRateLimiting();
         return services;
     }
 
@@ -48,6 +49,7 @@ public static class GatewayHostingExtensions
         app.UseExceptionHandler();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapHealthChecks("/healthz");
         app.MapRemoteMetadata();
         app.MapReverseProxy();
