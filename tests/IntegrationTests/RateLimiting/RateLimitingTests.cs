@@ -194,6 +194,74 @@ public sealed class RateLimitingTests(RedisFixture redis) : IClassFixture<RedisF
     }
 
     [Fact]
+    public async Task RemoteMetadata_RedisBackAfterOutage_ReplicasShareTheCountAgain()
+    {
+        (string, string?)[] settings = [("RateLimiting:PermitLimit", "2"), ("RateLimiting:RedisRetrySeconds", "1")];
+        await using var replicaA = Gateway(settings);
+        await using var replicaB = Gateway(settings);
+        using var clientA = replicaA.CreateClient(TestKeys.Default);
+        using var clientB = replicaB.CreateClient(TestKeys.Default);
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(clientA));
+        await redis.StopAsync();
+        try
+        {
+            // Each replica's own window fills up while Redis is away.
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(clientA));
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(clientA));
+            Assert.Equal(HttpStatusCode.TooManyRequests, await StatusAsync(clientA));
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(clientB));
+            Assert.Equal(HttpStatusCode.OK, await StatusAsync(clientB));
+            Assert.Equal(HttpStatusCode.TooManyRequests, await StatusAsync(clientB));
+        }
+        finally
+        {
+            await redis.RestartAsync();
+        }
+
+        // The restarted Redis is empty: once a replica counts there again, its full limit is back (its own memory
+        // would still refuse for a minute) and the two replicas share it.
+        var waited = Stopwatch.StartNew();
+        while (await StatusAsync(clientA) != HttpStatusCode.OK)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), "Replica A never counted in Redis again.");
+            await Task.Delay(200);
+        }
+        while (await StatusAsync(clientB) != HttpStatusCode.OK)
+        {
+            Assert.True(waited.Elapsed < TimeSpan.FromSeconds(20), "Replica B never counted in Redis again.");
+            await Task.Delay(200);
+        }
+        using var refused = await GetMetadataAsync(clientA);
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
+        Assert.Equal(HttpStatusCode.TooManyRequests, await StatusAsync(clientB));
+    }
+
+    [Fact]
+    public async Task RemoteMetadata_RedisHangs_OnlyOneRequestWaitsForItsTimeout()
+    {
+        await using var gateway = Gateway(("RateLimiting:PermitLimit", "10"), ("RateLimiting:RedisRetrySeconds", "30"));
+        using var client = gateway.CreateClient(TestKeys.Default);
+        Assert.Equal(HttpStatusCode.OK, await StatusAsync(client));
+
+        // Redis stays connected but answers nothing for 4 s: every command would wait for the 1 s timeout.
+        // (The admin connection is closed at the end: closing sends QUIT, which the pause would hold too.)
+        await using var admin = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "4000", "ALL");
+        var first = Stopwatch.StartNew();
+        using var waited = await GetMetadataAsync(client);
+        first.Stop();
+        var rest = Stopwatch.StartNew();
+        var statuses = new[] { await StatusAsync(client), await StatusAsync(client), await StatusAsync(client) };
+        rest.Stop();
+
+        Assert.Equal(HttpStatusCode.OK, waited.StatusCode);
+        Assert.Equal("\"per-key\";r=9;t=60", Header(waited, "RateLimit"));
+        Assert.True(first.Elapsed >= TimeSpan.FromSeconds(0.9), $"The first request took {first.Elapsed}; Redis was not waited for.");
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK], statuses);
+        Assert.True(rest.Elapsed < TimeSpan.FromSeconds(2), $"3 requests with the breaker open took {rest.Elapsed}.");
+    }
+
+    [Fact]
     public async Task RemoteMetadata_RedisStoppedFailClosed_Answers503ServiceUnavailable()
     {
         await using var gateway = Gateway(("RateLimiting:RedisFailureMode", "FailClosed"), ("RateLimiting:RedisRetrySeconds", "30"));
