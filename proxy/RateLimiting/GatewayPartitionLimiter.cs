@@ -18,7 +18,9 @@ public readonly record struct RateLimitPartitionKey(string Id, int PermitLimit);
 internal sealed class GatewayPartitionLimiter : RateLimiter
 {
     // The sorted set RedisRateLimiting 1.2.1 keeps for a sliding-window partition ("rl:sw:{partition}", scores in
-    // Unix seconds). Read after each decision: the library reports neither the remaining quota nor when a permit frees.
+    // Unix seconds). Read after each decision: the library reports neither the remaining quota nor when a permit
+    // frees. (A request on another replica in between can make one answer's figures a request stale; the decision
+    // itself is the library's atomic script.)
     private static readonly LuaScript WindowScript = LuaScript.Prepare(
         "local oldest = redis.call('ZRANGE', @key, 0, 0, 'WITHSCORES') " +
         "return { redis.call('ZCARD', @key), oldest[2] or '' }");
