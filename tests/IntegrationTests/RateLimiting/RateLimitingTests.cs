@@ -309,7 +309,7 @@ public sealed class RateLimitingTests(RedisFixture redis) : IClassFixture<RedisF
     }
 
     [Fact]
-    public async Task ForwardedRoute_WithRateLimiterPolicy_IsLimitedPerKeyAndKeepsUpstreamHeaders()
+    public async Task ShippedCivitaiRoute_RateLimiterPolicy_LimitsPerKeyAndKeepsUpstreamHeaders()
     {
         await using var upstream = await FakeHost.StartAsync((app, _) =>
             app.MapGet("/models/{name}", (HttpContext c) =>
@@ -317,14 +317,20 @@ public sealed class RateLimitingTests(RedisFixture redis) : IClassFixture<RedisF
                 c.Response.Headers["RateLimit"] = "\"upstream\";r=99;t=5";
                 return "model bytes";
             }));
-        await using var replicaA = Gateway(ForwardedRoute(upstream, authorized: true));
-        await using var replicaB = Gateway(ForwardedRoute(upstream, authorized: true));
+        // The shipped "civitai" route, its cluster pointed at the fake host.
+        (string, string?)[] settings =
+        [
+            ("RateLimiting:PermitLimit", "2"),
+            ("ReverseProxy:Clusters:civitai:Destinations:civitai:Address", upstream.BaseUri.AbsoluteUri),
+        ];
+        await using var replicaA = Gateway(settings);
+        await using var replicaB = Gateway(settings);
         using var clientA = replicaA.CreateClient(TestKeys.Default);
         using var clientB = replicaB.CreateClient(TestKeys.Default);
 
-        using var first = await clientA.GetAsync("/fake/models/a.safetensors");
-        using var second = await clientB.GetAsync("/fake/models/a.safetensors");
-        using var refused = await clientA.GetAsync("/fake/models/a.safetensors");
+        using var first = await clientA.GetAsync("/civitai/models/a.safetensors");
+        using var second = await clientB.GetAsync("/civitai/models/a.safetensors");
+        using var refused = await clientA.GetAsync("/civitai/models/a.safetensors");
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal("model bytes", await first.Content.ReadAsStringAsync());
@@ -340,7 +346,7 @@ public sealed class RateLimitingTests(RedisFixture redis) : IClassFixture<RedisF
     public async Task ForwardedRoute_AnonymousRequests_CountedPerClientAddressApartFromKeys()
     {
         await using var upstream = await FakeHost.StartAsync((app, _) => app.MapGet("/models/{name}", () => "model bytes"));
-        await using var gateway = Gateway(ForwardedRoute(upstream, authorized: false));
+        await using var gateway = Gateway(AnonymousRoute(upstream));
         using var anonymous = gateway.CreateClient(apiKey: null);
         using var keyed = gateway.CreateClient(TestKeys.Default);
 
@@ -366,12 +372,12 @@ public sealed class RateLimitingTests(RedisFixture redis) : IClassFixture<RedisF
         return new GatewayFactory(merged);
     }
 
-    private static (string, string?)[] ForwardedRoute(FakeHost upstream, bool authorized) =>
+    // A route without AuthorizationPolicy: requests need no key.
+    private static (string, string?)[] AnonymousRoute(FakeHost upstream) =>
     [
         ("RateLimiting:PermitLimit", "2"),
         ("ReverseProxy:Routes:fake:ClusterId", "fake"),
         ("ReverseProxy:Routes:fake:RateLimiterPolicy", "per-key"),
-        ("ReverseProxy:Routes:fake:AuthorizationPolicy", authorized ? "ApiKey" : null),
         ("ReverseProxy:Routes:fake:Match:Path", "/fake/{**rest}"),
         ("ReverseProxy:Routes:fake:Transforms:0:PathRemovePrefix", "/fake"),
         ("ReverseProxy:Clusters:fake:Destinations:upstream:Address", upstream.BaseUri.AbsoluteUri),
