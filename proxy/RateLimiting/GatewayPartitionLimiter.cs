@@ -117,6 +117,15 @@ internal sealed class GatewayPartitionLimiter : RateLimiter
         base.Dispose(disposing);
     }
 
+    protected override async ValueTask DisposeAsyncCore()
+    {
+        if (_shared is not null)
+        {
+            await _shared.DisposeAsync();
+        }
+        await base.DisposeAsyncCore();
+    }
+
     private async ValueTask<RateLimitDecision> DecideAsync(CancellationToken cancellationToken)
     {
         if (_redis.IsConfigured)
