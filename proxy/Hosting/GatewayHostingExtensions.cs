@@ -39,6 +39,7 @@ public static class GatewayHostingExtensions
         services.AddContentSniffing();
         services.AddTransient<MetadataService>();
         services.AddGatewayForwarding(configuration);
+        services.AddGatewayRateLimiting();
         return services;
     }
 
@@ -49,6 +50,7 @@ public static class GatewayHostingExtensions
         app.UseExceptionHandler();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.UseRateLimiter();
         app.MapHealthChecks("/healthz");
         app.MapRemoteMetadata();
         app.MapReverseProxy();

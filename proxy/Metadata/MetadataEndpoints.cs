@@ -22,6 +22,7 @@ public static class MetadataEndpoints
                 return TypedResults.Json(response, GatewayJson.Options);
             })
             .RequireAuthorization(ApiKeyDefaults.PolicyName)
+            .RequireRateLimiting(ModelGateway.RateLimiting.RateLimitingDefaults.PolicyName)
             .WithName("GetRemoteAssetMetadata");
     }
 }
