@@ -22,6 +22,8 @@ public sealed class GatewayFactory(IReadOnlyDictionary<string, string?>? setting
         ["ApiKeys:1:Policy"] = "strict",
         ["Egress:AllowPrivateNetworks"] = "true",
         ["Egress:TimeoutSeconds"] = "5",
+        // Tests send many requests with one key; the rate-limiting tests set their own limits.
+        ["RateLimiting:PermitLimit"] = "100000",
     };
 
     /// <summary>A client whose requests carry <paramref name="apiKey"/> (none when null).</summary>

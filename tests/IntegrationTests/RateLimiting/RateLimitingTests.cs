@@ -365,7 +365,12 @@ public sealed class RateLimitingTests(RedisFixture redis) : IClassFixture<RedisF
 
     private GatewayFactory Gateway(params (string Key, string? Value)[] settings)
     {
-        var merged = new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = redis.ConnectionString };
+        // GatewayFactory raises the limit for other tests; these start from the shipped default (60 per 60 s).
+        var merged = new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = redis.ConnectionString,
+            ["RateLimiting:PermitLimit"] = "60",
+        };
         foreach (var (key, value) in settings)
         {
             merged[key] = value;
