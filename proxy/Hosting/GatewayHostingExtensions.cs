@@ -36,6 +36,7 @@ public static class GatewayHostingExtensions
         services.AddGatewayPolicy();
         services.AddEgress();
         services.AddMetadataSources();
+        services.AddMetadataCache();
         services.AddTransient<MetadataService>();
         services.AddGatewayForwarding(configuration);
         return services;
