@@ -27,18 +27,18 @@ internal sealed partial class ResilientRedisCache : IDistributedCache
 
     public ResilientRedisCache(RedisConnection redis, IOptionsMonitor<MetadataCacheOptions> options, TimeProvider timeProvider,
         ILogger<ResilientRedisCache> logger)
+        : this(() => CreateRedisCache(redis), options, timeProvider, logger)
     {
-        ArgumentNullException.ThrowIfNull(redis);
+    }
+
+    /// <param name="createRedis">Makes the Redis-backed cache on first use; null when there is no Redis.</param>
+    internal ResilientRedisCache(Func<IDistributedCache?> createRedis, IOptionsMonitor<MetadataCacheOptions> options,
+        TimeProvider timeProvider, ILogger<ResilientRedisCache> logger)
+    {
+        _redis = new(createRedis);
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
-        _redis = new(() => redis.IsConfigured
-            ? new RedisCache(Options.Create(new RedisCacheOptions
-            {
-                InstanceName = InstanceName,
-                ConnectionMultiplexerFactory = () => Task.FromResult(redis.GetRequired()),
-            }))
-            : null);
     }
 
     /// <summary>Whether calls currently skip Redis after a failure.</summary>
@@ -106,6 +106,18 @@ internal sealed partial class ResilientRedisCache : IDistributedCache
             Volatile.Write(ref _probing, 0); // the caller gave up; the next call probes instead
             throw;
         }
+    }
+
+    private static RedisCache? CreateRedisCache(RedisConnection redis)
+    {
+        ArgumentNullException.ThrowIfNull(redis);
+        return redis.IsConfigured
+            ? new RedisCache(Options.Create(new RedisCacheOptions
+            {
+                InstanceName = InstanceName,
+                ConnectionMultiplexerFactory = () => Task.FromResult(redis.GetRequired()),
+            }))
+            : null;
     }
 
     private static bool IsRedisFailure(Exception ex) =>
