@@ -19,6 +19,7 @@ internal sealed partial class ResilientRedisCache : IDistributedCache
     public const string InstanceName = "model-gateway:";
 
     private readonly Lazy<IDistributedCache?> _redis;
+    private readonly Func<bool> _isConnected;
     private readonly IOptionsMonitor<MetadataCacheOptions> _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger<ResilientRedisCache> _logger;
@@ -27,15 +28,17 @@ internal sealed partial class ResilientRedisCache : IDistributedCache
 
     public ResilientRedisCache(RedisConnection redis, IOptionsMonitor<MetadataCacheOptions> options, TimeProvider timeProvider,
         ILogger<ResilientRedisCache> logger)
-        : this(() => CreateRedisCache(redis), options, timeProvider, logger)
+        : this(() => CreateRedisCache(redis), options, timeProvider, logger, () => redis.Multiplexer?.IsConnected ?? false)
     {
     }
 
     /// <param name="createRedis">Makes the Redis-backed cache on first use; null when there is no Redis.</param>
+    /// <param name="isConnected">False when the connection is known to be down: fail at once instead of timing out.</param>
     internal ResilientRedisCache(Func<IDistributedCache?> createRedis, IOptionsMonitor<MetadataCacheOptions> options,
-        TimeProvider timeProvider, ILogger<ResilientRedisCache> logger)
+        TimeProvider timeProvider, ILogger<ResilientRedisCache> logger, Func<bool>? isConnected = null)
     {
         _redis = new(createRedis);
+        _isConnected = isConnected ?? (() => true);
         _options = options;
         _timeProvider = timeProvider;
         _logger = logger;
@@ -71,6 +74,11 @@ internal sealed partial class ResilientRedisCache : IDistributedCache
         {
             return default;
         }
+        if (!_isConnected())
+        {
+            Failed(nameof(RedisConnectionException), "not connected", probing);
+            return default;
+        }
         try
         {
             var result = call(redis);
@@ -79,7 +87,7 @@ internal sealed partial class ResilientRedisCache : IDistributedCache
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            Failed(ex, probing);
+            Failed(ex.GetType().Name, ex.Message, probing);
             return default;
         }
     }
@@ -90,6 +98,11 @@ internal sealed partial class ResilientRedisCache : IDistributedCache
         {
             return default;
         }
+        if (!_isConnected())
+        {
+            Failed(nameof(RedisConnectionException), "not connected", probing);
+            return default;
+        }
         try
         {
             var result = await call(redis, cancellationToken);
@@ -98,7 +111,7 @@ internal sealed partial class ResilientRedisCache : IDistributedCache
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            Failed(ex, probing);
+            Failed(ex.GetType().Name, ex.Message, probing);
             return default;
         }
         catch (OperationCanceledException) when (probing)
@@ -150,7 +163,7 @@ internal sealed partial class ResilientRedisCache : IDistributedCache
         }
     }
 
-    private void Failed(Exception ex, bool probing)
+    private void Failed(string errorType, string error, bool probing)
     {
         var retry = _options.CurrentValue.RedisRetry;
         var wasClosed = Interlocked.Exchange(ref _openUntilTicks, (_timeProvider.GetUtcNow() + retry).UtcTicks) == 0;
@@ -160,7 +173,7 @@ internal sealed partial class ResilientRedisCache : IDistributedCache
         }
         if (wasClosed)
         {
-            Log.Tripped(_logger, ex.GetType().Name, ex.Message, (int)retry.TotalSeconds);
+            Log.Tripped(_logger, errorType, error, (int)retry.TotalSeconds);
         }
     }
 

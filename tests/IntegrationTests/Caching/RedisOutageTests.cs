@@ -1,12 +1,13 @@
 using System.Diagnostics;
 using System.Net;
 using ModelGateway.IntegrationTests.Infrastructure;
+using Xunit.Abstractions;
 using static ModelGateway.IntegrationTests.Caching.CacheHttp;
 
 namespace ModelGateway.IntegrationTests.Caching;
 
 /// <summary>Redis stops mid-test: lookups keep succeeding without long stalls, and the cache recovers with Redis.</summary>
-public sealed class RedisOutageTests(RedisFixture redis) : IClassFixture<RedisFixture>, IAsyncLifetime
+public sealed class RedisOutageTests(RedisFixture redis, ITestOutputHelper output) : IClassFixture<RedisFixture>, IAsyncLifetime
 {
     // Generous: a stalled Redis call is bounded at about 1 s; a timed assertion must not be flaky.
     private static readonly TimeSpan RequestBound = TimeSpan.FromSeconds(3);
@@ -37,6 +38,7 @@ public sealed class RedisOutageTests(RedisFixture redis) : IClassFixture<RedisFi
             var watch = Stopwatch.StartNew();
             using var response = await client.GetAsync(MetadataPath(host.Url(name)));
             during.Add((name, response.StatusCode, CacheStatus(response), watch.Elapsed));
+            output.WriteLine($"Redis down: {name} {response.StatusCode} {CacheStatus(response)} in {watch.Elapsed.TotalMilliseconds:0} ms");
         }
 
         Assert.All(during, r => Assert.Equal(HttpStatusCode.OK, r.Status));
@@ -69,6 +71,7 @@ public sealed class RedisOutageTests(RedisFixture redis) : IClassFixture<RedisFi
             }
         }
 
+        output.WriteLine($"Second gateway served an entry from Redis {waited.Elapsed.TotalSeconds:0.0} s after the restart.");
         Assert.Equal("HIT", sharedStatus);
     }
 }

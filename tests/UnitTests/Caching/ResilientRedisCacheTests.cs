@@ -72,6 +72,24 @@ public sealed class ResilientRedisCacheTests
     }
 
     [Fact]
+    public async Task GetAsync_ConnectionKnownDown_FailsFastWithoutCallingRedis()
+    {
+        var connected = false;
+        var cache = new ResilientRedisCache(() => _redis, new Monitor(), _time, _logger, () => connected);
+
+        var whileDown = await cache.GetAsync("k");
+        connected = true;
+        _time.Advance(TimeSpan.FromSeconds(30));
+        var afterReconnect = await cache.GetAsync("k");
+
+        Assert.Null(whileDown);
+        Assert.Equal([42], afterReconnect);
+        Assert.Equal(1, _redis.Calls);
+        Assert.Equal(1, _logger.Warnings);
+        Assert.Equal(1, _logger.Informations);
+    }
+
+    [Fact]
     public async Task GetAsync_NoRedis_AlwaysMiss()
     {
         var cache = new ResilientRedisCache(() => null, new Monitor(), _time, _logger);
