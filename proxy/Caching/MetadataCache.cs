@@ -3,6 +3,7 @@ using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
 using ModelGateway.Metadata;
 using ModelGateway.Policies;
+using ModelGateway.Redis;
 
 namespace ModelGateway.Caching;
 
@@ -17,6 +18,7 @@ public sealed record MetadataLookup(AssetFacts Facts, CacheStatus Status, DateTi
 public sealed partial class MetadataCache(
     [FromKeyedServices(MetadataCache.ServiceKey)] HybridCache cache,
     IOptionsMonitor<MetadataCacheOptions> options,
+    RedisConnection redis,
     TimeProvider timeProvider,
     ILogger<MetadataCache> logger)
 {
@@ -159,8 +161,13 @@ public sealed partial class MetadataCache(
         };
     }
 
-    private static HybridCacheEntryOptions EntryOptions(TimeSpan lifetime) =>
-        new() { Expiration = lifetime, LocalCacheExpiration = lifetime };
+    // With Redis, memory keeps an entry at most TtlSeconds (Redis keeps it through the stale grace, previews and
+    // all); without Redis, memory is the only copy and keeps it as long as it may be served.
+    private HybridCacheEntryOptions EntryOptions(TimeSpan lifetime)
+    {
+        var ttl = options.CurrentValue.Ttl;
+        return new() { Expiration = lifetime, LocalCacheExpiration = redis.IsConfigured && lifetime > ttl ? ttl : lifetime };
+    }
 
     /// <summary>The first caller's probe for a key nobody has cached; HybridCache runs one per key at a time.</summary>
     private sealed class ColdProbe(MetadataCache owner, Func<CancellationToken, Task<AssetFacts>> probe, MetadataCacheOptions settings)

@@ -163,12 +163,14 @@ public sealed class MetadataCacheTests(RedisFixture redis) : IClassFixture<Redis
         Assert.Equal(2, host.RequestsFor("refresh.safetensors"));
     }
 
-    [Fact]
-    public async Task ExpiredEntry_SourceFails_ServesStaleFactsWithWarning()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ExpiredEntry_SourceFails_ServesStaleFactsWithWarning(bool withRedis)
     {
         await using var host = await SwitchableFileHost.StartAsync();
         await using var gateway = Gateway(("MetadataCache:TtlSeconds", "1"), ("MetadataCache:StaleGraceSeconds", "60"),
-            ("MetadataCache:FailureRetrySeconds", "30"));
+            ("MetadataCache:FailureRetrySeconds", "30"), ("ConnectionStrings:Redis", withRedis ? redis.ConnectionString : ""));
         using var client = gateway.CreateClient(TestKeys.Default);
         var path = MetadataPath(host.Url("stale.safetensors"));
 
