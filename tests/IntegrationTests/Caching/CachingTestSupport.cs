@@ -10,6 +10,7 @@ internal sealed class SwitchableFileHost : IAsyncDisposable
 {
     private readonly FakeHost _host;
     private volatile int _status = StatusCodes.Status200OK;
+    private long _delayTicks;
 
     private SwitchableFileHost(FakeHost host) => _host = host;
 
@@ -20,15 +21,22 @@ internal sealed class SwitchableFileHost : IAsyncDisposable
         set => _status = value;
     }
 
+    /// <summary>How long HEAD waits before answering.</summary>
+    public TimeSpan Delay
+    {
+        get => TimeSpan.FromTicks(Interlocked.Read(ref _delayTicks));
+        set => Interlocked.Exchange(ref _delayTicks, value.Ticks);
+    }
+
     public static async Task<SwitchableFileHost> StartAsync(long size = 1234, TimeSpan delay = default)
     {
         SwitchableFileHost? self = null;
         var host = await FakeHost.StartAsync((app, _) =>
             app.MapMethods("/files/{name}", ["HEAD"], async (HttpContext c, string name) =>
             {
-                if (delay > TimeSpan.Zero)
+                if (self!.Delay > TimeSpan.Zero)
                 {
-                    await Task.Delay(delay);
+                    await Task.Delay(self.Delay, c.RequestAborted);
                 }
                 var status = self!.Status;
                 if (status != StatusCodes.Status200OK)
@@ -39,7 +47,7 @@ internal sealed class SwitchableFileHost : IAsyncDisposable
                 c.Response.ContentLength = size;
                 c.Response.ContentType = "application/octet-stream";
             }));
-        self = new SwitchableFileHost(host);
+        self = new SwitchableFileHost(host) { Delay = delay };
         return self;
     }
 

@@ -193,6 +193,46 @@ public sealed class MetadataCacheTests(RedisFixture redis) : IClassFixture<Redis
     }
 
     [Fact]
+    public async Task ExpiredEntry_ConcurrentRequests_OneRefreshProbe()
+    {
+        await using var host = await SwitchableFileHost.StartAsync();
+        await using var gateway = Gateway(("MetadataCache:TtlSeconds", "1"));
+        using var client = gateway.CreateClient(TestKeys.Default);
+        var path = MetadataPath(host.Url("busy.safetensors"));
+        using var first = await client.GetAsync(path);
+        host.Delay = TimeSpan.FromMilliseconds(300);
+        await Task.Delay(TimeSpan.FromMilliseconds(1300));
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => client.GetAsync(path)));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Equal(2, host.RequestsFor("busy.safetensors"));
+        foreach (var response in responses)
+        {
+            response.Dispose();
+        }
+    }
+
+    [Fact]
+    public async Task ExpiredEntry_SourceTimesOut_ServesStaleFacts()
+    {
+        await using var host = await SwitchableFileHost.StartAsync();
+        await using var gateway = Gateway(("MetadataCache:TtlSeconds", "1"), ("Egress:TimeoutSeconds", "1"));
+        using var client = gateway.CreateClient(TestKeys.Default);
+        var path = MetadataPath(host.Url("slow.safetensors"));
+
+        using var first = await client.GetAsync(path);
+        host.Delay = TimeSpan.FromSeconds(5);
+        await Task.Delay(TimeSpan.FromMilliseconds(1100));
+        using var stale = await client.GetAsync(path);
+
+        Assert.Equal("MISS", CacheStatus(first));
+        Assert.Equal(HttpStatusCode.OK, stale.StatusCode);
+        Assert.Equal("STALE", CacheStatus(stale));
+        Assert.Equal(["STALE_METADATA"], Codes(await JsonAsync(stale), "warnings"));
+    }
+
+    [Fact]
     public async Task ExpiredEntry_SourceFailsAfterGrace_Fails()
     {
         await using var host = await SwitchableFileHost.StartAsync();
