@@ -41,6 +41,10 @@ public sealed partial class MetadataCache(
         var key = MetadataCacheKey.For(sourceName, sourceKey);
         var settings = options.CurrentValue;
         var started = timeProvider.GetUtcNow();
+        if (!settings.Enabled)
+        {
+            return new MetadataLookup(await probe(cancellationToken), CacheStatus.Miss, started);
+        }
 
         var cold = new ColdProbe(this, probe, settings);
         var entry = await cache.GetOrCreateAsync(key, cold, static (state, ct) => state.RunAsync(ct),

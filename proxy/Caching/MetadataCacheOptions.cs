@@ -7,6 +7,9 @@ public sealed class MetadataCacheOptions
 {
     public const string SectionName = "MetadataCache";
 
+    /// <summary>False: every lookup probes the source and nothing is cached (for diagnosis).</summary>
+    public bool Enabled { get; set; } = true;
+
     /// <summary>How long probed facts are served without asking the source again.</summary>
     public int TtlSeconds { get; set; } = 3600;
 

@@ -121,6 +121,7 @@ internal sealed partial class ResilientRedisCache : IDistributedCache
         }
     }
 
+    // Never disposed: disposing a RedisCache disposes its multiplexer, which is the app's shared connection.
     private static RedisCache? CreateRedisCache(RedisConnection redis)
     {
         ArgumentNullException.ThrowIfNull(redis);

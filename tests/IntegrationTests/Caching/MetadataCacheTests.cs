@@ -300,6 +300,22 @@ public sealed class MetadataCacheTests(RedisFixture redis) : IClassFixture<Redis
         Assert.Equal(1, host.RequestsFor("local.safetensors"));
     }
 
+    [Fact]
+    public async Task CacheDisabled_EveryRequestProbes()
+    {
+        await using var host = await SwitchableFileHost.StartAsync();
+        await using var gateway = Gateway(("MetadataCache:Enabled", "false"));
+        using var client = gateway.CreateClient(TestKeys.Default);
+
+        using var first = await client.GetAsync(MetadataPath(host.Url("uncached.safetensors")));
+        using var second = await client.GetAsync(MetadataPath(host.Url("uncached.safetensors")));
+
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal("MISS", CacheStatus(first));
+        Assert.Equal("MISS", CacheStatus(second));
+        Assert.Equal(2, host.RequestsFor("uncached.safetensors"));
+    }
+
     private GatewayFactory Gateway(params (string Key, string? Value)[] settings)
     {
         var merged = new Dictionary<string, string?> { ["ConnectionStrings:Redis"] = redis.ConnectionString };

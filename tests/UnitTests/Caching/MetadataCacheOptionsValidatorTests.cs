@@ -73,6 +73,7 @@ public sealed class MetadataCacheOptionsBindingTests
     {
         using var provider = Build(new Dictionary<string, string?>
         {
+            ["MetadataCache:Enabled"] = "false",
             ["MetadataCache:TtlSeconds"] = "120",
             ["MetadataCache:NegativeTtlSeconds"] = "5",
             ["MetadataCache:StaleGraceSeconds"] = "600",
@@ -82,6 +83,7 @@ public sealed class MetadataCacheOptionsBindingTests
 
         var options = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<MetadataCacheOptions>>().Value;
 
+        Assert.False(options.Enabled);
         Assert.Equal(
             (TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(600), TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(9)),
             (options.Ttl, options.NegativeTtl, options.StaleGrace, options.FailureRetry, options.RedisRetry));
