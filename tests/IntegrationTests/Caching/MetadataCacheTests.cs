@@ -74,7 +74,7 @@ public sealed class MetadataCacheTests(RedisFixture redis) : IClassFixture<Redis
     {
         await using var host = await SwitchableFileHost.StartAsync();
         host.Status = 404;
-        await using var gateway = Gateway(("MetadataCache:NegativeTtlSeconds", "1"));
+        await using var gateway = Gateway(("MetadataCache:NegativeTtlSeconds", "2"));
         using var client = gateway.CreateClient(TestKeys.Default);
         var path = MetadataPath(host.Url("missing.safetensors"));
 
@@ -82,7 +82,7 @@ public sealed class MetadataCacheTests(RedisFixture redis) : IClassFixture<Redis
         var probesAfterFirst = host.RequestsFor("missing.safetensors");
         using var second = await client.GetAsync(path);
         var probesAfterSecond = host.RequestsFor("missing.safetensors");
-        await Task.Delay(TimeSpan.FromMilliseconds(1500));
+        await Task.Delay(TimeSpan.FromMilliseconds(2500));
         using var third = await client.GetAsync(path);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, first.StatusCode);
@@ -147,12 +147,12 @@ public sealed class MetadataCacheTests(RedisFixture redis) : IClassFixture<Redis
     public async Task ExpiredEntry_SourceAnswers_Refreshed()
     {
         await using var host = await SwitchableFileHost.StartAsync();
-        await using var gateway = Gateway(("MetadataCache:TtlSeconds", "1"));
+        await using var gateway = Gateway(("MetadataCache:TtlSeconds", "2"));
         using var client = gateway.CreateClient(TestKeys.Default);
         var path = MetadataPath(host.Url("refresh.safetensors"));
 
         using var first = await client.GetAsync(path);
-        await Task.Delay(TimeSpan.FromMilliseconds(1300));
+        await Task.Delay(TimeSpan.FromMilliseconds(2300));
         using var second = await client.GetAsync(path);
         using var third = await client.GetAsync(path);
 
@@ -196,12 +196,12 @@ public sealed class MetadataCacheTests(RedisFixture redis) : IClassFixture<Redis
     public async Task ExpiredEntry_ConcurrentRequests_OneRefreshProbe()
     {
         await using var host = await SwitchableFileHost.StartAsync();
-        await using var gateway = Gateway(("MetadataCache:TtlSeconds", "1"));
+        await using var gateway = Gateway(("MetadataCache:TtlSeconds", "2"));
         using var client = gateway.CreateClient(TestKeys.Default);
         var path = MetadataPath(host.Url("busy.safetensors"));
         using var first = await client.GetAsync(path);
         host.Delay = TimeSpan.FromMilliseconds(300);
-        await Task.Delay(TimeSpan.FromMilliseconds(1300));
+        await Task.Delay(TimeSpan.FromMilliseconds(2300));
 
         var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => client.GetAsync(path)));
 
