@@ -37,6 +37,7 @@ public static class GatewayHostingExtensions
         services.AddEgress();
         services.AddMetadataSources();
         services.AddContentSniffing();
+        services.AddMetadataCache();
         services.AddTransient<MetadataService>();
         services.AddGatewayForwarding(configuration);
         services.AddGatewayRateLimiting();

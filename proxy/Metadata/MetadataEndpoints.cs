@@ -1,4 +1,5 @@
 using ModelGateway.Auth;
+using ModelGateway.Caching;
 using ModelGateway.Metadata;
 
 namespace Microsoft.AspNetCore.Builder;
@@ -18,8 +19,9 @@ public static class MetadataEndpoints
                 {
                     throw GatewayException.BadRequest(ErrorCodes.InvalidUrlFormat, "Give exactly one url parameter.");
                 }
-                var response = await service.GetAsync(values.Count == 1 ? values[0] : null, context.User, context.RequestAborted);
-                return TypedResults.Json(response, GatewayJson.Options);
+                var answer = await service.GetAsync(values.Count == 1 ? values[0] : null, context.User, context.RequestAborted);
+                context.Response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.Value(answer.CacheStatus);
+                return TypedResults.Json(answer.Response, GatewayJson.Options);
             })
             .RequireAuthorization(ApiKeyDefaults.PolicyName)
             .RequireRateLimiting(ModelGateway.RateLimiting.RateLimitingDefaults.PolicyName)

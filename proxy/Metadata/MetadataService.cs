@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using ModelGateway.Auth;
+using ModelGateway.Caching;
 using ModelGateway.Egress;
 using ModelGateway.Policies;
 using ModelGateway.Policy;
@@ -16,13 +17,14 @@ namespace ModelGateway.Metadata;
 public sealed partial class MetadataService(
     SourceSelector sources,
     PolicyProvider policies,
+    MetadataCache cache,
     IOptionsMonitor<EgressOptions> egressOptions,
     ContentInspector contentInspector,
     IOptionsMonitor<ContentSniffingOptions> sniffingOptions,
     TimeProvider timeProvider,
     ILogger<MetadataService> logger)
 {
-    public async Task<AssetMetadataResponse> GetAsync(string? rawUrl, ClaimsPrincipal caller, CancellationToken cancellationToken)
+    public async Task<MetadataAnswer> GetAsync(string? rawUrl, ClaimsPrincipal caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var egress = egressOptions.CurrentValue;
@@ -34,13 +36,24 @@ public sealed partial class MetadataService(
         }
 
         var source = sources.Select(url);
-        _ = source.CacheKey(url); // rejects a URL shape the source cannot read, before any request
-        var facts = await ProbeAsync(source, url, egress.Timeout, cancellationToken);
+        var sourceKey = source.CacheKey(url); // rejects a URL shape the source cannot read, before any request
+        var lookup = await cache.GetOrProbeAsync(source.Name, sourceKey,
+            ct => ProbeAsync(source, url, egress.Timeout, ct), cancellationToken);
+        var facts = lookup.Facts;
         var verdict = PolicyEvaluator.Evaluate(facts, policy);
+        if (lookup.Status == CacheStatus.Stale)
+        {
+            verdict = verdict with { Warnings = [.. verdict.Warnings, StaleWarning(lookup.AnsweredAt)] };
+        }
         Log.Answered(logger, caller.Identity?.Name ?? "anonymous", source.Name, HostPolicy.NormalizeHost(url.Host),
             verdict.IsValid, verdict.Errors.Count > 0 ? verdict.Errors[0].Code : "-");
-        return AssetMetadataResponse.From(facts, verdict);
+        return new MetadataAnswer(AssetMetadataResponse.From(facts, verdict), lookup.Status);
     }
+
+    private static ValidationIssue StaleWarning(DateTimeOffset answeredAt) => new(ValidationCodes.StaleMetadata,
+        string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"The source could not be reached; these facts are from {answeredAt:yyyy-MM-ddTHH:mm:ssZ} and may be out of date."),
+        "metadata");
 
     private async Task<AssetFacts> ProbeAsync(IMetadataSource source, Uri url, TimeSpan timeout, CancellationToken cancellationToken)
     {
@@ -77,3 +90,6 @@ public sealed partial class MetadataService(
         public static partial void Answered(ILogger logger, string caller, string source, string host, bool isValid, string firstError);
     }
 }
+
+/// <summary>The response, and how the metadata cache produced it (<c>X-Cache-Status</c>).</summary>
+public sealed record MetadataAnswer(AssetMetadataResponse Response, CacheStatus CacheStatus);
