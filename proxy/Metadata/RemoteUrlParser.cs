@@ -61,7 +61,7 @@ public static class RemoteUrlParser
         {
             throw GatewayException.BadRequest(ErrorCodes.InvalidHost, "The URL points at a private, loopback or link-local address.");
         }
-        if (url.HostNameType is UriHostNameType.Dns or UriHostNameType.Basic)
+        if (url.HostNameType != UriHostNameType.IPv6 && !IPAddress.TryParse(host, out _))
         {
             CheckHostName(host);
         }
@@ -70,7 +70,9 @@ public static class RemoteUrlParser
             throw GatewayException.BadRequest(ErrorCodes.InvalidUrlFormat,
                 $"The URL's port {url.Port} is not allowed (allowed: {string.Join(", ", allowedPorts)}).");
         }
-        return HostPolicy.NormalizeHost(url.Host) == host ? url : new UriBuilder(url) { Host = host }.Uri;
+        var unchanged = url.HostNameType == UriHostNameType.IPv6 ? HostPolicy.NormalizeHost(url.Host) == host : url.Host == host;
+        // Policies, sources and the connection then all see the same ASCII host.
+        return unchanged ? url : new UriBuilder(url) { Host = host }.Uri;
     }
 
     /// <summary>A literal address that is not public, or a <c>localhost</c> name (which always resolves to loopback).</summary>
@@ -85,16 +87,27 @@ public static class RemoteUrlParser
         return IPAddress.TryParse(normalizedHost, out var address) && !NetworkAddresses.IsPublic(address);
     }
 
-    /// <summary>The host as the connection will use it: IDNA-mapped ASCII, lower-case, no brackets, no trailing dot.</summary>
+    /// <summary>
+    /// The host as the connection will use it: ASCII (IDNA), lower-case, no brackets, no trailing dot. Full-width
+    /// ASCII, circled letters and ideographic dots are folded to ASCII first, so "ⓛocalhost", "１２７.０.０.１" and
+    /// "127。0。0。1" are judged as what they spell whether or not the runtime's IDNA mapping (ICU) is available.
+    /// </summary>
     private static string CanonicalHost(Uri url)
     {
         string host;
         try
         {
-            // IdnHost, not Host: "ⓛocalhost", "１２７.０.０.１" and "127。0。0。1" only become what they reach after IDNA mapping.
-            host = url.HostNameType == UriHostNameType.IPv6 ? url.Host : url.IdnHost;
+            if (url.HostNameType == UriHostNameType.IPv6)
+            {
+                host = url.Host; // without the zone id; an IPv6 literal is never IDNA-mapped
+            }
+            else
+            {
+                var folded = FoldCompatibilityForms(url.Host);
+                host = folded.All(char.IsAscii) ? folded : new IdnMapping().GetAscii(folded);
+            }
         }
-        catch (UriFormatException)
+        catch (ArgumentException)
         {
             throw GatewayException.BadRequest(ErrorCodes.InvalidUrlFormat, "The URL's host is not a valid host name.");
         }
@@ -104,6 +117,29 @@ public static class RemoteUrlParser
             throw GatewayException.BadRequest(ErrorCodes.InvalidUrlFormat, "The URL has no host.");
         }
         return host;
+    }
+
+    private static string FoldCompatibilityForms(string host)
+    {
+        if (host.All(char.IsAscii))
+        {
+            return host;
+        }
+        return string.Create(host.Length, host, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                var c = source[i];
+                span[i] = c switch
+                {
+                    >= '\uFF01' and <= '\uFF5E' => (char)(c - 0xFEE0),          // full-width ASCII
+                    >= '\u24B6' and <= '\u24CF' => (char)('a' + (c - '\u24B6')), // circled capital letters
+                    >= '\u24D0' and <= '\u24E9' => (char)('a' + (c - '\u24D0')), // circled small letters
+                    '\u3002' or '\uFF61' => '.',                                // ideographic and half-width full stops
+                    _ => c,
+                };
+            }
+        }).ToLowerInvariant();
     }
 
     /// <summary>A DNS name: bounded length and labels, valid punycode, and not a number (a mis-typed address).</summary>
