@@ -12,10 +12,19 @@ namespace ModelGateway.Egress;
 /// </summary>
 public sealed class EgressConnector(IOptionsMonitor<EgressOptions> options, EgressTrust trust, IEgressResolver resolver)
 {
-    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    /// <summary>The <see cref="SocketsHttpHandler.ConnectCallback"/>.</summary>
+    public ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var endpoint = context.DnsEndPoint;
+        return ConnectAsync(context.DnsEndPoint, cancellationToken);
+    }
+
+    /// <summary>Resolves, checks and connects to <paramref name="endpoint"/>.</summary>
+    /// <exception cref="BlockedAddressException">Every address the host resolves to is blocked.</exception>
+    /// <exception cref="SocketException">The host does not resolve, or no checked address accepts a connection.</exception>
+    public async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
         var host = HostPolicy.NormalizeHost(endpoint.Host);
         var candidates = await resolver.ResolveAsync(host, cancellationToken);
         if (candidates.Length == 0)
