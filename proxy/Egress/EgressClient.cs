@@ -153,6 +153,12 @@ public sealed partial class EgressClient(
         message.Headers.UserAgent.Add(UserAgent);
         message.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("identity"));
         configure?.Invoke(message);
+        // HTTP/3 (QUIC) would not go through the connect callback and its address checks: never ask for it.
+        if (message.Version.Major >= 3)
+        {
+            message.Version = HttpVersion.Version20;
+        }
+        message.VersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
         if (crossOrigin)
         {
             // A redirect to another origin never carries the first origin's credentials, whatever the callback did.

@@ -175,6 +175,28 @@ public sealed class EgressClientTests
     }
 
     [Fact]
+    public async Task SendAsync_CallbackAsksForHttp3_NeverSentAsQuic()
+    {
+        Version? sent = null;
+        HttpVersionPolicy? policy = null;
+        var handler = new StubHandler(r =>
+        {
+            (sent, policy) = (r.Version, r.VersionPolicy);
+            return new HttpResponseMessage(HttpStatusCode.OK);
+        });
+        var client = Client(handler);
+
+        using var _ = await client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://example.com/m"), m =>
+        {
+            m.Version = HttpVersion.Version30;
+            m.VersionPolicy = HttpVersionPolicy.RequestVersionOrHigher;
+        }), CancellationToken.None);
+
+        Assert.Equal(HttpVersion.Version20, sent);
+        Assert.Equal(HttpVersionPolicy.RequestVersionOrLower, policy);
+    }
+
+    [Fact]
     public async Task SendAsync_SeeOther_SwitchesToGet()
     {
         var handler = new StubHandler(r => r.Method == HttpMethod.Post
