@@ -10,8 +10,9 @@ using ModelGateway.Previews;
 namespace ModelGateway.Egress;
 
 /// <summary>
-/// The typed HttpClient every probe goes through: redirects handled here (each hop re-checked by
-/// <see cref="EgressConnector"/>), a non-browser User-Agent, no decompression, failures mapped to DESIGN.md codes.
+/// The typed HttpClient every probe goes through: redirects handled here (each hop checked here before it is sent,
+/// its addresses by <see cref="EgressConnector"/> when it connects), a non-browser User-Agent, no decompression,
+/// bounded reads, failures mapped to DESIGN.md codes.
 /// </summary>
 public sealed partial class EgressClient(
     HttpClient httpClient,
@@ -233,7 +234,13 @@ public sealed partial class EgressClient(
         {
             return null;
         }
-        return location.IsAbsoluteUri ? location : new Uri(current, location);
+        if (location.IsAbsoluteUri)
+        {
+            return location;
+        }
+        return Uri.TryCreate(current, location, out var target)
+            ? target
+            : throw GatewayException.SourceFailed(ErrorCodes.HttpError, "The source redirected to a malformed URL.");
     }
 
     private static bool SameOrigin(Uri a, Uri b) =>

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using ModelGateway.Egress;
 
@@ -95,5 +96,26 @@ public sealed class EgressOptionsTests
         var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<EgressOptions>>().Value);
 
         Assert.Equal(["Egress:TimeoutSeconds must be between 1 and 300."], ex.Failures);
+    }
+
+    [Fact]
+    public async Task AddEgress_InvalidOptions_HostFailsToStartListingEveryProblem()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Egress:AllowedPorts:0"] = "70000",
+            ["Egress:ConnectTimeoutSeconds"] = "0",
+        });
+        builder.Services.AddEgress();
+        using var host = builder.Build();
+
+        var ex = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Equal(
+        [
+            "Egress:ConnectTimeoutSeconds must be between 1 and 300.",
+            "Egress:AllowedPorts:0: 70000 is not a TCP port (1-65535).",
+        ], ex.Failures);
     }
 }
