@@ -154,6 +154,11 @@ public sealed partial class EgressClient(
         message.Headers.UserAgent.Add(UserAgent);
         message.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("identity"));
         configure?.Invoke(message);
+        if (message.RequestUri != url)
+        {
+            // The hop checks ran on url; a callback must not send the request anywhere else.
+            throw new InvalidOperationException("EgressRequest.Configure must not change the request's URL.");
+        }
         // HTTP/3 (QUIC) would not go through the connect callback and its address checks: never ask for it.
         if (message.Version.Major >= 3)
         {

@@ -197,6 +197,18 @@ public sealed class EgressClientTests
     }
 
     [Fact]
+    public async Task SendAsync_CallbackChangesUrl_RefusedWithoutRequest()
+    {
+        var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
+        var client = Client(handler);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => client.SendAsync(new EgressRequest(HttpMethod.Get,
+            new Uri("https://example.com/m"), m => m.RequestUri = new Uri("http://127.0.0.1/admin")), CancellationToken.None));
+
+        Assert.Empty(handler.Seen);
+    }
+
+    [Fact]
     public async Task SendAsync_SeeOther_SwitchesToGet()
     {
         var handler = new StubHandler(r => r.Method == HttpMethod.Post
