@@ -6,7 +6,10 @@ namespace ModelGateway.Policies;
 /// <summary>
 /// Which IP addresses a user-supplied URL may reach: public unicast only. Loopback, private (RFC 1918, unique-local),
 /// link-local (cloud metadata at 169.254.169.254), CGNAT, multicast, reserved, documentation and unspecified ranges
-/// are refused, including IPv6 forms that embed one of those IPv4 addresses (mapped, compatible, NAT64, 6to4).
+/// are refused, including IPv6 forms that embed one of those IPv4 addresses (mapped, translated, compatible, NAT64,
+/// 6to4). The ranges follow the IANA special-purpose registries as Microsoft AntiSSRF's <c>ExternalOnlyLatest</c>
+/// lists them, except that well-known NAT64 and 6to4 addresses are judged by the IPv4 address they carry (an
+/// IPv6-only network reaches every public IPv4 host through 64:ff9b::/96).
 /// </summary>
 public static class NetworkAddresses
 {
@@ -16,12 +19,16 @@ public static class NetworkAddresses
         (IPAddress.Parse("10.0.0.0"), 8),       // RFC 1918
         (IPAddress.Parse("100.64.0.0"), 10),    // CGNAT
         (IPAddress.Parse("127.0.0.0"), 8),      // loopback
+        (IPAddress.Parse("168.63.129.16"), 32), // Azure host endpoint (wireserver): metadata-like, reachable from VMs
         (IPAddress.Parse("169.254.0.0"), 16),   // link-local, cloud metadata
         (IPAddress.Parse("172.16.0.0"), 12),    // RFC 1918
         (IPAddress.Parse("192.0.0.0"), 24),     // IETF protocol assignments
         (IPAddress.Parse("192.0.2.0"), 24),     // TEST-NET-1
+        (IPAddress.Parse("192.31.196.0"), 24),  // AS112-v4
+        (IPAddress.Parse("192.52.193.0"), 24),  // AMT
         (IPAddress.Parse("192.88.99.0"), 24),   // 6to4 relay anycast
         (IPAddress.Parse("192.168.0.0"), 16),   // RFC 1918
+        (IPAddress.Parse("192.175.48.0"), 24),  // AS112 direct delegation
         (IPAddress.Parse("198.18.0.0"), 15),    // benchmarking
         (IPAddress.Parse("198.51.100.0"), 24),  // TEST-NET-2
         (IPAddress.Parse("203.0.113.0"), 24),   // TEST-NET-3
@@ -33,9 +40,14 @@ public static class NetworkAddresses
     [
         (IPAddress.Parse("::"), 128),           // unspecified
         (IPAddress.Parse("::1"), 128),          // loopback
+        (IPAddress.Parse("64:ff9b::"), 32),     // NAT64 outside the well-known /96 (local-use 64:ff9b:1::/48 translates into the local network)
         (IPAddress.Parse("100::"), 64),         // discard-only
-        (IPAddress.Parse("2001::"), 32),        // Teredo (tunnels to arbitrary IPv4)
+        (IPAddress.Parse("100:0:0:1::"), 64),   // dummy prefix
+        (IPAddress.Parse("2001::"), 23),        // IETF protocol assignments, incl. Teredo (tunnels to arbitrary IPv4)
         (IPAddress.Parse("2001:db8::"), 32),    // documentation
+        (IPAddress.Parse("2620:4f:8000::"), 48), // AS112-v6
+        (IPAddress.Parse("3fff::"), 20),        // documentation
+        (IPAddress.Parse("5f00::"), 16),        // SRv6 SIDs
         (IPAddress.Parse("fc00::"), 7),         // unique-local
         (IPAddress.Parse("fe80::"), 10),        // link-local
         (IPAddress.Parse("fec0::"), 10),        // site-local (deprecated)
@@ -58,28 +70,43 @@ public static class NetworkAddresses
             && !BlockedV4.Any(range => InRange(address, range.Network, range.PrefixLength));
     }
 
-    /// <summary>The IPv4 address an IPv6 address stands for (mapped, compatible, NAT64, 6to4), if any.</summary>
-    private static IPAddress? EmbeddedIPv4(IPAddress v6)
+    /// <summary>
+    /// The IPv4 address an IPv6 address stands for — mapped (::ffff:a.b.c.d), translated (::ffff:0:a.b.c.d),
+    /// compatible (::a.b.c.d), well-known NAT64 (64:ff9b::a.b.c.d), 6to4 (2002:AABB:CCDD::) — if any.
+    /// </summary>
+    public static IPAddress? EmbeddedIPv4(IPAddress v6)
     {
+        ArgumentNullException.ThrowIfNull(v6);
+        if (v6.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return null;
+        }
         if (v6.IsIPv4MappedToIPv6)
         {
             return v6.MapToIPv4();
         }
-        var bytes = v6.GetAddressBytes();
-        // ::a.b.c.d (IPv4-compatible, deprecated) — but not :: and ::1, which are handled as IPv6.
-        if (bytes.AsSpan(0, 12).IndexOfAnyExcept((byte)0) < 0 && !(bytes[12] == 0 && bytes[13] == 0 && bytes[14] == 0 && bytes[15] <= 1))
+        Span<byte> bytes = stackalloc byte[16];
+        v6.TryWriteBytes(bytes, out _);
+        var first12Zero = bytes[..12].IndexOfAnyExcept((byte)0) < 0;
+        // ::a.b.c.d (IPv4-compatible, deprecated) — but not :: and ::1, which are IPv6's own.
+        if (first12Zero && !(bytes[12] == 0 && bytes[13] == 0 && bytes[14] == 0 && bytes[15] <= 1))
         {
-            return new IPAddress(bytes.AsSpan(12, 4));
+            return new IPAddress(bytes[12..]);
         }
-        // 64:ff9b::/96 (NAT64 well-known) and 64:ff9b:1::/48 (local-use NAT64).
-        if (bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xff && bytes[3] == 0x9b)
+        // ::ffff:0:a.b.c.d (SIIT IPv4-translated).
+        if (bytes[..8].IndexOfAnyExcept((byte)0) < 0 && bytes[8] == 0xff && bytes[9] == 0xff && bytes[10] == 0 && bytes[11] == 0)
         {
-            return new IPAddress(bytes.AsSpan(12, 4));
+            return new IPAddress(bytes[12..]);
+        }
+        // 64:ff9b::/96, NAT64 well-known prefix.
+        if (bytes[0] == 0x00 && bytes[1] == 0x64 && bytes[2] == 0xff && bytes[3] == 0x9b && bytes[4..12].IndexOfAnyExcept((byte)0) < 0)
+        {
+            return new IPAddress(bytes[12..]);
         }
         // 2002:AABB:CCDD::/48 (6to4) carries the IPv4 address in bytes 2..5.
         if (bytes[0] == 0x20 && bytes[1] == 0x02)
         {
-            return new IPAddress(bytes.AsSpan(2, 4));
+            return new IPAddress(bytes[2..6]);
         }
         return null;
     }

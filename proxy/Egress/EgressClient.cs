@@ -1,32 +1,53 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
+using System.Text.Json;
 using Microsoft.Extensions.Options;
 using ModelGateway.Metadata;
+using ModelGateway.Policies;
+using ModelGateway.Previews;
 
 namespace ModelGateway.Egress;
 
 /// <summary>
-/// The typed HttpClient every probe goes through: redirects handled here (each hop re-checked by
-/// <see cref="EgressConnector"/>), a non-browser User-Agent, no decompression, failures mapped to DESIGN.md codes.
+/// The typed HttpClient every probe goes through: redirects handled here (each hop checked here before it is sent,
+/// its addresses by <see cref="EgressConnector"/> when it connects), a non-browser User-Agent, no decompression,
+/// bounded reads, failures mapped to DESIGN.md codes.
 /// </summary>
-public sealed partial class EgressClient(HttpClient httpClient, IOptionsMonitor<EgressOptions> options, ILogger<EgressClient> logger)
+public sealed partial class EgressClient(
+    HttpClient httpClient,
+    IOptionsMonitor<EgressOptions> options,
+    ILogger<EgressClient> logger,
+    EgressTrust? trust = null,
+    TimeProvider? timeProvider = null)
 {
     /// <summary>Never browser-like: CivitAI answers browsers with HTML redirects instead of JSON errors.</summary>
     public static readonly ProductInfoHeaderValue UserAgent = new("ModelGateway", "1.0");
 
+    private readonly EgressTrust _trust = trust ?? new EgressTrust([]);
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+
+    /// <summary>
+    /// Sends <paramref name="request"/>, following redirects as it says. Every hop is checked before it is sent
+    /// (http/https only, no user info, no private literal address, an allowed port unless the hop is a trusted
+    /// origin); a hop on another origin than the first never carries <c>Authorization</c> or <c>Cookie</c>, whatever
+    /// <see cref="EgressRequest.Configure"/> added. Waiting for an answer's headers is bounded by
+    /// <c>Egress:TimeoutSeconds</c> (<c>NETWORK_TIMEOUT</c>).
+    /// </summary>
     public async Task<EgressResponse> SendAsync(EgressRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var maxRedirects = options.CurrentValue.MaxRedirects;
+        var settings = options.CurrentValue;
         var method = request.Method;
         var url = request.Url;
+        CheckHop(url, settings, redirected: false);
         var hops = new List<Uri> { url };
         var visited = new HashSet<string>(StringComparer.Ordinal) { url.AbsoluteUri };
 
         while (true)
         {
-            var response = await SendOnceAsync(method, url, request.Configure, cancellationToken);
+            var crossOrigin = !SameOrigin(url, hops[0]);
+            var response = await SendOnceAsync(method, url, request.Configure, crossOrigin, settings, cancellationToken);
             var location = RedirectTarget(response, url);
             if (location is null || request.Redirects == RedirectMode.None
                 || (request.Redirects == RedirectMode.SameHostOnly && !SameOrigin(location, url)))
@@ -35,18 +56,15 @@ public sealed partial class EgressClient(HttpClient httpClient, IOptionsMonitor<
             }
             response.Dispose();
 
-            if (location.Scheme != Uri.UriSchemeHttp && location.Scheme != Uri.UriSchemeHttps)
-            {
-                throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"The source redirected to an unsupported scheme \"{location.Scheme}\".");
-            }
             if (!visited.Add(location.AbsoluteUri))
             {
                 throw GatewayException.SourceFailed(ErrorCodes.HttpError, "The source redirects in a loop.");
             }
-            if (hops.Count > maxRedirects)
+            if (hops.Count > settings.MaxRedirects)
             {
-                throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"The source redirected more than {maxRedirects} times.");
+                throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"The source redirected more than {settings.MaxRedirects} times.");
             }
+            CheckHop(location, settings, redirected: true);
             Log.FollowingRedirect(logger, (int)response.StatusCode, url.Host, location.Host);
             if (response.StatusCode == HttpStatusCode.SeeOther && method != HttpMethod.Head)
             {
@@ -55,6 +73,39 @@ public sealed partial class EgressClient(HttpClient httpClient, IOptionsMonitor<
             url = location;
             hops.Add(url);
         }
+    }
+
+    /// <summary>
+    /// Reads a JSON body of at most <c>Egress:MaxJsonBytes</c>; a longer or malformed body fails with
+    /// <c>METADATA_FETCH_FAILED</c>.
+    /// </summary>
+    public async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        var bytes = await ReadBoundedAsync(response, options.CurrentValue.MaxJsonBytes, cancellationToken);
+        try
+        {
+            return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 64 });
+        }
+        catch (JsonException ex)
+        {
+            throw GatewayException.SourceFailed(ErrorCodes.MetadataFetchFailed, "The source's answer is not valid JSON.", ex);
+        }
+    }
+
+    /// <summary>
+    /// Reads an image body of at most <paramref name="maxBytes"/> and returns it as a <c>data:</c> URL when its bytes
+    /// really are an image (whatever Content-Type says); null for anything else or anything larger.
+    /// </summary>
+    public static async Task<string?> ReadPreviewImageAsync(HttpResponseMessage response, CancellationToken cancellationToken, int maxBytes = PreviewImages.MaxBytes)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (!response.IsSuccessStatusCode || response.Content.Headers.ContentLength > maxBytes)
+        {
+            return null;
+        }
+        var bytes = await ReadHeadAsync(response, maxBytes + 1, cancellationToken);
+        return PreviewImages.ToDataUrl(bytes, maxBytes);
     }
 
     /// <summary>Reads a body up to <paramref name="maxBytes"/>; a longer body fails with <c>METADATA_FETCH_FAILED</c>.</summary>
@@ -96,21 +147,88 @@ public sealed partial class EgressClient(HttpClient httpClient, IOptionsMonitor<
         return total == buffer.Length ? buffer : buffer[..total];
     }
 
-    private async Task<HttpResponseMessage> SendOnceAsync(HttpMethod method, Uri url, Action<HttpRequestMessage>? configure, CancellationToken cancellationToken)
+    private async Task<HttpResponseMessage> SendOnceAsync(
+        HttpMethod method, Uri url, Action<HttpRequestMessage>? configure, bool crossOrigin, EgressOptions settings, CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(method, url);
         message.Headers.UserAgent.Add(UserAgent);
         message.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("identity"));
         configure?.Invoke(message);
+        if (message.RequestUri != url)
+        {
+            // The hop checks ran on url; a callback must not send the request anywhere else.
+            throw new InvalidOperationException("EgressRequest.Configure must not change the request's URL.");
+        }
+        // HTTP/3 (QUIC) would not go through the connect callback and its address checks: never ask for it.
+        if (message.Version.Major >= 3)
+        {
+            message.Version = HttpVersion.Version20;
+        }
+        message.VersionPolicy = HttpVersionPolicy.RequestVersionOrLower;
+        if (crossOrigin)
+        {
+            // A redirect to another origin never carries the first origin's credentials, whatever the callback did.
+            message.Headers.Authorization = null;
+            message.Headers.ProxyAuthorization = null;
+            message.Headers.Remove("Cookie");
+        }
+
+        using var deadline = new CancellationTokenSource(settings.Timeout, _time);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
-            return await httpClient.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
+            return await httpClient.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, linked.Token);
+        }
+        catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            Log.RequestFailed(logger, url.Host, ErrorCodes.NetworkTimeout, HttpRequestError.Unknown);
+            throw GatewayException.SourceFailed(ErrorCodes.NetworkTimeout,
+                $"\"{url.Host}\" did not answer within {settings.Timeout.TotalSeconds:0} seconds.", ex);
         }
         catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
         {
             var failure = MapFailure(ex, url);
             Log.RequestFailed(logger, url.Host, failure.Code, ex.HttpRequestError);
             throw failure;
+        }
+    }
+
+    /// <summary>What a hop must be before it is sent; the connector checks the resolved addresses after.</summary>
+    private void CheckHop(Uri url, EgressOptions settings, bool redirected)
+    {
+        var what = redirected ? "The source redirected to" : "The source pointed at";
+        if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
+        {
+            throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"{what} an unsupported scheme \"{(url.IsAbsoluteUri ? url.Scheme : "relative")}\".");
+        }
+        if (url.UserInfo.Length > 0)
+        {
+            throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"{what} a URL with a user name or password.");
+        }
+        string host;
+        try
+        {
+            host = HostPolicy.NormalizeHost(url.IdnHost);
+        }
+        catch (UriFormatException ex)
+        {
+            throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"{what} a malformed host.", ex);
+        }
+        if (host.Length == 0)
+        {
+            throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"{what} a URL without a host.");
+        }
+        if (settings.AllowPrivateNetworks || _trust.IsTrusted(host, url.Port))
+        {
+            return;
+        }
+        if (RemoteUrlParser.IsPrivateLiteral(host))
+        {
+            throw GatewayException.SourceFailed(ErrorCodes.InvalidHost, $"{what} a private, loopback or link-local address.");
+        }
+        if (!settings.IsPortAllowed(url.Port))
+        {
+            throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"{what} port {url.Port}, which is not allowed.");
         }
     }
 
@@ -121,7 +239,13 @@ public sealed partial class EgressClient(HttpClient httpClient, IOptionsMonitor<
         {
             return null;
         }
-        return location.IsAbsoluteUri ? location : new Uri(current, location);
+        if (location.IsAbsoluteUri)
+        {
+            return location;
+        }
+        return Uri.TryCreate(current, location, out var target)
+            ? target
+            : throw GatewayException.SourceFailed(ErrorCodes.HttpError, "The source redirected to a malformed URL.");
     }
 
     private static bool SameOrigin(Uri a, Uri b) =>

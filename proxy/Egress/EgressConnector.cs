@@ -8,18 +8,29 @@ namespace ModelGateway.Egress;
 /// <summary>
 /// The connect step of the probe client: resolves the host itself, drops every address that is not public, and
 /// connects to exactly an address it checked — so a DNS answer that changes between check and connect
-/// (rebinding) cannot reach a private network.
+/// (rebinding) cannot reach a private network. Admin-configured origins (<see cref="EgressTrust"/>) may be private.
 /// </summary>
-public sealed class EgressConnector(IOptionsMonitor<EgressOptions> options, EgressTrust trust)
+public sealed class EgressConnector(IOptionsMonitor<EgressOptions> options, EgressTrust trust, IEgressResolver resolver)
 {
-    public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
+    /// <summary>The <see cref="SocketsHttpHandler.ConnectCallback"/>.</summary>
+    public ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var endpoint = context.DnsEndPoint;
+        return ConnectAsync(context.DnsEndPoint, cancellationToken);
+    }
+
+    /// <summary>Resolves, checks and connects to <paramref name="endpoint"/>.</summary>
+    /// <exception cref="BlockedAddressException">Every address the host resolves to is blocked.</exception>
+    /// <exception cref="SocketException">The host does not resolve, or no checked address accepts a connection.</exception>
+    public async ValueTask<Stream> ConnectAsync(DnsEndPoint endpoint, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
         var host = HostPolicy.NormalizeHost(endpoint.Host);
-        var candidates = IPAddress.TryParse(host, out var literal)
-            ? [literal]
-            : await Dns.GetHostAddressesAsync(host, cancellationToken);
+        var candidates = await resolver.ResolveAsync(host, cancellationToken);
+        if (candidates.Length == 0)
+        {
+            throw new SocketException((int)SocketError.HostNotFound);
+        }
 
         var mayBePrivate = options.CurrentValue.AllowPrivateNetworks || trust.IsTrusted(host, endpoint.Port);
         var allowed = mayBePrivate ? candidates : Array.FindAll(candidates, NetworkAddresses.IsPublic);

@@ -1,3 +1,6 @@
+using System.Net;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using ModelGateway.Egress;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -5,33 +8,49 @@ namespace Microsoft.Extensions.DependencyInjection;
 public static class EgressServiceCollectionExtensions
 {
     /// <summary>
-    /// The hardened probe client. Trusted origins are the <c>BaseUrl</c> of every entry under <c>Sources</c>.
+    /// The hardened probe client. Trusted origins are the <c>BaseUrl</c> of every entry under <c>Sources</c>, every
+    /// YARP cluster destination (<c>ReverseProxy:Clusters:*:Destinations:*:Address</c>) and <c>Egress:ProxyUrl</c>.
     /// </summary>
     public static IServiceCollection AddEgress(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<EgressOptions>()
             .BindConfiguration(EgressOptions.SectionName)
-            .Validate(o => o.TimeoutSeconds is > 0 and <= 300, "Egress:TimeoutSeconds must be between 1 and 300.")
-            .Validate(o => o.MaxRedirects is >= 0 and <= 20, "Egress:MaxRedirects must be between 0 and 20.")
             .ValidateOnStart();
-        services.AddSingleton(sp => new EgressTrust(TrustedOrigins(sp.GetRequiredService<IConfiguration>())));
-        services.AddSingleton<EgressConnector>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EgressOptions>, EgressOptionsValidator>());
+        services.TryAddSingleton<IEgressResolver, DnsEgressResolver>();
+        services.TryAddSingleton(sp => new EgressTrust(TrustedOrigins(sp.GetRequiredService<IConfiguration>())));
+        services.TryAddSingleton<EgressConnector>();
         services.AddHttpClient<EgressClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
-            {
-                AllowAutoRedirect = false,
-                AutomaticDecompression = System.Net.DecompressionMethods.None,
-                UseCookies = false,
-                UseProxy = false,
-                ConnectCallback = sp.GetRequiredService<EgressConnector>().ConnectAsync,
-                ConnectTimeout = TimeSpan.FromSeconds(10),
-                MaxResponseHeadersLength = 64, // KiB
-                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            })
+            .ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(
+                sp.GetRequiredService<IOptionsMonitor<EgressOptions>>().CurrentValue,
+                sp.GetRequiredService<EgressConnector>()))
             // The default handlers log full URLs, and a pasted URL may carry a ?token=.
             .RemoveAllLoggers();
         return services;
+    }
+
+    private static SocketsHttpHandler CreateHandler(EgressOptions options, EgressConnector connector)
+    {
+        var proxy = options.Proxy;
+        return new SocketsHttpHandler
+        {
+            AllowAutoRedirect = false, // EgressClient follows redirects itself, re-checking every hop
+            AutomaticDecompression = DecompressionMethods.None, // sizes stay the sizes of what is on the wire
+            UseCookies = false,
+            PreAuthenticate = false,
+            Credentials = null,
+            UseProxy = proxy is not null, // never HTTP(S)_PROXY from the environment
+            Proxy = proxy is null ? null : new WebProxy(proxy),
+            ConnectCallback = connector.ConnectAsync,
+            ConnectTimeout = options.ConnectTimeout,
+            MaxResponseHeadersLength = options.MaxResponseHeadersKiB,
+            // A disposed answer whose body was not read (a file that ignored Range) is not drained for long.
+            MaxResponseDrainSize = 64 * 1024,
+            ResponseDrainTimeout = TimeSpan.FromSeconds(1),
+            PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+            MaxConnectionsPerServer = 16,
+        };
     }
 
     private static IEnumerable<Uri> TrustedOrigins(IConfiguration configuration)
@@ -42,6 +61,20 @@ public static class EgressServiceCollectionExtensions
             {
                 yield return baseUrl;
             }
+        }
+        foreach (var cluster in configuration.GetSection("ReverseProxy:Clusters").GetChildren())
+        {
+            foreach (var destination in cluster.GetSection("Destinations").GetChildren())
+            {
+                if (Uri.TryCreate(destination["Address"], UriKind.Absolute, out var address))
+                {
+                    yield return address;
+                }
+            }
+        }
+        if (Uri.TryCreate(configuration[$"{EgressOptions.SectionName}:{nameof(EgressOptions.ProxyUrl)}"], UriKind.Absolute, out var proxy))
+        {
+            yield return proxy;
         }
     }
 }

@@ -28,7 +28,7 @@ public sealed partial class MetadataService(
     {
         ArgumentNullException.ThrowIfNull(caller);
         var egress = egressOptions.CurrentValue;
-        var url = RemoteUrlParser.Parse(rawUrl, egress.AllowPrivateNetworks);
+        var url = RemoteUrlParser.Parse(rawUrl, egress);
         var policy = policies.For(caller.FindFirstValue(ApiKeyDefaults.PolicyProfileClaim));
         if (!HostPolicy.IsAllowed(url.Host, policy))
         {

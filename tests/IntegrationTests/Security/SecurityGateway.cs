@@ -1,0 +1,52 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using ModelGateway.Egress;
+using ModelGateway.IntegrationTests.Infrastructure;
+
+namespace ModelGateway.IntegrationTests.Security;
+
+/// <summary>A real gateway whose egress resolver is the test's, and helpers to call remote-metadata on it.</summary>
+public sealed class SecurityGateway : IAsyncDisposable
+{
+    private readonly GatewayFactory _factory;
+    private readonly WebApplicationFactory<Program> _withResolver;
+
+    public SecurityGateway(Dictionary<string, string?> settings, IEgressResolver resolver)
+    {
+        // Thousands of requests from one key: the per-key limit is not what these tests are about.
+        settings.TryAdd("RateLimiting:PermitLimit", "1000000");
+        _factory = new GatewayFactory(settings);
+        _withResolver = _factory.WithWebHostBuilder(b => b.ConfigureTestServices(s => s.AddSingleton(resolver)));
+        Client = _withResolver.CreateClient();
+        Client.DefaultRequestHeaders.Add("X-API-Key", TestKeys.Default);
+    }
+
+    public HttpClient Client { get; }
+
+    public IServiceProvider Services => _withResolver.Services;
+
+    public static string MetadataPath(string url) => "/api/assets/remote-metadata?url=" + Uri.EscapeDataString(url);
+
+    /// <summary>Status and error code (null for a 200) of remote-metadata for <paramref name="url"/>.</summary>
+    public async Task<(int Status, string? Code, string Body)> ProbeAsync(string url, CancellationToken cancellationToken = default)
+    {
+        using var response = await Client.GetAsync(MetadataPath(url), cancellationToken);
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        string? code = null;
+        if ((int)response.StatusCode != 200 && body.StartsWith('{'))
+        {
+            using var json = JsonDocument.Parse(body);
+            code = json.RootElement.TryGetProperty("code", out var c) ? c.GetString() : null;
+        }
+        return ((int)response.StatusCode, code, body);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await _withResolver.DisposeAsync();
+        await _factory.DisposeAsync();
+    }
+}

@@ -1,0 +1,394 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
+using ModelGateway.Egress;
+using ModelGateway.Metadata;
+
+namespace ModelGateway.UnitTests.Egress;
+
+public sealed class EgressClientTests
+{
+    private static readonly byte[] Png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+
+    [Fact]
+    public async Task SendAsync_CrossHostRedirect_DropsCredentialsEvenWhenCallbackAddsThem()
+    {
+        var handler = new StubHandler(r => r.RequestUri!.Host == "api.example.com"
+            ? StubHandler.Redirect("https://storage.example.net/blob?sig=1")
+            : new HttpResponseMessage(HttpStatusCode.OK));
+        var client = Client(handler);
+
+        using var response = await client.SendAsync(new EgressRequest(HttpMethod.Get, new Uri("https://api.example.com/file"), m =>
+        {
+            m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "secret-token");
+            m.Headers.Add("Cookie", "session=1");
+        }), CancellationToken.None);
+
+        var seen = handler.Seen.ToArray();
+        Assert.Equal(2, seen.Length);
+        Assert.Equal("Bearer secret-token", seen[0].Authorization);
+        Assert.Equal("session=1", seen[0].Cookie);
+        Assert.Equal("https://storage.example.net/blob?sig=1", seen[1].Url.AbsoluteUri);
+        Assert.Null(seen[1].Authorization);
+        Assert.Null(seen[1].Cookie);
+        Assert.Equal(["https://api.example.com/file", "https://storage.example.net/blob?sig=1"], response.Hops.Select(h => h.AbsoluteUri));
+    }
+
+    [Theory]
+    [InlineData("http://api.example.com/file")]      // scheme downgrade
+    [InlineData("https://api.example.com:8443/file")] // other port
+    [InlineData("https://API.example.com.evil.net/file")]
+    public async Task SendAsync_RedirectToOtherOrigin_DropsAuthorization(string location)
+    {
+        var handler = new StubHandler(r => r.RequestUri!.AbsolutePath == "/start"
+            ? StubHandler.Redirect(location)
+            : new HttpResponseMessage(HttpStatusCode.OK));
+        var client = Client(handler, new EgressOptions { AllowedPorts = [80, 443, 8443] });
+
+        using var _ = await client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://api.example.com/start"),
+            m => m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "t")), CancellationToken.None);
+
+        var seen = handler.Seen.ToArray();
+        Assert.Equal("Bearer t", seen[0].Authorization);
+        Assert.Null(seen[1].Authorization);
+    }
+
+    [Fact]
+    public async Task SendAsync_SameOriginRedirect_KeepsWhatCallbackAdds()
+    {
+        var handler = new StubHandler(r => r.RequestUri!.AbsolutePath == "/a"
+            ? StubHandler.Redirect("/b")
+            : new HttpResponseMessage(HttpStatusCode.OK));
+        var client = Client(handler);
+
+        using var _ = await client.SendAsync(new EgressRequest(HttpMethod.Get, new Uri("https://api.example.com/a"), m =>
+        {
+            m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "t");
+            m.Headers.Range = new RangeHeaderValue(0, 0);
+        }), CancellationToken.None);
+
+        var seen = handler.Seen.ToArray();
+        Assert.Equal(["Bearer t", "Bearer t"], seen.Select(s => s.Authorization));
+        Assert.Equal(["bytes=0-0", "bytes=0-0"], seen.Select(s => s.Range));
+        Assert.Equal("https://api.example.com/b", seen[1].Url.AbsoluteUri);
+    }
+
+    [Theory]
+    [InlineData("http://127.0.0.1/admin", ErrorCodes.InvalidHost)]
+    [InlineData("http://2130706433/admin", ErrorCodes.InvalidHost)]
+    [InlineData("http://0x7f.1/admin", ErrorCodes.InvalidHost)]
+    [InlineData("http://[::1]/admin", ErrorCodes.InvalidHost)]
+    [InlineData("http://[::ffff:169.254.169.254]/latest", ErrorCodes.InvalidHost)]
+    [InlineData("http://169.254.169.254/latest/meta-data/", ErrorCodes.InvalidHost)]
+    [InlineData("http://10.1.2.3/", ErrorCodes.InvalidHost)]
+    [InlineData("http://localhost/", ErrorCodes.InvalidHost)]
+    [InlineData("http://redis.localhost./", ErrorCodes.InvalidHost)]
+    [InlineData("//127.0.0.1/", ErrorCodes.InvalidHost)]
+    [InlineData("file:///etc/passwd", ErrorCodes.HttpError)]
+    [InlineData("gopher://example.com:70/", ErrorCodes.HttpError)]
+    [InlineData("ftp://example.com/x", ErrorCodes.HttpError)]
+    [InlineData("https://user:pass@example.net/x", ErrorCodes.HttpError)]
+    [InlineData("http://example.net:22/", ErrorCodes.HttpError)]
+    [InlineData("http://example.net:6379/", ErrorCodes.HttpError)]
+    public async Task SendAsync_RedirectToForbiddenTarget_FailsWithoutRequestingIt(string location, string code)
+    {
+        var handler = new StubHandler(_ => StubHandler.Redirect(location));
+        var client = Client(handler);
+
+        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
+            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://files.example.com/model.safetensors")), CancellationToken.None));
+
+        Assert.Equal(code, ex.Code);
+        Assert.Equal(422, ex.StatusCode);
+        Assert.Single(handler.Seen);
+    }
+
+    [Fact]
+    public async Task SendAsync_RedirectToTrustedOrigin_AllowedOnAnyPortAndAddress()
+    {
+        var handler = new StubHandler(r => r.RequestUri!.Host == "files.example.com"
+            ? StubHandler.Redirect("http://127.0.0.1:9000/mirror/model.safetensors")
+            : new HttpResponseMessage(HttpStatusCode.OK));
+        var client = Client(handler, trust: new EgressTrust([new Uri("http://127.0.0.1:9000/")]));
+
+        using var response = await client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://files.example.com/m")), CancellationToken.None);
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal("http://127.0.0.1:9000/mirror/model.safetensors", response.FinalUrl.AbsoluteUri);
+    }
+
+    [Fact]
+    public async Task SendAsync_AllowPrivateNetworks_FollowsToLoopbackOnAnyPort()
+    {
+        var handler = new StubHandler(r => r.RequestUri!.Port == 5001
+            ? StubHandler.Redirect("http://localhost:5002/x")
+            : new HttpResponseMessage(HttpStatusCode.OK));
+        var client = Client(handler, new EgressOptions { AllowPrivateNetworks = true });
+
+        using var response = await client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("http://127.0.0.1:5001/x")), CancellationToken.None);
+
+        Assert.Equal("http://localhost:5002/x", response.FinalUrl.AbsoluteUri);
+    }
+
+    [Fact]
+    public async Task SendAsync_FirstHopPrivateLiteral_InvalidHostWithoutRequest()
+    {
+        var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
+        var client = Client(handler);
+
+        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
+            client.SendAsync(new EgressRequest(HttpMethod.Get, new Uri("http://169.254.169.254/latest")), CancellationToken.None));
+
+        Assert.Equal(ErrorCodes.InvalidHost, ex.Code);
+        Assert.Empty(handler.Seen);
+    }
+
+    [Fact]
+    public async Task SendAsync_RedirectLoop_HttpError()
+    {
+        var handler = new StubHandler(r => StubHandler.Redirect(r.RequestUri!.AbsolutePath == "/a" ? "/b" : "/a"));
+        var client = Client(handler);
+
+        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
+            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://example.com/a")), CancellationToken.None));
+
+        Assert.Equal(ErrorCodes.HttpError, ex.Code);
+        Assert.Equal("The source redirects in a loop.", ex.Message);
+        Assert.Equal(2, handler.Seen.Count);
+    }
+
+    [Fact]
+    public async Task SendAsync_EndlessDistinctRedirects_StopsAtMaxRedirects()
+    {
+        var next = 0;
+        var handler = new StubHandler(_ => StubHandler.Redirect($"/r/{Interlocked.Increment(ref next)}"));
+        var client = Client(handler, new EgressOptions { MaxRedirects = 3 });
+
+        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
+            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://example.com/r/0")), CancellationToken.None));
+
+        Assert.Equal(ErrorCodes.HttpError, ex.Code);
+        Assert.Equal("The source redirected more than 3 times.", ex.Message);
+        Assert.Equal(4, handler.Seen.Count); // the first request and three redirects
+    }
+
+    [Fact]
+    public async Task SendAsync_CallbackAsksForHttp3_NeverSentAsQuic()
+    {
+        Version? sent = null;
+        HttpVersionPolicy? policy = null;
+        var handler = new StubHandler(r =>
+        {
+            (sent, policy) = (r.Version, r.VersionPolicy);
+            return new HttpResponseMessage(HttpStatusCode.OK);
+        });
+        var client = Client(handler);
+
+        using var _ = await client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://example.com/m"), m =>
+        {
+            m.Version = HttpVersion.Version30;
+            m.VersionPolicy = HttpVersionPolicy.RequestVersionOrHigher;
+        }), CancellationToken.None);
+
+        Assert.Equal(HttpVersion.Version20, sent);
+        Assert.Equal(HttpVersionPolicy.RequestVersionOrLower, policy);
+    }
+
+    [Fact]
+    public async Task SendAsync_CallbackChangesUrl_RefusedWithoutRequest()
+    {
+        var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
+        var client = Client(handler);
+
+        await Assert.ThrowsAsync<InvalidOperationException>(() => client.SendAsync(new EgressRequest(HttpMethod.Get,
+            new Uri("https://example.com/m"), m => m.RequestUri = new Uri("http://127.0.0.1/admin")), CancellationToken.None));
+
+        Assert.Empty(handler.Seen);
+    }
+
+    [Fact]
+    public async Task SendAsync_SeeOther_SwitchesToGet()
+    {
+        var handler = new StubHandler(r => r.Method == HttpMethod.Post
+            ? StubHandler.Redirect("/result", HttpStatusCode.SeeOther)
+            : new HttpResponseMessage(HttpStatusCode.OK));
+        var client = Client(handler);
+
+        using var _ = await client.SendAsync(new EgressRequest(HttpMethod.Post, new Uri("https://example.com/q")), CancellationToken.None);
+
+        Assert.Equal([HttpMethod.Post, HttpMethod.Get], handler.Seen.Select(s => s.Method));
+    }
+
+    [Fact]
+    public async Task SendAsync_HeadersNeverArrive_NetworkTimeoutAfterConfiguredTime()
+    {
+        var time = new FakeTimeProvider();
+        var handler = new StubHandler(async (_, ct) =>
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            return new HttpResponseMessage(HttpStatusCode.OK);
+        });
+        var client = Client(handler, new EgressOptions { TimeoutSeconds = 3 }, time: time);
+
+        var sending = client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://slow.example.com/x")), CancellationToken.None);
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.False(sending.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        var ex = await Assert.ThrowsAsync<GatewayException>(() => sending);
+        Assert.Equal(ErrorCodes.NetworkTimeout, ex.Code);
+        Assert.Equal(422, ex.StatusCode);
+    }
+
+    [Fact]
+    public async Task SendAsync_CallerCancels_OperationCanceled()
+    {
+        var handler = new StubHandler(async (_, ct) =>
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, ct);
+            return new HttpResponseMessage(HttpStatusCode.OK);
+        });
+        var client = Client(handler);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://slow.example.com/x")), cts.Token));
+    }
+
+    [Fact]
+    public async Task ReadJsonAsync_ValidJson_Parsed()
+    {
+        var client = Client(new StubHandler(_ => new HttpResponseMessage()));
+        using var response = new HttpResponseMessage { Content = new StringContent("{\"id\":7}") };
+
+        using var json = await client.ReadJsonAsync(response, CancellationToken.None);
+
+        Assert.Equal(7, json.RootElement.GetProperty("id").GetInt32());
+    }
+
+    [Theory]
+    [InlineData("<html><body>Cloudflare</body></html>")]
+    [InlineData("{\"id\":")]
+    [InlineData("")]
+    public async Task ReadJsonAsync_InvalidJson_MetadataFetchFailed(string body)
+    {
+        var client = Client(new StubHandler(_ => new HttpResponseMessage()));
+        using var response = new HttpResponseMessage { Content = new StringContent(body) };
+
+        var ex = await Assert.ThrowsAsync<GatewayException>(() => client.ReadJsonAsync(response, CancellationToken.None));
+
+        Assert.Equal(ErrorCodes.MetadataFetchFailed, ex.Code);
+    }
+
+    [Fact]
+    public async Task ReadJsonAsync_DeeperThanLimit_MetadataFetchFailed()
+    {
+        var client = Client(new StubHandler(_ => new HttpResponseMessage()));
+        using var response = new HttpResponseMessage { Content = new StringContent(new string('[', 100) + new string(']', 100)) };
+
+        var ex = await Assert.ThrowsAsync<GatewayException>(() => client.ReadJsonAsync(response, CancellationToken.None));
+
+        Assert.Equal(ErrorCodes.MetadataFetchFailed, ex.Code);
+    }
+
+    [Fact]
+    public async Task ReadJsonAsync_LargerThanMaxJsonBytes_MetadataFetchFailed()
+    {
+        var client = Client(new StubHandler(_ => new HttpResponseMessage()), new EgressOptions { MaxJsonBytes = 1024 });
+        using var response = new HttpResponseMessage { Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("[" + new string('1', 2000) + "]"))) };
+
+        var ex = await Assert.ThrowsAsync<GatewayException>(() => client.ReadJsonAsync(response, CancellationToken.None));
+
+        Assert.Equal(ErrorCodes.MetadataFetchFailed, ex.Code);
+        Assert.Equal("The source's answer is larger than 1024 bytes.", ex.Message);
+    }
+
+    [Fact]
+    public async Task ReadBoundedAsync_DeclaredLengthTooLarge_FailsWithoutReading()
+    {
+        var body = new ThrowingStream();
+        using var response = new HttpResponseMessage { Content = new StreamContent(body) };
+        response.Content.Headers.ContentLength = 50_000_000;
+
+        var ex = await Assert.ThrowsAsync<GatewayException>(() => EgressClient.ReadBoundedAsync(response, 4096, CancellationToken.None));
+
+        Assert.Equal(ErrorCodes.MetadataFetchFailed, ex.Code);
+        Assert.False(body.WasRead);
+    }
+
+    [Fact]
+    public async Task ReadHeadAsync_LongBody_ReadsOnlyTheHead()
+    {
+        using var response = new HttpResponseMessage { Content = new ByteArrayContent(new byte[100_000]) };
+
+        var head = await EgressClient.ReadHeadAsync(response, 10, CancellationToken.None);
+
+        Assert.Equal(10, head.Length);
+    }
+
+    [Fact]
+    public async Task ReadPreviewImageAsync_HtmlCalledImage_Null()
+    {
+        using var response = new HttpResponseMessage { Content = new StringContent("<!DOCTYPE html><html>login</html>") };
+        response.Content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+
+        Assert.Null(await EgressClient.ReadPreviewImageAsync(response, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ReadPreviewImageAsync_Png_DataUrl()
+    {
+        using var response = new HttpResponseMessage { Content = new ByteArrayContent(Png) };
+
+        var dataUrl = await EgressClient.ReadPreviewImageAsync(response, CancellationToken.None);
+
+        Assert.Equal("data:image/png;base64," + Convert.ToBase64String(Png), dataUrl);
+    }
+
+    [Fact]
+    public async Task ReadPreviewImageAsync_PngLargerThanCap_Null()
+    {
+        var big = new byte[2048];
+        Png.CopyTo(big, 0);
+        using var response = new HttpResponseMessage { Content = new StreamContent(new MemoryStream(big)) };
+
+        Assert.Null(await EgressClient.ReadPreviewImageAsync(response, CancellationToken.None, maxBytes: 1024));
+    }
+
+    [Fact]
+    public async Task ReadPreviewImageAsync_ErrorStatus_Null()
+    {
+        using var response = new HttpResponseMessage(HttpStatusCode.NotFound) { Content = new ByteArrayContent(Png) };
+
+        Assert.Null(await EgressClient.ReadPreviewImageAsync(response, CancellationToken.None));
+    }
+
+    private static EgressClient Client(StubHandler handler, EgressOptions? options = null, EgressTrust? trust = null, TimeProvider? time = null) =>
+        new(new HttpClient(handler), new StaticOptionsMonitor<EgressOptions>(options ?? new EgressOptions()),
+            NullLogger<EgressClient>.Instance, trust, time);
+
+    private sealed class ThrowingStream : MemoryStream
+    {
+        public bool WasRead { get; private set; }
+
+        public override int Read(byte[] buffer, int offset, int count)
+        {
+            WasRead = true;
+            throw new InvalidOperationException("must not be read");
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            WasRead = true;
+            throw new InvalidOperationException("must not be read");
+        }
+
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
+        {
+            WasRead = true;
+            throw new InvalidOperationException("must not be read");
+        }
+    }
+}
