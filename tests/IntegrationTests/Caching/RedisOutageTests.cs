@@ -25,6 +25,7 @@ public sealed class RedisOutageTests(RedisFixture redis, ITestOutputHelper outpu
         {
             ["ConnectionStrings:Redis"] = redis.ConnectionString,
             ["MetadataCache:RedisRetrySeconds"] = "1",
+            ["Policy:VerifyContent"] = "false",
         };
         await using var gateway = new GatewayFactory(settings);
         using var client = gateway.CreateClient(TestKeys.Default);

@@ -60,6 +60,7 @@ public sealed class CivitAiPreviewAndTokenTests(FakeCivitAi civitai) : IClassFix
         {
             ["Sources:CivitAI:BaseUrl"] = civitai.Api.BaseUri.AbsoluteUri,
             ["Sources:CivitAI:MaxPreviewNsfwLevel"] = "X",
+            ["Policy:VerifyContent"] = "false",
         });
         using var client = gateway.CreateClient(TestKeys.Default);
 

@@ -67,6 +67,7 @@ public sealed class FakeCivitAi : IAsyncLifetime
     public GatewayFactory Gateway => _gateway ??= new GatewayFactory(new Dictionary<string, string?>
     {
         ["Sources:CivitAI:BaseUrl"] = Api.BaseUri.AbsoluteUri.TrimEnd('/'),
+        ["Policy:VerifyContent"] = "false", // these tests are about CivitAI's API; CivitAiContentTests read the bytes
     });
 
     /// <summary>The gateway with <see cref="ConfigToken"/> as <c>Sources:CivitAI:Token</c>.</summary>
@@ -74,6 +75,7 @@ public sealed class FakeCivitAi : IAsyncLifetime
     {
         ["Sources:CivitAI:BaseUrl"] = Api.BaseUri.AbsoluteUri.TrimEnd('/'),
         ["Sources:CivitAI:Token"] = ConfigToken,
+        ["Policy:VerifyContent"] = "false",
     });
 
     public static long TypeVersion(string modelType, string fileType) =>

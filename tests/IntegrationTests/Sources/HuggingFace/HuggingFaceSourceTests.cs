@@ -21,11 +21,17 @@ public sealed class HuggingFaceFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         Fake = await FakeHuggingFace.StartAsync();
-        Anonymous = new GatewayFactory(new Dictionary<string, string?> { ["Sources:HuggingFace:BaseUrl"] = Fake.BaseUrl });
+        // These tests are about the Hub's HEAD and API answers; HuggingFaceContentTests read the file's bytes.
+        Anonymous = new GatewayFactory(new Dictionary<string, string?>
+        {
+            ["Sources:HuggingFace:BaseUrl"] = Fake.BaseUrl,
+            ["Policy:VerifyContent"] = "false",
+        });
         WithToken = new GatewayFactory(new Dictionary<string, string?>
         {
             ["Sources:HuggingFace:BaseUrl"] = Fake.BaseUrl,
             ["Sources:HuggingFace:Token"] = FakeHuggingFace.GrantedToken,
+            ["Policy:VerifyContent"] = "false",
         });
     }
 
@@ -175,6 +181,7 @@ public sealed class HuggingFaceSourceTests(HuggingFaceFixture fixture) : IClassF
         {
             ["Sources:HuggingFace:BaseUrl"] = Fake.BaseUrl,
             ["Sources:HuggingFace:Token"] = "hf_not_granted",
+            ["Policy:VerifyContent"] = "false",
         });
 
         var (status, json) = await GetAsync(gateway, "https://huggingface.co/gated-org/gated/resolve/main/model.safetensors");
