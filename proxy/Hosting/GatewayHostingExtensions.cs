@@ -1,4 +1,6 @@
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using ModelGateway.Hosting;
 using ModelGateway.Metadata;
 
@@ -36,6 +38,7 @@ public static class GatewayHostingExtensions
         services.AddGatewayPolicy();
         services.AddEgress();
         services.AddMetadataSources();
+        services.AddSourcesStartupValidation();
         services.AddTransient<MetadataService>();
         services.AddGatewayForwarding(configuration);
         return services;
@@ -50,7 +53,34 @@ public static class GatewayHostingExtensions
         app.UseAuthorization();
         app.MapHealthChecks("/healthz");
         app.MapRemoteMetadata();
-        app.MapReverseProxy();
+        MapReverseProxyReportingEveryProblem(app);
         return app;
+    }
+
+    // YARP rejects bad routes/clusters when they are mapped, before the host starts and validates options: check the
+    // options first and throw both sets together, so one failed start lists every configuration problem.
+    private static void MapReverseProxyReportingEveryProblem(WebApplication app)
+    {
+        Exception? optionsFailure = null;
+        try
+        {
+            app.Services.GetService<IStartupValidator>()?.Validate();
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or AggregateException)
+        {
+            optionsFailure = ex;
+        }
+        try
+        {
+            app.MapReverseProxy();
+        }
+        catch (InvalidOperationException ex) when (optionsFailure is not null)
+        {
+            throw new AggregateException(optionsFailure, ex);
+        }
+        if (optionsFailure is not null)
+        {
+            ExceptionDispatchInfo.Throw(optionsFailure);
+        }
     }
 }
