@@ -125,6 +125,36 @@ public sealed class GenericHttpFixture : IAsyncLifetime
         app.MapMethods("/loop/b", getHead, () => Results.Redirect("/loop/a"));
         app.MapMethods("/chain/{n:int}", getHead, (int n) => Results.Redirect($"/chain/{n + 1}"));
 
+        // HEAD refused on an empty file: the one-byte range cannot be satisfied (416, "bytes */0").
+        app.MapMethods("/head405/empty.safetensors", getHead, (HttpContext c) =>
+            HttpMethods.IsHead(c.Request.Method) ? Results.StatusCode(405) : File([]));
+
+        // HEAD refused, and the Range answer names no total ("bytes 0-0/*").
+        app.MapMethods("/head405/unknown-total.safetensors", getHead, async (HttpContext c) =>
+        {
+            if (HttpMethods.IsHead(c.Request.Method))
+            {
+                c.Response.StatusCode = 405;
+                return;
+            }
+            c.Response.StatusCode = 206;
+            c.Response.Headers.ContentRange = "bytes 0-0/*";
+            c.Response.ContentLength = 1;
+            await c.Response.Body.WriteAsync(SafeTensors.AsMemory(0, 1));
+        });
+
+        // Relative, 303 and 307 redirects.
+        app.MapMethods("/redirect/relative/start", getHead, (HttpContext c) =>
+        {
+            c.Response.StatusCode = 307;
+            c.Response.Headers.Location = "../../files/model.safetensors";
+        });
+        app.MapMethods("/redirect/see-other", getHead, (HttpContext c) =>
+        {
+            c.Response.StatusCode = 303;
+            c.Response.Headers.Location = "/files/real.safetensors";
+        });
+
         // Upstream failures, the same for HEAD and GET.
         app.MapMethods("/status/{code:int}/model.safetensors", getHead, (int code) => Results.StatusCode(code));
     }
@@ -210,7 +240,7 @@ public sealed class GenericHttpSourceTests(GenericHttpFixture fixture) : IClassF
     public async Task RemoteMetadata_ServerIgnoresRange_SizeFromContentLengthWithoutReadingBody()
     {
         var (status, body) = await GetAsync(Url("/ignores-range/big.safetensors"));
-        await Task.Delay(300); // let the fake notice the hang-up
+        await Task.Delay(300); // had the gateway kept reading, the fake would be megabytes further by now
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(GenericHttpFixture.IgnoresRangeSize, body.GetProperty("content_length").GetInt64());
@@ -229,6 +259,26 @@ public sealed class GenericHttpSourceTests(GenericHttpFixture fixture) : IClassF
         Assert.True(body.GetProperty("validation").GetProperty("is_valid").GetBoolean());
         var warning = body.GetProperty("validation").GetProperty("warnings")[0];
         Assert.Equal("content_length", warning.GetProperty("field").GetString());
+    }
+
+    [Fact]
+    public async Task RemoteMetadata_HeadRefusedEmptyFile_ZeroFromUnsatisfiableRange()
+    {
+        var (status, body) = await GetAsync(Url("/head405/empty.safetensors"));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(0, body.GetProperty("content_length").GetInt64());
+        Assert.Empty(Codes(body, "warnings"));
+    }
+
+    [Fact]
+    public async Task RemoteMetadata_RangeWithoutTotal_SizeUnknown()
+    {
+        var (status, body) = await GetAsync(Url("/head405/unknown-total.safetensors"));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(-1, body.GetProperty("content_length").GetInt64());
+        Assert.Equal(["SIZE_UNKNOWN"], Codes(body, "warnings"));
     }
 
     // ---- names ----
@@ -285,6 +335,18 @@ public sealed class GenericHttpSourceTests(GenericHttpFixture fixture) : IClassF
         Assert.DoesNotContain("X-Amz", raw, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain("/storage/", raw, StringComparison.Ordinal);
         Assert.DoesNotContain("hunter2", raw, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("/redirect/relative/start", "/files/model.safetensors")]
+    [InlineData("/redirect/see-other", "/files/real.safetensors")]
+    public async Task RemoteMetadata_RelativeAnd303Redirects_Followed(string start, string final)
+    {
+        var (status, body) = await GetAsync(Url(start));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(Url(final).AbsoluteUri, body.GetProperty("final_url").GetString());
+        Assert.Equal(SafeTensorsSize, body.GetProperty("content_length").GetInt64());
     }
 
     [Fact]
@@ -394,6 +456,16 @@ public sealed class GenericHttpSourceTests(GenericHttpFixture fixture) : IClassF
     {
         using var client = fixture.Gateway.CreateClient(TestKeys.Default);
         using var response = await client.GetAsync("/api/assets/remote-metadata?url=" + Uri.EscapeDataString(url));
+
+        AssertError(HttpStatusCode.BadRequest, "INVALID_URL_FORMAT", (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement));
+    }
+
+    [Fact]
+    public async Task RemoteMetadata_TwoUrlParameters_InvalidUrlFormat()
+    {
+        var url = Uri.EscapeDataString(Url("/files/model.safetensors").AbsoluteUri);
+        using var client = fixture.Gateway.CreateClient(TestKeys.Default);
+        using var response = await client.GetAsync($"/api/assets/remote-metadata?url={url}&url={url}");
 
         AssertError(HttpStatusCode.BadRequest, "INVALID_URL_FORMAT", (response.StatusCode, JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement));
     }
