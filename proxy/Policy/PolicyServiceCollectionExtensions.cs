@@ -12,11 +12,11 @@ public static class PolicyServiceCollectionExtensions
         services.AddOptions<GatewayPolicyOptions>()
             .Configure<IConfiguration>((options, configuration) =>
             {
-                configuration.GetSection("Policy").Bind(options.Policy);
+                Bind(configuration.GetSection("Policy"), options.Policy);
                 foreach (var profile in configuration.GetSection("PolicyProfiles").GetChildren())
                 {
                     var overlay = new PolicyOptions();
-                    profile.Bind(overlay);
+                    Bind(profile, overlay);
                     options.Profiles[profile.Key] = overlay;
                 }
             })
@@ -24,6 +24,23 @@ public static class PolicyServiceCollectionExtensions
         services.AddSingleton<IValidateOptions<GatewayPolicyOptions>, GatewayPolicyOptionsValidator>();
         services.AddSingleton<PolicyProvider>();
         return services;
+    }
+
+    // Configuration has no empty list: JSON's [] (or an empty environment variable) arrives as the key with an empty
+    // value, which Bind skips. Read it as the empty list the admin wrote ("any"), not as absent (default/inherit).
+    private static void Bind(IConfigurationSection section, PolicyOptions options)
+    {
+        section.Bind(options);
+        options.AllowedFormats = ExplicitlyEmpty(section, nameof(PolicyOptions.AllowedFormats)) ?? options.AllowedFormats;
+        options.AllowedHosts = ExplicitlyEmpty(section, nameof(PolicyOptions.AllowedHosts)) ?? options.AllowedHosts;
+        options.BlockedHosts = ExplicitlyEmpty(section, nameof(PolicyOptions.BlockedHosts)) ?? options.BlockedHosts;
+        options.AllowedModelTypes = ExplicitlyEmpty(section, nameof(PolicyOptions.AllowedModelTypes)) ?? options.AllowedModelTypes;
+    }
+
+    private static List<string>? ExplicitlyEmpty(IConfigurationSection parent, string key)
+    {
+        var list = parent.GetSection(key);
+        return list.Value is { Length: 0 } && !list.GetChildren().Any() ? [] : null;
     }
 
     private sealed class GatewayPolicyOptionsValidator : IValidateOptions<GatewayPolicyOptions>

@@ -600,6 +600,24 @@ public sealed class GenericHttpSourceTests(GenericHttpFixture fixture) : IClassF
             viaStrict.GetProperty("validation").GetProperty("errors")[0].GetProperty("message").GetString());
     }
 
+    [Fact]
+    public async Task RemoteMetadata_ProfileWithEmptyFormatList_AnyFormatForItsKey()
+    {
+        // "AllowedFormats": [] in JSON arrives as the key with an empty value, as here.
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?>
+        {
+            ["PolicyProfiles:open:AllowedFormats"] = "",
+            ["ApiKeys:0:Policy"] = "open",
+        });
+        var url = Url("/files/model.ckpt");
+
+        var (_, viaOpen) = await GetAsync(url, TestKeys.Default, gateway);
+        var (_, viaStrict) = await GetAsync(url, TestKeys.Strict, gateway);
+
+        Assert.True(viaOpen.GetProperty("validation").GetProperty("is_valid").GetBoolean());
+        Assert.Equal(["FORMAT_NOT_ALLOWED"], Codes(viaStrict, "errors"));
+    }
+
     // ---- response shape ----
 
     [Fact]
