@@ -13,6 +13,7 @@ public sealed class ForwardingTests : IAsyncLifetime
     private const string ETag = "\"v1-3f9a\"";
     private static readonly byte[] File = Enumerable.Range(0, 200_000).Select(i => (byte)(i * 31 % 251)).ToArray();
 
+    private readonly TaskCompletionSource _release = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private FakeHost _host = null!;
     private GatewayFactory Gateway { get; set; } = null!;
 
@@ -24,6 +25,14 @@ public sealed class ForwardingTests : IAsyncLifetime
                 Results.Bytes(File, "application/octet-stream", "model.safetensors",
                     enableRangeProcessing: true, entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue(ETag)));
             app.MapGet("/echo", (HttpContext c) => Results.Text(c.Request.QueryString.Value ?? string.Empty));
+            app.MapGet("/stream", async (HttpContext c) =>
+            {
+                c.Response.ContentType = "application/octet-stream";
+                await c.Response.Body.WriteAsync(File.AsMemory(0, 1000));
+                await c.Response.Body.FlushAsync();
+                await _release.Task.WaitAsync(TimeSpan.FromSeconds(10));
+                await c.Response.Body.WriteAsync(File.AsMemory(1000, 1000));
+            });
         });
         Gateway = new GatewayFactory(new Dictionary<string, string?>
         {
@@ -204,6 +213,36 @@ public sealed class ForwardingTests : IAsyncLifetime
 
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         Assert.Empty(_host.Requests);
+    }
+
+    [Fact]
+    public async Task Forward_SlowBody_StreamedBeforeUpstreamFinishes()
+    {
+        using var client = Gateway.CreateClient(TestKeys.Default);
+
+        using var response = await client.GetAsync("/fake/stream", HttpCompletionOption.ResponseHeadersRead);
+        await using var body = await response.Content.ReadAsStreamAsync();
+        var first = new byte[1000];
+        await body.ReadExactlyAsync(first).AsTask().WaitAsync(TimeSpan.FromSeconds(5));
+        _release.SetResult();
+        var rest = new byte[1000];
+        await body.ReadExactlyAsync(rest);
+
+        Assert.Equal(File[..1000], first);
+        Assert.Equal(File[1000..2000], rest);
+    }
+
+    [Theory]
+    [InlineData("/civitai/api/v1/models/4201")]
+    [InlineData("/huggingface/org/repo/resolve/main/model.safetensors")]
+    public async Task ShippedRoutes_NoKey_Unauthorized(string path)
+    {
+        using var client = Gateway.CreateClient(apiKey: null);
+
+        using var response = await client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Contains("\"code\":\"UNAUTHORIZED\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     private static void AssertNoForwardingHeaders(RecordedRequest request)
