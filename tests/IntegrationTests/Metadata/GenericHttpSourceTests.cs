@@ -507,6 +507,24 @@ public sealed class GenericHttpSourceTests(GenericHttpFixture fixture) : IClassF
         Assert.Empty(host.Requests);
     }
 
+    [Fact]
+    public async Task RemoteMetadata_NameResolvingToPrivateAddressWhenPrivateNetworksOff_InvalidHost422WithoutRequest()
+    {
+        // The machine's own name is not a literal, so only the connect-time check can refuse it.
+        var name = Dns.GetHostName();
+        var addresses = await Dns.GetHostAddressesAsync(name);
+        Assert.NotEmpty(addresses);
+        Assert.DoesNotContain(addresses, ModelGateway.Policies.NetworkAddresses.IsPublic);
+        await using var host = await FakeHost.StartAsync((app, _) =>
+            app.MapMethods("/files/model.safetensors", ["GET", "HEAD"], () => Results.Bytes(GenericHttpFixture.SafeTensors)));
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?> { ["Egress:AllowPrivateNetworks"] = "false" });
+
+        var result = await GetAsync(new Uri($"http://{name}:{host.BaseUri.Port}/files/model.safetensors"), gateway: gateway);
+
+        AssertError(HttpStatusCode.UnprocessableEntity, "INVALID_HOST", result);
+        Assert.Empty(host.Requests);
+    }
+
     [Theory]
     [InlineData("Policy:AllowedHosts:0", "files.example.com")]
     [InlineData("Policy:AllowedHosts:0", "*.example.com")]
