@@ -146,7 +146,7 @@ public sealed class StartupValidationTests
         }
 
         var errors = await stderr;
-        await stdout;
+        var output = await stdout;
         Assert.Equal(1, process.ExitCode);
         Assert.Contains("The gateway's configuration is invalid (4 problem(s)):", errors, StringComparison.Ordinal);
         Assert.Contains("  - ApiKeys:0:KeySha256 must be", errors, StringComparison.Ordinal);
@@ -154,6 +154,7 @@ public sealed class StartupValidationTests
         Assert.Contains("  - Policy:MaxSizeBytes: must be 0", errors, StringComparison.Ordinal);
         Assert.Contains("  - Sources:CivitAI:BaseUrl: \"civitai.com/no-scheme\" is not", errors, StringComparison.Ordinal);
         Assert.DoesNotContain("   at ", errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
     }
 
     [Fact]

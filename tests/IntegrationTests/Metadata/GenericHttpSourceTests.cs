@@ -105,6 +105,7 @@ public sealed class GenericHttpFixture : IAsyncLifetime
                 "percent" => "attachment; filename=\"my%20model.safetensors\"",
                 "traversal" => "attachment; filename=\"../../etc/passwd\"",
                 "traversal-star" => "attachment; filename*=UTF-8''..%2F..%2Fhome%2Fuser%2F.ssh%2Fevil.ckpt",
+                "windows" => "attachment; filename=\"..\\\\..\\\\Windows\\\\C:evil.ckpt\"",
                 _ => "attachment",
             };
             return File(SafeTensors);
@@ -290,6 +291,7 @@ public sealed class GenericHttpSourceTests(GenericHttpFixture fixture) : IClassF
     [InlineData("percent", "my model.safetensors", "my model")]
     [InlineData("traversal", "passwd", "passwd")]
     [InlineData("traversal-star", "evil.ckpt", "evil")]
+    [InlineData("windows", "C_evil.ckpt", "C_evil")]
     [InlineData("none", "download", "download")]
     public async Task RemoteMetadata_ContentDisposition_BareDecodedFilename(string variant, string filename, string name)
     {

@@ -34,6 +34,7 @@ public sealed class FileNamesTests
     [InlineData("attachment; filename=\"..%2F..%2Fsecret.safetensors\"", "secret.safetensors")]
     [InlineData("attachment; filename*=UTF-8''..%5C..%5Cwindows%5Cevil.ckpt", "evil.ckpt")]
     [InlineData("attachment; filename=\"C:\\\\models\\\\evil.ckpt\"", "evil.ckpt")]
+    [InlineData("attachment; filename=\"C:evil.ckpt\"", "C_evil.ckpt")]
     public void FromContentDisposition_PathInName_OnlyLastSegment(string header, string expected)
     {
         Assert.Equal(expected, FileNames.FromContentDisposition(header));
@@ -104,6 +105,8 @@ public sealed class FileNamesTests
     [InlineData("dir\\sub\\model.safetensors", "model.safetensors")]
     [InlineData("  model.gguf  ", "model.gguf")]
     [InlineData("mo\u0000del\u007F.bin", "model.bin")]
+    [InlineData("C:evil.ckpt", "C_evil.ckpt")]
+    [InlineData("model.safetensors:Zone.Identifier", "model.safetensors_Zone.Identifier")]
     [InlineData("", null)]
     [InlineData("   ", null)]
     [InlineData(null, null)]
