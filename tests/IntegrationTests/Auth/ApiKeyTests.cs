@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Configuration;
 using ModelGateway.IntegrationTests.Infrastructure;
 
 namespace ModelGateway.IntegrationTests.Auth;
@@ -114,6 +115,17 @@ public sealed class ApiKeyTests : IAsyncLifetime
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal(4096, json.RootElement.GetProperty("content_length").GetInt64());
         Assert.DoesNotContain(_host.Requests, r => r.Headers.ContainsKey("X-API-Key"));
+    }
+
+    [Fact]
+    public void DevelopmentConfig_QuickStartKey_HashesToConfiguredHash()
+    {
+        var development = new ConfigurationBuilder()
+            .AddJsonFile(Path.Combine(GatewayFactory.RepositoryRoot, "config", "appsettings.Development.json"), optional: false, reloadOnChange: false)
+            .Build();
+
+        Assert.Equal("dev", development["ApiKeys:0:Name"]);
+        Assert.Equal(TestKeys.Sha256Hex("dev-gateway-key"), development["ApiKeys:0:KeySha256"]);
     }
 
     [Fact]
