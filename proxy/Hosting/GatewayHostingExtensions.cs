@@ -66,7 +66,7 @@ public static class GatewayHostingExtensions
         {
             app.Services.GetService<IStartupValidator>()?.Validate();
         }
-        catch (Exception ex) when (ex is OptionsValidationException or AggregateException)
+        catch (Exception ex) when (ex is OptionsValidationException or AggregateException || StartupErrors.IsBindingFailure(ex))
         {
             optionsFailure = ex;
         }

@@ -49,6 +49,15 @@ public static class StartupErrors
                     problems.Add($"ReverseProxy: {inner.Message}");
                 }
                 break;
+            case InvalidOperationException when IsBindingFailure(exception):
+                // The binder's own words name the key, the value and the type it must be.
+                problems.Add(exception.Message);
+                break;
         }
     }
+
+    /// <summary>A configuration value that cannot be converted to its option's type (<c>MaxSizeBytes: "abc"</c>).</summary>
+    public static bool IsBindingFailure(Exception exception) =>
+        exception is InvalidOperationException
+        && exception.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal);
 }

@@ -84,6 +84,28 @@ public sealed class StartupValidationTests
     }
 
     [Fact]
+    public void Start_ValueOfWrongType_NamedInsteadOfCrash()
+    {
+        var problem = Assert.Single(StartAndCollectProblems(new Dictionary<string, string?> { ["Policy:MaxSizeBytes"] = "lots" }));
+
+        Assert.StartsWith("Failed to convert configuration value 'lots' at 'Policy:MaxSizeBytes'", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_ValueOfWrongTypeAndBadReverseProxy_BothListed()
+    {
+        var problems = StartAndCollectProblems(new Dictionary<string, string?>
+        {
+            ["Egress:TimeoutSeconds"] = "ten",
+            ["ReverseProxy:Routes:civitai:AuthorizationPolicy"] = "NoSuchPolicy",
+        });
+
+        Assert.Equal(2, problems.Count);
+        Assert.StartsWith("Failed to convert configuration value 'ten' at 'Egress:TimeoutSeconds'", problems[0], StringComparison.Ordinal);
+        Assert.Equal("ReverseProxy: Authorization policy 'NoSuchPolicy' not found for route 'civitai'.", problems[1]);
+    }
+
+    [Fact]
     public void Start_BadReverseProxyOnly_Listed()
     {
         var problem = Assert.Single(StartAndCollectProblems(new Dictionary<string, string?>
