@@ -220,6 +220,25 @@ public sealed class GenericHttpSourceTests(GenericHttpFixture fixture) : IClassF
         Assert.Equal(["HEAD"], fixture.Host.RequestsTo(path).Skip(before).Select(r => r.Method));
     }
 
+    [Fact]
+    public async Task RemoteMetadata_Probe_OwnUserAgentNoCallerCredentials()
+    {
+        using var client = fixture.Gateway.CreateClient(TestKeys.Default);
+        using var request = new HttpRequestMessage(HttpMethod.Get, GenericHttpFixture.MetadataPath(Url("/files/model.safetensors?probe=ua")));
+        request.Headers.Add("Authorization", "Bearer caller-secret");
+        request.Headers.Add("Cookie", "session=caller-secret");
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var probe = Assert.Single(fixture.Host.RequestsTo("/files/model.safetensors?probe=ua"));
+        Assert.Equal("ModelGateway/1.0", probe.Header("User-Agent"));
+        Assert.Equal("identity", probe.Header("Accept-Encoding"));
+        Assert.Null(probe.Header("X-API-Key"));
+        Assert.Null(probe.Header("Authorization"));
+        Assert.Null(probe.Header("Cookie"));
+    }
+
     [Theory]
     [InlineData("/head405/model.safetensors")]
     [InlineData("/head501/model.safetensors")]
