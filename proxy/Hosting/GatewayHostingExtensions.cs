@@ -1,4 +1,6 @@
+using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
 using ModelGateway.Hosting;
 using ModelGateway.Metadata;
 
@@ -14,9 +16,11 @@ public static class GatewayHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(builder);
         var folder = Path.Combine(builder.Environment.ContentRootPath, "config");
+        // Edits to the files apply without a restart (policy changes at once), unless the host turns watching off.
+        var reload = builder.Configuration.GetValue("hostBuilder:reloadConfigOnChange", defaultValue: true);
         builder.Configuration
-            .AddJsonFile(Path.Combine(folder, "appsettings.json"), optional: true, reloadOnChange: true)
-            .AddJsonFile(Path.Combine(folder, $"appsettings.{builder.Environment.EnvironmentName}.json"), optional: true, reloadOnChange: true)
+            .AddJsonFile(Path.Combine(folder, "appsettings.json"), optional: true, reloadOnChange: reload)
+            .AddJsonFile(Path.Combine(folder, $"appsettings.{builder.Environment.EnvironmentName}.json"), optional: true, reloadOnChange: reload)
             .AddEnvironmentVariables()
             .AddCommandLine(Environment.GetCommandLineArgs()[1..]);
         return builder;
@@ -38,6 +42,7 @@ public static class GatewayHostingExtensions
         services.AddMetadataSources();
         services.AddContentSniffing();
         services.AddMetadataCache();
+        services.AddSourcesStartupValidation();
         services.AddTransient<MetadataService>();
         services.AddGatewayForwarding(configuration);
         services.AddGatewayRateLimiting();
@@ -54,7 +59,34 @@ public static class GatewayHostingExtensions
         app.UseRateLimiter();
         app.MapHealthChecks("/healthz");
         app.MapRemoteMetadata();
-        app.MapReverseProxy();
+        MapReverseProxyReportingEveryProblem(app);
         return app;
+    }
+
+    // YARP rejects bad routes/clusters when they are mapped, before the host starts and validates options: check the
+    // options first and throw both sets together, so one failed start lists every configuration problem.
+    private static void MapReverseProxyReportingEveryProblem(WebApplication app)
+    {
+        Exception? optionsFailure = null;
+        try
+        {
+            app.Services.GetService<IStartupValidator>()?.Validate();
+        }
+        catch (Exception ex) when (ex is OptionsValidationException or AggregateException || StartupErrors.IsBindingFailure(ex))
+        {
+            optionsFailure = ex;
+        }
+        try
+        {
+            app.MapReverseProxy();
+        }
+        catch (InvalidOperationException ex) when (optionsFailure is not null)
+        {
+            throw new AggregateException(optionsFailure, ex);
+        }
+        if (optionsFailure is not null)
+        {
+            ExceptionDispatchInfo.Throw(optionsFailure);
+        }
     }
 }

@@ -5,12 +5,24 @@ namespace ModelGateway.Hosting;
 /// <summary>Turns configuration failures at startup into one readable list instead of a stack trace.</summary>
 public static class StartupErrors
 {
+    /// <summary>
+    /// Program's filter: true when <paramref name="exception"/> is a configuration failure and the gateway runs as its
+    /// own process, which then prints <paramref name="problems"/> and exits 1. When another entry point hosts it
+    /// (WebApplicationFactory), false: the failure must reach that host instead of being printed and swallowed.
+    /// </summary>
     public static bool TryDescribe(Exception exception, out IReadOnlyList<string> problems)
     {
+        problems = Describe(exception);
+        return problems.Count > 0 && System.Reflection.Assembly.GetEntryAssembly() == typeof(StartupErrors).Assembly;
+    }
+
+    /// <summary>Every configuration problem <paramref name="exception"/> carries; empty when it is not a configuration failure.</summary>
+    public static IReadOnlyList<string> Describe(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
         var found = new List<string>();
         Collect(exception, found);
-        problems = found;
-        return found.Count > 0;
+        return found;
     }
 
     private static void Collect(Exception exception, List<string> problems)
@@ -37,6 +49,15 @@ public static class StartupErrors
                     problems.Add($"ReverseProxy: {inner.Message}");
                 }
                 break;
+            case InvalidOperationException when IsBindingFailure(exception):
+                // The binder's own words name the key, the value and the type it must be.
+                problems.Add(exception.Message);
+                break;
         }
     }
+
+    /// <summary>A configuration value that cannot be converted to its option's type (<c>MaxSizeBytes: "abc"</c>).</summary>
+    public static bool IsBindingFailure(Exception exception) =>
+        exception is InvalidOperationException
+        && exception.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal);
 }

@@ -26,23 +26,21 @@ public static class PolicyServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>
-    /// Binds a policy section. An explicitly empty list (<c>"AllowedFormats": []</c> in JSON, or an empty
-    /// environment variable) means "any", which the binder alone would read as "not set".
-    /// </summary>
+    // Configuration has no empty list: JSON's [] (or an empty environment variable) arrives as the key with an empty
+    // value, which Bind skips. Read it as the empty list the admin wrote ("any"), not as absent (default/inherit).
     private static void Bind(IConfigurationSection section, PolicyOptions options)
     {
         section.Bind(options);
-        options.AllowedFormats = EmptyIfCleared(section, nameof(PolicyOptions.AllowedFormats), options.AllowedFormats);
-        options.AllowedHosts = EmptyIfCleared(section, nameof(PolicyOptions.AllowedHosts), options.AllowedHosts);
-        options.BlockedHosts = EmptyIfCleared(section, nameof(PolicyOptions.BlockedHosts), options.BlockedHosts);
-        options.AllowedModelTypes = EmptyIfCleared(section, nameof(PolicyOptions.AllowedModelTypes), options.AllowedModelTypes);
+        options.AllowedFormats = ExplicitlyEmpty(section, nameof(PolicyOptions.AllowedFormats)) ?? options.AllowedFormats;
+        options.AllowedHosts = ExplicitlyEmpty(section, nameof(PolicyOptions.AllowedHosts)) ?? options.AllowedHosts;
+        options.BlockedHosts = ExplicitlyEmpty(section, nameof(PolicyOptions.BlockedHosts)) ?? options.BlockedHosts;
+        options.AllowedModelTypes = ExplicitlyEmpty(section, nameof(PolicyOptions.AllowedModelTypes)) ?? options.AllowedModelTypes;
     }
 
-    private static List<string>? EmptyIfCleared(IConfigurationSection section, string key, List<string>? bound)
+    private static List<string>? ExplicitlyEmpty(IConfigurationSection parent, string key)
     {
-        var list = section.GetSection(key);
-        return bound is null && list.Value is { Length: 0 } && !list.GetChildren().Any() ? [] : bound;
+        var list = parent.GetSection(key);
+        return list.Value is { Length: 0 } && !list.GetChildren().Any() ? [] : null;
     }
 
     private sealed class GatewayPolicyOptionsValidator : IValidateOptions<GatewayPolicyOptions>

@@ -40,7 +40,10 @@ public static class FileNames
         return Sanitize(PercentDecode(segment));
     }
 
-    /// <summary>Strips any directory part, control characters and surrounding blanks; null when nothing usable is left.</summary>
+    /// <summary>
+    /// Strips any directory part, control characters and surrounding blanks, and replaces ':' (a Windows drive or
+    /// stream separator); null when nothing usable is left.
+    /// </summary>
     public static string? Sanitize(string? name)
     {
         if (string.IsNullOrWhiteSpace(name))
@@ -48,7 +51,8 @@ public static class FileNames
             return null;
         }
         var cut = name.LastIndexOfAny(['/', '\\']);
-        var bare = new string((cut >= 0 ? name[(cut + 1)..] : name).Where(c => !char.IsControl(c)).ToArray()).Trim();
+        // ':' would make "C:evil.ckpt" a drive-relative path (and "a:b" an NTFS stream) on a Windows ComfyUI install.
+        var bare = new string((cut >= 0 ? name[(cut + 1)..] : name).Where(c => !char.IsControl(c)).Select(c => c == ':' ? '_' : c).ToArray()).Trim();
         if (bare.Length == 0 || bare is "." or "..")
         {
             return null;

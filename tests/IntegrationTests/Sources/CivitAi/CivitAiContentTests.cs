@@ -18,7 +18,7 @@ public sealed class CivitAiContentTests : IAsyncLifetime
     private const string Token = "civitai-config-token";
     private FakeHost _storage = null!;
     private FakeHost _api = null!;
-    private GatewayFactory _gateway = null!;
+    private GatewayFactory Gateway { get; set; } = null!;
 
     private static readonly Dictionary<long, byte[]> StoredFiles = new()
     {
@@ -40,7 +40,7 @@ public sealed class CivitAiContentTests : IAsyncLifetime
                 Results.Redirect(_storage.Url(string.Create(CultureInfo.InvariantCulture, $"files/{id}?X-Amz-Signature=abc")).AbsoluteUri,
                     permanent: false, preserveMethod: true));
         });
-        _gateway = new GatewayFactory(new Dictionary<string, string?>
+        Gateway = new GatewayFactory(new Dictionary<string, string?>
         {
             ["Sources:CivitAI:BaseUrl"] = _api.BaseUri.AbsoluteUri.TrimEnd('/'),
             ["Sources:CivitAI:Token"] = Token,
@@ -49,7 +49,7 @@ public sealed class CivitAiContentTests : IAsyncLifetime
 
     public async Task DisposeAsync()
     {
-        await _gateway.DisposeAsync();
+        await Gateway.DisposeAsync();
         await _api.DisposeAsync();
         await _storage.DisposeAsync();
     }
@@ -57,7 +57,7 @@ public sealed class CivitAiContentTests : IAsyncLifetime
     [Fact]
     public async Task RemoteMetadata_BytesContradictDeclaredFormat_RejectedAsPickleWithMismatchWarning()
     {
-        using var client = _gateway.CreateClient(TestKeys.Default);
+        using var client = Gateway.CreateClient(TestKeys.Default);
 
         var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/api/download/models/501");
 
@@ -80,7 +80,7 @@ public sealed class CivitAiContentTests : IAsyncLifetime
     [Fact]
     public async Task RemoteMetadata_ContentRead_TokenToCivitAiOnlyAndOnlyTheHeadRequested()
     {
-        using var client = _gateway.CreateClient(TestKeys.Default);
+        using var client = Gateway.CreateClient(TestKeys.Default);
 
         var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/api/download/models/502");
 

@@ -1,0 +1,191 @@
+using System.Diagnostics;
+using ModelGateway.Hosting;
+using ModelGateway.IntegrationTests.Infrastructure;
+
+namespace ModelGateway.IntegrationTests.Hosting;
+
+public sealed class StartupValidationTests
+{
+    private static IReadOnlyList<string> StartAndCollectProblems(Dictionary<string, string?> settings)
+    {
+        using var gateway = new GatewayFactory(settings);
+        var exception = Record.Exception(() => gateway.CreateClient());
+        Assert.NotNull(exception);
+        var problems = StartupErrors.Describe(exception);
+        Assert.True(problems.Count > 0, $"Not a configuration failure: {exception}");
+        return problems;
+    }
+
+    [Fact]
+    public void Start_SeveralBadSettings_EveryProblemReportedAtOnce()
+    {
+        var problems = StartAndCollectProblems(new Dictionary<string, string?>
+        {
+            ["ApiKeys:0:KeySha256"] = "not-a-hash",
+            ["Policy:AllowedFormats:0"] = "SafeTensors",
+            ["Policy:MaxSizeBytes"] = "-1",
+            ["Sources:CivitAI:BaseUrl"] = "civitai.com/no-scheme",
+        });
+
+        Assert.Contains(problems, p => p.StartsWith("ApiKeys:0:KeySha256", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Policy:AllowedFormats:0: unknown format \"SafeTensors\"", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Policy:MaxSizeBytes:", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Sources:CivitAI:BaseUrl:", StringComparison.Ordinal));
+        Assert.Equal(4, problems.Count);
+    }
+
+    [Fact]
+    public void Start_ProblemsAcrossSections_AllListed()
+    {
+        var problems = StartAndCollectProblems(new Dictionary<string, string?>
+        {
+            ["ApiKeys:1:KeySha256"] = "ABC",
+            ["ApiKeys:1:Policy"] = "no-such-profile",
+            ["PolicyProfiles:strict:MaxSizeBytes"] = "-5",
+            ["PolicyProfiles:strict:AllowedFormats:0"] = "Pickle",
+            ["Policy:AllowedHosts:0"] = "*",
+            ["Policy:AllowedModelTypes:0"] = "wildcards",
+            ["Sources:HuggingFace:BaseUrl"] = "ftp://huggingface.co",
+            ["Egress:TimeoutSeconds"] = "0",
+        });
+
+        string[] expectedPrefixes =
+        [
+            "ApiKeys:1:KeySha256",
+            "ApiKeys:1:Policy",
+            "PolicyProfiles:strict:MaxSizeBytes:",
+            "PolicyProfiles:strict:AllowedFormats:0:",
+            "Policy:AllowedHosts:0:",
+            "Policy:AllowedModelTypes:0:",
+            "Sources:HuggingFace:BaseUrl:",
+            "Egress:TimeoutSeconds",
+        ];
+        foreach (var prefix in expectedPrefixes)
+        {
+            Assert.Contains(problems, p => p.StartsWith(prefix, StringComparison.Ordinal));
+        }
+        Assert.Equal(expectedPrefixes.Length, problems.Count);
+    }
+
+    [Fact]
+    public void Start_BadReverseProxyAndBadOptions_BothListed()
+    {
+        var problems = StartAndCollectProblems(new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Routes:civitai:AuthorizationPolicy"] = "NoSuchPolicy",
+            ["ApiKeys:0:KeySha256"] = "not-a-hash",
+            ["Policy:MaxSizeBytes"] = "-1",
+        });
+
+        Assert.Equal(3, problems.Count);
+        Assert.Contains(problems, p => p.StartsWith("ApiKeys:0:KeySha256", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.StartsWith("Policy:MaxSizeBytes:", StringComparison.Ordinal));
+        Assert.Contains("ReverseProxy: Authorization policy 'NoSuchPolicy' not found for route 'civitai'.", problems);
+    }
+
+    [Fact]
+    public void Start_ValueOfWrongType_NamedInsteadOfCrash()
+    {
+        var problem = Assert.Single(StartAndCollectProblems(new Dictionary<string, string?> { ["Policy:MaxSizeBytes"] = "lots" }));
+
+        Assert.StartsWith("Failed to convert configuration value 'lots' at 'Policy:MaxSizeBytes'", problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_ValueOfWrongTypeAndBadReverseProxy_BothListed()
+    {
+        var problems = StartAndCollectProblems(new Dictionary<string, string?>
+        {
+            ["Egress:TimeoutSeconds"] = "ten",
+            ["ReverseProxy:Routes:civitai:AuthorizationPolicy"] = "NoSuchPolicy",
+        });
+
+        Assert.Equal(2, problems.Count);
+        Assert.StartsWith("Failed to convert configuration value 'ten' at 'Egress:TimeoutSeconds'", problems[0], StringComparison.Ordinal);
+        Assert.Equal("ReverseProxy: Authorization policy 'NoSuchPolicy' not found for route 'civitai'.", problems[1]);
+    }
+
+    [Fact]
+    public void Start_BadReverseProxyOnly_Listed()
+    {
+        var problem = Assert.Single(StartAndCollectProblems(new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Routes:civitai:AuthorizationPolicy"] = "NoSuchPolicy",
+        }));
+
+        Assert.Equal("ReverseProxy: Authorization policy 'NoSuchPolicy' not found for route 'civitai'.", problem);
+    }
+
+    [Theory]
+    [InlineData("Sources:CivitAI:BaseUrl", "not a url")]
+    [InlineData("Sources:CivitAI:BaseUrl", "/relative/path")]
+    [InlineData("Sources:CivitAI:BaseUrl", "https://user:secret@civitai.com")]
+    [InlineData("Sources:HuggingFace:BaseUrl", "file:///srv/models")]
+    public void Start_MalformedBaseUrl_Refused(string key, string value)
+    {
+        var problem = Assert.Single(StartAndCollectProblems(new Dictionary<string, string?> { [key] = value }));
+
+        Assert.Equal($"{key}: \"{value}\" is not an absolute http(s) URL without credentials.", problem);
+    }
+
+    [Fact]
+    public void Start_BadSourceHost_Refused()
+    {
+        var problem = Assert.Single(StartAndCollectProblems(new Dictionary<string, string?> { ["Sources:CivitAI:Hosts:5"] = "not a host" }));
+
+        Assert.Equal("Sources:CivitAI:Hosts:5: \"not a host\" is not a host name.", problem);
+    }
+
+    [Fact]
+    public async Task Process_BadSettings_ExitsOneListingEveryProblemOnStandardError()
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            WorkingDirectory = GatewayFactory.RepositoryRoot,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ModelGateway.dll"));
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        start.Environment["ApiKeys__0__Name"] = "team";
+        start.Environment["ApiKeys__0__KeySha256"] = "not-a-hash";
+        start.Environment["Policy__AllowedFormats__0"] = "SafeTensors";
+        start.Environment["Policy__MaxSizeBytes"] = "-1";
+        start.Environment["Sources__CivitAI__BaseUrl"] = "civitai.com/no-scheme";
+        using var process = Process.Start(start)!;
+        var stderr = process.StandardError.ReadToEndAsync();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        var errors = await stderr;
+        var output = await stdout;
+        Assert.Equal(1, process.ExitCode);
+        Assert.Contains("The gateway's configuration is invalid (4 problem(s)):", errors, StringComparison.Ordinal);
+        Assert.Contains("  - ApiKeys:0:KeySha256 must be", errors, StringComparison.Ordinal);
+        Assert.Contains("  - Policy:AllowedFormats:0: unknown format \"SafeTensors\"", errors, StringComparison.Ordinal);
+        Assert.Contains("  - Policy:MaxSizeBytes: must be 0", errors, StringComparison.Ordinal);
+        Assert.Contains("  - Sources:CivitAI:BaseUrl: \"civitai.com/no-scheme\" is not", errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", errors, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Start_ShippedConfigWithTestKeys_Starts()
+    {
+        using var gateway = new GatewayFactory();
+
+        using var client = gateway.CreateClient();
+
+        Assert.NotNull(client);
+    }
+}

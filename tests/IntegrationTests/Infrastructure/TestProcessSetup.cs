@@ -1,0 +1,14 @@
+using System.Runtime.CompilerServices;
+
+namespace ModelGateway.IntegrationTests.Infrastructure;
+
+internal static class TestProcessSetup
+{
+    /// <summary>
+    /// The tests start hundreds of hosts (gateways and fakes) in one process; each would watch its configuration
+    /// files, and Linux allows a user only 128 inotify instances. Nothing edits those files during a test run.
+    /// </summary>
+    [ModuleInitializer]
+    internal static void DisableConfigurationFileWatching() =>
+        Environment.SetEnvironmentVariable("DOTNET_hostBuilder__reloadConfigOnChange", "false");
+}
