@@ -33,11 +33,15 @@ public static class SourcesStartupValidation
         return services;
     }
 
-    private sealed class Validator : IValidateOptions<SourcesStartupOptions>
+    private sealed class Validator(IEnumerable<SelfValidatedSourceSection> selfValidated) : IValidateOptions<SourcesStartupOptions>
     {
+        private readonly HashSet<string> _skipped = selfValidated.Select(s => s.Path).ToHashSet(StringComparer.OrdinalIgnoreCase);
+
         public ValidateOptionsResult Validate(string? name, SourcesStartupOptions options)
         {
-            var failures = options.Sources.SelectMany(source => source.Value.Validate($"Sources:{source.Key}")).ToList();
+            var failures = options.Sources
+                .Where(source => !_skipped.Contains($"Sources:{source.Key}"))
+                .SelectMany(source => source.Value.Validate($"Sources:{source.Key}")).ToList();
             return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
         }
     }

@@ -51,6 +51,12 @@ public class SourceOptions
             && string.Equals(baseUrl.Host, url.Host, StringComparison.OrdinalIgnoreCase) && baseUrl.Port == url.Port;
     }
 
+    // Startup messages go to stderr and logs: never echo a password written into the URL.
+    private static string Redacted(string value) =>
+        Uri.TryCreate(value, UriKind.Absolute, out var url) && url.UserInfo.Length > 0
+            ? value.Replace(url.UserInfo, "***", StringComparison.Ordinal)
+            : value;
+
     /// <summary>Problems with these options, for startup validation.</summary>
     public virtual IEnumerable<string> Validate(string section)
     {
@@ -58,7 +64,7 @@ public class SourceOptions
             && (!Uri.TryCreate(BaseUrl, UriKind.Absolute, out var baseUrl) || (baseUrl.Scheme != Uri.UriSchemeHttp && baseUrl.Scheme != Uri.UriSchemeHttps)
                 || baseUrl.UserInfo.Length > 0))
         {
-            yield return $"{section}:BaseUrl: \"{BaseUrl}\" is not an absolute http(s) URL without credentials.";
+            yield return $"{section}:BaseUrl: \"{Redacted(BaseUrl)}\" is not an absolute http(s) URL without credentials.";
         }
         foreach (var (host, index) in Hosts.Select((h, i) => (h, i)))
         {
@@ -69,3 +75,9 @@ public class SourceOptions
         }
     }
 }
+
+/// <summary>
+/// Registered by a named source that binds and validates its own <c>Sources:&lt;name&gt;</c> section (with its extra
+/// keys), so the generic startup check does not report the same problem twice.
+/// </summary>
+public sealed record SelfValidatedSourceSection(string Path);

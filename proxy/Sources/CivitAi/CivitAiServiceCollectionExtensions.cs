@@ -12,6 +12,7 @@ public static class CivitAiServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<CivitAiOptions>().BindConfiguration(CivitAiOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<CivitAiOptions>, CivitAiOptionsValidator>();
+        services.AddSingleton(new SelfValidatedSourceSection(CivitAiOptions.SectionName));
         // Transient: EgressClient is a typed HttpClient.
         services.AddTransient<IMetadataSource, CivitAiSource>();
         return services;

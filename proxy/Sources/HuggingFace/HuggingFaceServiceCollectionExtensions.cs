@@ -14,6 +14,7 @@ public static class HuggingFaceServiceCollectionExtensions
             .BindConfiguration(HuggingFaceOptions.SectionName)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<HuggingFaceOptions>, HuggingFaceOptions.Validator>();
+        services.AddSingleton(new SelfValidatedSourceSection(HuggingFaceOptions.SectionName));
         // Transient like the typed EgressClient it holds.
         services.AddTransient<IMetadataSource, HuggingFaceSource>();
         return services;

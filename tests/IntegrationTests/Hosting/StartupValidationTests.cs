@@ -117,15 +117,16 @@ public sealed class StartupValidationTests
     }
 
     [Theory]
-    [InlineData("Sources:CivitAI:BaseUrl", "not a url")]
-    [InlineData("Sources:CivitAI:BaseUrl", "/relative/path")]
-    [InlineData("Sources:CivitAI:BaseUrl", "https://user:secret@civitai.com")]
-    [InlineData("Sources:HuggingFace:BaseUrl", "file:///srv/models")]
-    public void Start_MalformedBaseUrl_Refused(string key, string value)
+    [InlineData("Sources:CivitAI:BaseUrl", "not a url", "not a url")]
+    [InlineData("Sources:CivitAI:BaseUrl", "/relative/path", "/relative/path")]
+    [InlineData("Sources:CivitAI:BaseUrl", "https://user:secret@civitai.com", "https://***@civitai.com")] // never echo a password
+    [InlineData("Sources:HuggingFace:BaseUrl", "file:///srv/models", "file:///srv/models")]
+    [InlineData("Sources:Mirror:BaseUrl", "ftp://mirror.example.com", "ftp://mirror.example.com")] // a section no named source reads
+    public void Start_MalformedBaseUrl_Refused(string key, string value, string shown)
     {
         var problem = Assert.Single(StartAndCollectProblems(new Dictionary<string, string?> { [key] = value }));
 
-        Assert.Equal($"{key}: \"{value}\" is not an absolute http(s) URL without credentials.", problem);
+        Assert.Equal($"{key}: \"{shown}\" is not an absolute http(s) URL without credentials.", problem);
     }
 
     [Fact]

@@ -23,7 +23,7 @@ public sealed class CivitAiOptionsTests
 
         var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<CivitAiOptions>>().Value);
 
-        Assert.True(StartupErrors.TryDescribe(ex, out var problems));
+        var problems = StartupErrors.Describe(ex);
         Assert.Equal(
         [
             "Sources:CivitAI:BaseUrl: \"civitai.com\" is not an absolute http(s) URL without credentials.",
