@@ -3,7 +3,7 @@ using ModelGateway.Hosting;
 try
 {
     var builder = WebApplication.CreateBuilder(args);
-    builder.AddGatewayConfiguration();
+    builder.AddGatewayConfiguration(args).AddGatewayLogging();
     builder.Services.AddGateway(builder.Configuration);
 
     var app = builder.Build();

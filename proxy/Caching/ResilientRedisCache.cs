@@ -98,13 +98,13 @@ internal sealed partial class ResilientRedisCache : IDistributedCache
         {
             return default;
         }
-        if (!_isConnected())
-        {
-            Failed(nameof(RedisConnectionException), "not connected", probing);
-            return default;
-        }
         try
         {
+            if (!_isConnected())
+            {
+                Failed(nameof(RedisConnectionException), "not connected", probing);
+                return default;
+            }
             var result = await call(redis, cancellationToken);
             Succeeded(probing);
             return result;

@@ -9,20 +9,33 @@ namespace Microsoft.AspNetCore.Builder;
 public static class GatewayHostingExtensions
 {
     /// <summary>
-    /// Reads <c>config/appsettings.json</c> and <c>config/appsettings.{Environment}.json</c> under the content root,
-    /// then environment variables and the command line over them.
+    /// Reads <c>config/appsettings.json</c> (required: without it the shipped sources and policy would silently be
+    /// missing) and <c>config/appsettings.{Environment}.json</c> under the content root, then environment variables
+    /// and the command line over them. The files are read once: a restart applies an edit, so a half-saved or invalid
+    /// file can never turn a running gateway's answers into errors (validation runs at startup only).
     /// </summary>
-    public static WebApplicationBuilder AddGatewayConfiguration(this WebApplicationBuilder builder)
+    public static WebApplicationBuilder AddGatewayConfiguration(this WebApplicationBuilder builder, string[] args)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var folder = Path.Combine(builder.Environment.ContentRootPath, "config");
-        // Edits to the files apply without a restart (policy changes at once), unless the host turns watching off.
-        var reload = builder.Configuration.GetValue("hostBuilder:reloadConfigOnChange", defaultValue: true);
         builder.Configuration
-            .AddJsonFile(Path.Combine(folder, "appsettings.json"), optional: true, reloadOnChange: reload)
-            .AddJsonFile(Path.Combine(folder, $"appsettings.{builder.Environment.EnvironmentName}.json"), optional: true, reloadOnChange: reload)
+            .AddJsonFile(Path.Combine(folder, "appsettings.json"), optional: false, reloadOnChange: false)
+            .AddJsonFile(Path.Combine(folder, $"appsettings.{builder.Environment.EnvironmentName}.json"), optional: true, reloadOnChange: false)
             .AddEnvironmentVariables()
-            .AddCommandLine(Environment.GetCommandLineArgs()[1..]);
+            .AddCommandLine(args);
+        return builder;
+    }
+
+    /// <summary>
+    /// Keeps secrets out of logs whatever <c>Logging:LogLevel</c> says: request logging would write the full
+    /// <c>?url=…</c> (a pasted URL may carry <c>?token=</c>), and YARP's forwarder the upstream path and query.
+    /// </summary>
+    public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Logging
+            .AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning)
+            .AddFilter("Yarp.ReverseProxy.Forwarder", LogLevel.Warning);
         return builder;
     }
 

@@ -49,6 +49,9 @@ public static class StartupErrors
                     problems.Add($"ReverseProxy: {inner.Message}");
                 }
                 break;
+            case FileNotFoundException notFound when notFound.Message.Contains("configuration file", StringComparison.OrdinalIgnoreCase):
+                problems.Add(notFound.Message + " Start the gateway from the repository root (or /app in the container), where config/ is.");
+                break;
             case InvalidOperationException when IsBindingFailure(exception):
                 // The binder's own words name the key, the value and the type it must be.
                 problems.Add(exception.Message);

@@ -10,6 +10,42 @@ public sealed class RedisOptions
     public string? ConnectionString { get; set; }
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(ConnectionString);
+
+    /// <summary>Empty, or parseable by StackExchange.Redis. The message never echoes it: it may hold a password.</summary>
+    public static bool IsValid(RedisOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.IsConfigured)
+        {
+            return true;
+        }
+        try
+        {
+            return ConfigurationOptions.Parse(options.ConnectionString!).EndPoints.Count > 0;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>
+/// Opens the Redis connection in the background at startup, so no request waits for the first connect
+/// (StackExchange.Redis connects synchronously on first use).
+/// </summary>
+public sealed class RedisConnectionWarmup(RedisConnection connection) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        if (connection.IsConfigured)
+        {
+            _ = Task.Run(() => connection.Multiplexer, CancellationToken.None);
+        }
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }
 
 /// <summary>

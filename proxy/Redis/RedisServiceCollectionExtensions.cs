@@ -9,8 +9,11 @@ public static class RedisServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<RedisOptions>()
-            .Configure<IConfiguration>((options, configuration) => options.ConnectionString = configuration.GetConnectionString("Redis"));
+            .Configure<IConfiguration>((options, configuration) => options.ConnectionString = configuration.GetConnectionString("Redis"))
+            .Validate(RedisOptions.IsValid, "ConnectionStrings:Redis is not a valid StackExchange.Redis connection string (e.g. \"redis:6379,password=…\").")
+            .ValidateOnStart();
         services.AddSingleton<RedisConnection>();
+        services.AddHostedService<RedisConnectionWarmup>();
         return services;
     }
 }

@@ -181,6 +181,59 @@ public sealed class StartupValidationTests
     }
 
     [Fact]
+    public void Start_MalformedRedisConnectionString_ListedWithoutEchoingIt()
+    {
+        var problem = Assert.Single(StartAndCollectProblems(new Dictionary<string, string?>
+        {
+            ["ConnectionStrings:Redis"] = "127.0.0.1:6379,password=hunter2,connectTimeout=soon",
+        }));
+
+        Assert.Equal("ConnectionStrings:Redis is not a valid StackExchange.Redis connection string (e.g. \"redis:6379,password=…\").", problem);
+    }
+
+    [Fact]
+    public async Task Process_StartedWhereThereIsNoConfigFolder_ExitsOneNamingTheMissingFile()
+    {
+        var elsewhere = Directory.CreateTempSubdirectory("gateway-no-config-");
+        try
+        {
+            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+            {
+                WorkingDirectory = elsewhere.FullName,
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+            };
+            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ModelGateway.dll"));
+            start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+            using var process = Process.Start(start)!;
+            var stderr = process.StandardError.ReadToEndAsync();
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            try
+            {
+                await process.WaitForExitAsync(timeout.Token);
+            }
+            catch (OperationCanceledException)
+            {
+                process.Kill(entireProcessTree: true);
+                throw;
+            }
+
+            var errors = await stderr;
+            _ = await stdout;
+            Assert.Equal(1, process.ExitCode);
+            Assert.Contains("The gateway's configuration is invalid (1 problem(s)):", errors, StringComparison.Ordinal);
+            Assert.Contains(Path.Combine(elsewhere.FullName, "config", "appsettings.json"), errors, StringComparison.Ordinal);
+            Assert.Contains("Start the gateway from the repository root", errors, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", errors, StringComparison.Ordinal);
+        }
+        finally
+        {
+            elsewhere.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Start_ShippedConfigWithTestKeys_Starts()
     {
         using var gateway = new GatewayFactory();
