@@ -43,6 +43,7 @@ internal sealed record BenchSettings(int Seconds, int Concurrency, string? Redis
 internal sealed class Upstream : IAsyncDisposable
 {
     private static readonly byte[] Blob = RandomBlob();
+    private static readonly byte[] Model = SafeTensors();
 
     private readonly WebApplication _app;
 
@@ -62,12 +63,9 @@ internal sealed class Upstream : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(o => o.Listen(IPAddress.Loopback, 0));
         var app = builder.Build();
-        app.MapMethods("/files/{name}", ["GET", "HEAD"], (HttpContext context, string name) =>
-        {
-            context.Response.ContentType = "application/octet-stream";
-            context.Response.ContentLength = 6_938_040_682;
-            return Task.CompletedTask;
-        });
+        // A real safetensors file (header + data), so the gateway's content check reads and verifies real bytes.
+        app.MapMethods("/files/{name}", ["GET", "HEAD"], (string name) =>
+            Results.Bytes(Model, "application/octet-stream", enableRangeProcessing: true));
         app.MapGet("/blob/1m", () => Results.Bytes(Blob, "application/octet-stream", enableRangeProcessing: true));
         await app.StartAsync();
         return new Upstream(app, new Uri(app.Urls.First() + "/"));
@@ -77,6 +75,16 @@ internal sealed class Upstream : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+    }
+
+    private static byte[] SafeTensors()
+    {
+        var header = System.Text.Encoding.UTF8.GetBytes(
+            "{\"__metadata__\":{\"modelspec.title\":\"Bench Model\"},\"w\":{\"dtype\":\"F16\",\"shape\":[1024],\"data_offsets\":[0,2048]}}");
+        var file = new byte[8 + header.Length + 2048];
+        BitConverter.TryWriteBytes(file.AsSpan(0, 8), (ulong)header.Length);
+        header.CopyTo(file, 8);
+        return file;
     }
 
     private static byte[] RandomBlob()

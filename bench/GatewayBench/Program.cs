@@ -47,7 +47,7 @@ var results = new List<ScenarioResult>
 {
     await Load.RunAsync("metadata, warm (cached facts)", settings, client,
         _ => new Uri(gatewayUri, $"api/assets/remote-metadata?url={fileUrl}"), warmUp: true),
-    await Load.RunAsync("metadata, cold (unique URL, HEAD probe)", settings, client,
+    await Load.RunAsync("metadata, cold (unique URL: HEAD + content check)", settings, client,
         i => new Uri(gatewayUri, $"api/assets/remote-metadata?url={Uri.EscapeDataString(upstream.Url($"files/m{i}.safetensors").AbsoluteUri)}")),
     await Load.RunAsync("direct upstream GET 1 MiB (baseline)", settings, client,
         _ => upstream.Url("blob/1m")),

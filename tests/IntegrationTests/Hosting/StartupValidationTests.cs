@@ -140,37 +140,17 @@ public sealed class StartupValidationTests
     [Fact]
     public async Task Process_BadSettings_ExitsOneListingEveryProblemOnStandardError()
     {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        var (exitCode, errors, output) = await RunGatewayProcessAsync(GatewayFactory.RepositoryRoot, new Dictionary<string, string>
         {
-            WorkingDirectory = GatewayFactory.RepositoryRoot,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ModelGateway.dll"));
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Testing";
-        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        start.Environment["ApiKeys__0__Name"] = "team";
-        start.Environment["ApiKeys__0__KeySha256"] = "not-a-hash";
-        start.Environment["Policy__AllowedFormats__0"] = "SafeTensors";
-        start.Environment["Policy__MaxSizeBytes"] = "-1";
-        start.Environment["Sources__CivitAI__BaseUrl"] = "civitai.com/no-scheme";
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
+            ["ASPNETCORE_ENVIRONMENT"] = "Testing",
+            ["ApiKeys__0__Name"] = "team",
+            ["ApiKeys__0__KeySha256"] = "not-a-hash",
+            ["Policy__AllowedFormats__0"] = "SafeTensors",
+            ["Policy__MaxSizeBytes"] = "-1",
+            ["Sources__CivitAI__BaseUrl"] = "civitai.com/no-scheme",
+        });
 
-        var errors = await stderr;
-        var output = await stdout;
-        Assert.Equal(1, process.ExitCode);
+        Assert.Equal(1, exitCode);
         Assert.Contains("The gateway's configuration is invalid (4 problem(s)):", errors, StringComparison.Ordinal);
         Assert.Contains("  - ApiKeys:0:KeySha256 must be", errors, StringComparison.Ordinal);
         Assert.Contains("  - Policy:AllowedFormats:0: unknown format \"SafeTensors\"", errors, StringComparison.Ordinal);
@@ -197,31 +177,9 @@ public sealed class StartupValidationTests
         var elsewhere = Directory.CreateTempSubdirectory("gateway-no-config-");
         try
         {
-            var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-            {
-                WorkingDirectory = elsewhere.FullName,
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-            };
-            start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ModelGateway.dll"));
-            start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-            using var process = Process.Start(start)!;
-            var stderr = process.StandardError.ReadToEndAsync();
-            var stdout = process.StandardOutput.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            try
-            {
-                await process.WaitForExitAsync(timeout.Token);
-            }
-            catch (OperationCanceledException)
-            {
-                process.Kill(entireProcessTree: true);
-                throw;
-            }
+            var (exitCode, errors, _) = await RunGatewayProcessAsync(elsewhere.FullName, new Dictionary<string, string>());
 
-            var errors = await stderr;
-            _ = await stdout;
-            Assert.Equal(1, process.ExitCode);
+            Assert.Equal(1, exitCode);
             Assert.Contains("The gateway's configuration is invalid (1 problem(s)):", errors, StringComparison.Ordinal);
             Assert.Contains(Path.Combine(elsewhere.FullName, "config", "appsettings.json"), errors, StringComparison.Ordinal);
             Assert.Contains("Start the gateway from the repository root", errors, StringComparison.Ordinal);
@@ -241,5 +199,37 @@ public sealed class StartupValidationTests
         using var client = gateway.CreateClient();
 
         Assert.NotNull(client);
+    }
+
+    /// <summary>Runs the built gateway as its own process, as an operator would, until it exits (60 s at most).</summary>
+    private static async Task<(int ExitCode, string Errors, string Output)> RunGatewayProcessAsync(
+        string workingDirectory, Dictionary<string, string> environment)
+    {
+        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
+        {
+            WorkingDirectory = workingDirectory,
+            RedirectStandardError = true,
+            RedirectStandardOutput = true,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ModelGateway.dll"));
+        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+        using var process = Process.Start(start)!;
+        var errors = process.StandardError.ReadToEndAsync();
+        var output = process.StandardOutput.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+        return (process.ExitCode, await errors, await output);
     }
 }
