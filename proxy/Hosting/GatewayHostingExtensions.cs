@@ -1,6 +1,7 @@
 using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using ModelGateway.Forwarding;
 using ModelGateway.Hosting;
 using ModelGateway.Metadata;
 
@@ -91,7 +92,14 @@ public static class GatewayHostingExtensions
         }
         try
         {
-            app.MapReverseProxy();
+            app.MapReverseProxy(proxy =>
+            {
+                proxy.Use(ForwarderErrorResponses.WriteErrorBodyAsync);
+                // A custom pipeline must add YARP's default steps itself.
+                proxy.UseSessionAffinity();
+                proxy.UseLoadBalancing();
+                proxy.UsePassiveHealthChecks();
+            });
         }
         catch (InvalidOperationException ex) when (optionsFailure is not null)
         {

@@ -245,6 +245,32 @@ public sealed class ForwardingTests : IAsyncLifetime
         Assert.Contains("\"code\":\"UNAUTHORIZED\"", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Forward_UpstreamRefusesConnection_502WithErrorBody()
+    {
+        int closedPort;
+        using (var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0))
+        {
+            listener.Start();
+            closedPort = ((IPEndPoint)listener.LocalEndpoint).Port;
+        }
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Routes:down:ClusterId"] = "down",
+            ["ReverseProxy:Routes:down:AuthorizationPolicy"] = "ApiKey",
+            ["ReverseProxy:Routes:down:Match:Path"] = "/down/{**rest}",
+            ["ReverseProxy:Clusters:down:Destinations:d1:Address"] = $"http://127.0.0.1:{closedPort}/",
+        });
+        using var client = gateway.CreateClient(TestKeys.Default);
+
+        using var response = await client.GetAsync("/down/model.safetensors");
+
+        Assert.Equal(HttpStatusCode.BadGateway, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("{\"code\":\"NETWORK_ERROR\",\"message\":\"The upstream could not be reached or broke off the answer.\"}",
+            await response.Content.ReadAsStringAsync());
+    }
+
     private static void AssertNoForwardingHeaders(RecordedRequest request)
     {
         var leaked = request.Headers.Keys
