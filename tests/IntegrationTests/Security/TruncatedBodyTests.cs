@@ -21,6 +21,23 @@ public sealed class TruncatedBodyTests
     }
 
     [Fact]
+    public async Task RemoteMetadata_CivitAiErrorBodyCutShort_StatusStillDecides()
+    {
+        await using var server = new RawHttpServer(async (c, ct) => await c.WriteAsync(
+            "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n{\"error\": ", ct));
+        await using var gateway = new SecurityGateway(new()
+        {
+            ["Egress:AllowPrivateNetworks"] = "true",
+            ["Sources:CivitAI:BaseUrl"] = server.Url(string.Empty).TrimEnd('/'),
+        }, new LoopbackResolver([]));
+
+        var (status, code, body) = await gateway.ProbeAsync("https://civitai.com/api/download/models/1");
+
+        Assert.True((status, code) == (422, "RESOURCE_NOT_FOUND"), body);
+        Assert.Contains("CivitAI answered 404 for model version 1.", body, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task RemoteMetadata_HuggingFaceRepoApiBodyCutShort_FileFactsStillAnswered()
     {
         await using var server = new RawHttpServer(async (c, ct) => await c.WriteAsync(c.IsHead
