@@ -9,11 +9,7 @@ public sealed class TruncatedBodyTests
     public async Task RemoteMetadata_CivitAiApiBodyCutShort_NetworkError()
     {
         await using var server = new RawHttpServer(async (c, ct) => await c.WriteAsync(Truncated, ct));
-        await using var gateway = new SecurityGateway(new()
-        {
-            ["Egress:AllowPrivateNetworks"] = "true",
-            ["Sources:CivitAI:BaseUrl"] = server.Url(string.Empty).TrimEnd('/'),
-        }, new LoopbackResolver([]));
+        await using var gateway = CivitAiOn(server);
 
         var (status, code, body) = await gateway.ProbeAsync("https://civitai.com/api/download/models/1");
 
@@ -25,11 +21,7 @@ public sealed class TruncatedBodyTests
     {
         await using var server = new RawHttpServer(async (c, ct) => await c.WriteAsync(
             "HTTP/1.1 404 Not Found\r\nContent-Type: application/json\r\nContent-Length: 1000\r\nConnection: close\r\n\r\n{\"error\": ", ct));
-        await using var gateway = new SecurityGateway(new()
-        {
-            ["Egress:AllowPrivateNetworks"] = "true",
-            ["Sources:CivitAI:BaseUrl"] = server.Url(string.Empty).TrimEnd('/'),
-        }, new LoopbackResolver([]));
+        await using var gateway = CivitAiOn(server);
 
         var (status, code, body) = await gateway.ProbeAsync("https://civitai.com/api/download/models/1");
 
@@ -55,4 +47,10 @@ public sealed class TruncatedBodyTests
         Assert.True(status == 200, body);
         Assert.Contains("\"content_length\":1234", body, StringComparison.Ordinal);
     }
+
+    private static SecurityGateway CivitAiOn(RawHttpServer server) => new(new()
+    {
+        ["Egress:AllowPrivateNetworks"] = "true",
+        ["Sources:CivitAI:BaseUrl"] = server.Url(string.Empty).TrimEnd('/'),
+    }, new LoopbackResolver([]));
 }
