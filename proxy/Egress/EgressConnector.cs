@@ -20,14 +20,13 @@ public sealed class EgressConnector(IOptionsMonitor<EgressOptions> options, Egre
     public ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var request = context.InitialRequestMessage;
-        var target = request.RequestUri;
-        // Through a proxy the connection is to the proxy, not to the request's host.
-        var toProxy = target is null
-            || !string.Equals(HostPolicy.NormalizeHost(target.IdnHost), HostPolicy.NormalizeHost(context.DnsEndPoint.Host), StringComparison.Ordinal)
-            || target.Port != context.DnsEndPoint.Port;
-        var mayUseTrust = toProxy || (request.Options.TryGetValue(TrustedHop, out var trusted) && trusted);
-        return ConnectAsync(context.DnsEndPoint, mayUseTrust, cancellationToken);
+        var endpoint = context.DnsEndPoint;
+        // Through a proxy every connection is to the proxy, an origin the admin chose, whatever the request's host.
+        var toProxy = options.CurrentValue.Proxy is { } proxy
+            && string.Equals(HostPolicy.NormalizeHost(proxy.IdnHost), HostPolicy.NormalizeHost(endpoint.Host), StringComparison.Ordinal)
+            && proxy.Port == endpoint.Port;
+        var mayUseTrust = toProxy || (context.InitialRequestMessage.Options.TryGetValue(TrustedHop, out var trusted) && trusted);
+        return ConnectAsync(endpoint, mayUseTrust, cancellationToken);
     }
 
     /// <summary>

@@ -5,7 +5,6 @@ using Microsoft.Extensions.Options;
 using ModelGateway.Egress;
 using ModelGateway.Metadata;
 using ModelGateway.Policies;
-using ModelGateway.Previews;
 
 namespace ModelGateway.Sources.CivitAi;
 
