@@ -19,18 +19,21 @@ public sealed partial class EgressClient(
     IOptionsMonitor<EgressOptions> options,
     ILogger<EgressClient> logger,
     EgressTrust? trust = null,
-    TimeProvider? timeProvider = null)
+    TimeProvider? timeProvider = null,
+    IEgressResolver? resolver = null)
 {
     /// <summary>Never browser-like: CivitAI answers browsers with HTML redirects instead of JSON errors.</summary>
     public static readonly ProductInfoHeaderValue UserAgent = new("ModelGateway", "1.0");
 
     private readonly EgressTrust _trust = trust ?? new EgressTrust([]);
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+    private readonly IEgressResolver _resolver = resolver ?? new DnsEgressResolver();
 
     /// <summary>
     /// Sends <paramref name="request"/>, following redirects as it says. Every hop is checked before it is sent
-    /// (http/https only, no user info, no private literal address, an allowed port unless the hop is a trusted
-    /// origin); a hop on another origin than the first never carries <c>Authorization</c> or <c>Cookie</c>, whatever
+    /// (http/https only, no user info, no private literal address, an allowed port, and a name on an admin-trusted
+    /// origin must resolve to public addresses only — unless the request is <see cref="EgressRequest.Trusted"/> and the
+    /// hop is on its own first, trusted origin); a hop on another origin than the first never carries <c>Authorization</c> or <c>Cookie</c>, whatever
     /// <see cref="EgressRequest.Configure"/> added. Waiting for an answer's headers is bounded by
     /// <c>Egress:TimeoutSeconds</c> (<c>NETWORK_TIMEOUT</c>).
     /// </summary>
@@ -40,14 +43,17 @@ public sealed partial class EgressClient(
         var settings = options.CurrentValue;
         var method = request.Method;
         var url = request.Url;
-        CheckHop(url, settings, redirected: false);
+        // The one origin this request may reach on a private address or any port: its own, when the admin trusts it.
+        var trustedOrigin = request.Trusted && url.IsAbsoluteUri && _trust.IsTrusted(url) ? url : null;
+        await CheckHopAsync(url, trustedOrigin, settings, redirected: false, cancellationToken);
         var hops = new List<Uri> { url };
         var visited = new HashSet<string>(StringComparer.Ordinal) { url.AbsoluteUri };
 
         while (true)
         {
             var crossOrigin = !SameOrigin(url, hops[0]);
-            var response = await SendOnceAsync(method, url, request.Configure, crossOrigin, settings, cancellationToken);
+            var trustedHop = trustedOrigin is not null && SameOrigin(url, trustedOrigin);
+            var response = await SendOnceAsync(method, url, request.Configure, crossOrigin, trustedHop, settings, cancellationToken);
             var location = RedirectTarget(response, url);
             if (location is null || request.Redirects == RedirectMode.None
                 || (request.Redirects == RedirectMode.SameHostOnly && !SameOrigin(location, url)))
@@ -64,7 +70,7 @@ public sealed partial class EgressClient(
             {
                 throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"The source redirected more than {settings.MaxRedirects} times.");
             }
-            CheckHop(location, settings, redirected: true);
+            await CheckHopAsync(location, trustedOrigin, settings, redirected: true, cancellationToken);
             Log.FollowingRedirect(logger, (int)response.StatusCode, url.Host, location.Host);
             if (response.StatusCode == HttpStatusCode.SeeOther && method != HttpMethod.Head)
             {
@@ -81,8 +87,7 @@ public sealed partial class EgressClient(
     /// </summary>
     public async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(response);
-        var bytes = await ReadBoundedAsync(response, options.CurrentValue.MaxJsonBytes, cancellationToken);
+        var bytes = await ReadJsonBodyAsync(response, cancellationToken);
         try
         {
             return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 64 });
@@ -91,6 +96,16 @@ public sealed partial class EgressClient(
         {
             throw GatewayException.SourceFailed(ErrorCodes.MetadataFetchFailed, "The source's answer is not valid JSON.", ex);
         }
+    }
+
+    /// <summary>
+    /// Reads a JSON body's bytes, at most <c>Egress:MaxJsonBytes</c> (else <c>METADATA_FETCH_FAILED</c>), for a source
+    /// that deserializes them itself.
+    /// </summary>
+    public Task<byte[]> ReadJsonBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        return ReadBoundedAsync(response, options.CurrentValue.MaxJsonBytes, cancellationToken);
     }
 
     /// <summary>
@@ -108,7 +123,10 @@ public sealed partial class EgressClient(
         return PreviewImages.ToDataUrl(bytes, maxBytes);
     }
 
-    /// <summary>Reads a body up to <paramref name="maxBytes"/>; a longer body fails with <c>METADATA_FETCH_FAILED</c>.</summary>
+    /// <summary>
+    /// Reads a body up to <paramref name="maxBytes"/>; a longer body fails with <c>METADATA_FETCH_FAILED</c>, a
+    /// connection lost mid-body with <c>NETWORK_ERROR</c>.
+    /// </summary>
     public static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
@@ -124,10 +142,27 @@ public sealed partial class EgressClient(
         return buffer;
     }
 
-    /// <summary>Reads at most <paramref name="maxBytes"/> of a body and stops there, whatever the server sends after.</summary>
+    /// <summary>
+    /// Reads at most <paramref name="maxBytes"/> of a body and stops there, whatever the server sends after. A
+    /// connection reset or a body shorter than announced fails with <c>NETWORK_ERROR</c>.
+    /// </summary>
     public static async Task<byte[]> ReadHeadAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
+        try
+        {
+            return await ReadUpToAsync(response, maxBytes, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            // HttpIOException (a truncated body) is an IOException.
+            var host = response.RequestMessage?.RequestUri?.Host ?? "the source";
+            throw GatewayException.SourceFailed(ErrorCodes.NetworkError, $"Reading the answer of \"{host}\" failed: the connection closed before the full body.", ex);
+        }
+    }
+
+    private static async Task<byte[]> ReadUpToAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
+    {
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
         var buffer = new byte[Math.Min(maxBytes, 81_920)];
         var total = 0;
@@ -148,9 +183,12 @@ public sealed partial class EgressClient(
     }
 
     private async Task<HttpResponseMessage> SendOnceAsync(
-        HttpMethod method, Uri url, Action<HttpRequestMessage>? configure, bool crossOrigin, EgressOptions settings, CancellationToken cancellationToken)
+        HttpMethod method, Uri url, Action<HttpRequestMessage>? configure, bool crossOrigin, bool trustedHop, EgressOptions settings,
+        CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(method, url);
+        // Tells the connector that a new connection for this hop may go to the trusted origin's private address.
+        message.Options.Set(EgressConnector.TrustedHop, trustedHop);
         message.Headers.UserAgent.Add(UserAgent);
         message.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("identity"));
         configure?.Invoke(message);
@@ -193,8 +231,12 @@ public sealed partial class EgressClient(
         }
     }
 
-    /// <summary>What a hop must be before it is sent; the connector checks the resolved addresses after.</summary>
-    private void CheckHop(Uri url, EgressOptions settings, bool redirected)
+    /// <summary>
+    /// What a hop must be before it is sent; the connector checks the resolved addresses of a new connection after.
+    /// A pooled connection is reused without the connector, so a hop on a trusted origin that is not the trusted
+    /// request's own is resolved and checked here: a connection a trusted request opened may lead to a private address.
+    /// </summary>
+    private async Task CheckHopAsync(Uri url, Uri? trustedOrigin, EgressOptions settings, bool redirected, CancellationToken cancellationToken)
     {
         var what = redirected ? "The source redirected to" : "The source pointed at";
         if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
@@ -218,7 +260,7 @@ public sealed partial class EgressClient(
         {
             throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"{what} a URL without a host.");
         }
-        if (settings.AllowPrivateNetworks || _trust.IsTrusted(host, url.Port))
+        if (settings.AllowPrivateNetworks || (trustedOrigin is not null && SameOrigin(url, trustedOrigin)))
         {
             return;
         }
@@ -229,6 +271,28 @@ public sealed partial class EgressClient(
         if (!settings.IsPortAllowed(url.Port))
         {
             throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"{what} port {url.Port}, which is not allowed.");
+        }
+        if (_trust.IsTrusted(host, url.Port) && settings.Proxy is null)
+        {
+            await EnsurePublicAsync(host, what, cancellationToken);
+        }
+    }
+
+    private async Task EnsurePublicAsync(string host, string what, CancellationToken cancellationToken)
+    {
+        IPAddress[] addresses;
+        try
+        {
+            addresses = await _resolver.ResolveAsync(host, cancellationToken);
+        }
+        catch (SocketException ex)
+        {
+            throw GatewayException.SourceFailed(ErrorCodes.InvalidHost, $"The host \"{host}\" could not be resolved.", ex);
+        }
+        if (addresses.Length == 0 || !Array.TrueForAll(addresses, NetworkAddresses.IsPublic))
+        {
+            throw GatewayException.SourceFailed(ErrorCodes.InvalidHost,
+                $"{what} \"{host}\", which resolves to private, loopback or otherwise blocked addresses.");
         }
     }
 

@@ -23,4 +23,11 @@ public enum RedirectMode
 public sealed record EgressRequest(HttpMethod Method, Uri Url, Action<HttpRequestMessage>? Configure = null)
 {
     public RedirectMode Redirects { get; init; } = RedirectMode.Follow;
+
+    /// <summary>
+    /// Set only by a named source for a request to its own <c>BaseUrl</c> origin: hops on that origin (and no other)
+    /// may then be private and on any port when it is an admin-trusted origin (<see cref="EgressTrust"/>). A user's URL
+    /// or a redirect that lands on a trusted origin without this is checked like any other hop.
+    /// </summary>
+    public bool Trusted { get; init; }
 }

@@ -3,9 +3,11 @@ using ModelGateway.Policies;
 namespace ModelGateway.Egress;
 
 /// <summary>
-/// Origins the admin configured — sources' <c>BaseUrl</c>s, YARP cluster destinations, the egress proxy: these may sit
-/// on a private network and use any port, because an admin, not a user, chose them. Everything else a probe reaches
-/// must be public, on an allowed port.
+/// Origins the admin configured — sources' <c>BaseUrl</c>s, YARP cluster destinations, the egress proxy. Such an origin
+/// may sit on a private network and use any port, but only for the request that is meant for it: a named source's own
+/// <see cref="EgressRequest.Trusted"/> request to its BaseUrl, or the connection to the proxy. A user's URL or a
+/// redirect that names a trusted origin is checked like any other hop (and its name must resolve to public addresses
+/// only, since a pooled connection a trusted request opened skips the connector's check).
 /// </summary>
 public sealed class EgressTrust
 {

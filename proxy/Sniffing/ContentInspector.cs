@@ -24,7 +24,11 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
         }
         try
         {
-            var sniff = await SniffAsync(location, facts, cancellationToken);
+            var (sniff, rangeTotal) = await SniffAsync(location, facts, cancellationToken);
+            if (facts.ContentLength is null && rangeTotal is { } size)
+            {
+                facts = facts with { ContentLength = size }; // the source could not tell; Content-Range did
+            }
             var verified = ContentVerification.Apply(facts, sniff);
             Log.Sniffed(logger, location.Url.Host, sniff.Kind, sniff.Signature ?? "-", verified.FormatCheck);
             return verified;
@@ -41,24 +45,27 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
         }
     }
 
-    private async Task<SniffResult> SniffAsync(ContentLocation location, AssetFacts facts, CancellationToken cancellationToken)
+    /// <summary>What the head says, and the file's size when a Content-Range told it.</summary>
+    private async Task<(SniffResult Sniff, long? RangeTotal)> SniffAsync(ContentLocation location, AssetFacts facts, CancellationToken cancellationToken)
     {
         if (await ReadAsync(location, 0, ContentSniffer.HeadBytes, cancellationToken) is not { } first)
         {
-            return SniffResult.Undetermined;
+            return (SniffResult.Undetermined, null);
         }
-        var total = facts.ContentLength ?? first.Total;
+        // The server's Content-Range total is the file's true size; a source's claim may be rounded (CivitAI's KB).
+        var rangeTotal = first.Ranged ? first.Total : null;
+        var total = rangeTotal ?? facts.ContentLength ?? first.Total;
         var sniff = ContentSniffer.Sniff(first.Bytes, total, facts.Filename);
         if (sniff is not { Kind: SniffKind.NeedMoreBytes, NeedBytes: { } need } || need > 8 + SafeTensorSniffer.MaxHeaderBytes)
         {
-            return sniff;
+            return (sniff, rangeTotal);
         }
 
         // A safetensors header longer than the head: one more read for the rest of it.
         var have = first.Bytes.Length;
         if (await ReadAsync(location, have, (int)need - have, cancellationToken) is not { } rest)
         {
-            return SniffResult.Undetermined;
+            return (SniffResult.Undetermined, rangeTotal);
         }
         byte[] head;
         if (rest.Start == have)
@@ -72,7 +79,7 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
             head = rest.Bytes; // the server ignored Range and sent the file from its start
         }
         sniff = ContentSniffer.Sniff(head, total ?? rest.Total, facts.Filename);
-        return sniff.Kind == SniffKind.NeedMoreBytes ? SniffResult.Undetermined : sniff;
+        return (sniff.Kind == SniffKind.NeedMoreBytes ? SniffResult.Undetermined : sniff, rangeTotal);
     }
 
     /// <summary>
@@ -86,19 +93,22 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
         {
             location.Authorize?.Invoke(message);
             message.Headers.Range = new RangeHeaderValue(from, from + count - 1);
-        });
+        })
+        {
+            Trusted = location.Trusted,
+        };
         using var response = await egress.SendAsync(request, cancellationToken);
         var headers = response.Message.Content.Headers;
         if (response.StatusCode == 416)
         {
-            return new Chunk([], from, headers.ContentRange?.Length); // the file ends before `from`
+            return new Chunk([], from, headers.ContentRange?.Length, Ranged: true); // the file ends before `from`
         }
         if (!response.IsSuccess)
         {
             Log.ReadRefused(logger, response.FinalUrl.Host, response.StatusCode);
             return null;
         }
-        if (headers.ContentEncoding.Any(e => !string.Equals(e, "identity", StringComparison.OrdinalIgnoreCase)))
+        if (EgressBody.IsEncoded(headers))
         {
             return null; // encoded bytes are not the file's bytes
         }
@@ -108,14 +118,15 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
             {
                 return null;
             }
-            return new Chunk(await EgressClient.ReadHeadAsync(response.Message, count, cancellationToken), from, range.Length);
+            return new Chunk(await EgressClient.ReadHeadAsync(response.Message, count, cancellationToken), from, range.Length, Ranged: true);
         }
         Log.RangeIgnored(logger, response.FinalUrl.Host, response.StatusCode);
         var bytes = await EgressClient.ReadHeadAsync(response.Message, from + count, cancellationToken);
-        return new Chunk(bytes, 0, headers.ContentLength);
+        return new Chunk(bytes, 0, headers.ContentLength, Ranged: false);
     }
 
-    private sealed record Chunk(byte[] Bytes, long Start, long? Total);
+    /// <param name="Ranged">Whether <paramref name="Total"/> is a Content-Range total (else a 200's Content-Length).</param>
+    private sealed record Chunk(byte[] Bytes, long Start, long? Total, bool Ranged);
 
     private static partial class Log
     {

@@ -1,14 +1,12 @@
 using ModelGateway.Policies;
 using ModelGateway.Previews;
+using ModelGateway.Sources.CivitAi;
 
 namespace ModelGateway.Sniffing;
 
 /// <summary>Merges what the bytes say into what the source said. Pure.</summary>
 public static class ContentVerification
 {
-    /// <summary>The source whose own name and model type win over header guesses.</summary>
-    private const string CivitAiSource = "civitai";
-
     /// <summary>The head could not be read or told nothing: the claimed format stands, flagged as unverified.</summary>
     public static AssetFacts Unverified(AssetFacts facts)
     {
@@ -44,7 +42,8 @@ public static class ContentVerification
 
     private static AssetFacts WithHeaderFacts(AssetFacts facts, SniffResult sniff)
     {
-        var fromCivitAi = string.Equals(facts.Source, CivitAiSource, StringComparison.Ordinal);
+        // CivitAI's own name and model type win over header guesses.
+        var fromCivitAi = string.Equals(facts.Source, CivitAiSource.SourceName, StringComparison.Ordinal);
         if (!fromCivitAi && sniff.Title is { } title)
         {
             facts = facts with { Name = title }; // DESIGN.md: the header's title ranks above the file name's stem

@@ -29,6 +29,7 @@ public sealed record ProbeResult(AssetFacts Facts, ContentLocation? Content);
 
 /// <summary>
 /// How to fetch the file's bytes: the download URL and the credentials to add to requests for its own host (they
-/// must not follow a redirect to storage or a CDN).
+/// must not follow a redirect to storage or a CDN). <paramref name="Trusted"/>: the URL is on the named source's own
+/// <c>BaseUrl</c> origin, so reading it is an <see cref="Egress.EgressRequest.Trusted"/> request; never for a user's URL.
 /// </summary>
-public sealed record ContentLocation(Uri Url, Action<HttpRequestMessage>? Authorize = null);
+public sealed record ContentLocation(Uri Url, Action<HttpRequestMessage>? Authorize = null, bool Trusted = false);

@@ -1,3 +1,4 @@
+using System.Net.Http.Headers;
 using ModelGateway.Policies;
 
 namespace ModelGateway.Sources;
@@ -8,6 +9,9 @@ namespace ModelGateway.Sources;
 /// </summary>
 public class SourceOptions
 {
+    /// <summary>Longest token accepted, from configuration or a pasted URL.</summary>
+    public const int MaxTokenLength = 512;
+
     /// <summary>Hosts recognised as this source.</summary>
     public List<string> Hosts { get; set; } = [];
 
@@ -25,19 +29,23 @@ public class SourceOptions
     }
 
     /// <summary>
-    /// DESIGN.md's BaseUrl rule: a URL on one of <see cref="Hosts"/> is fetched from <see cref="BaseUrl"/> (scheme,
-    /// host and port replaced; path and query kept).
+    /// A token goes into an Authorization header verbatim: printable ASCII without blanks (a pasted newline would break
+    /// or inject headers), bounded.
     /// </summary>
-    public Uri Rebase(Uri url)
+    public static bool IsValidToken(string? token) =>
+        !string.IsNullOrEmpty(token) && token.Length <= MaxTokenLength && token.All(c => c is > ' ' and < (char)0x7F);
+
+    /// <summary>
+    /// The per-hop callback that adds <paramref name="token"/> as <c>Authorization: Bearer</c> to requests for this
+    /// source's own hosts only (<see cref="IsOwnHost"/>): never to storage, CDN or image hosts. No token: adds nothing.
+    /// </summary>
+    public Action<HttpRequestMessage> Authorizer(string? token) => message =>
     {
-        ArgumentNullException.ThrowIfNull(url);
-        if (string.IsNullOrEmpty(BaseUrl) || !Recognizes(url))
+        if (!string.IsNullOrEmpty(token) && message.RequestUri is { } target && IsOwnHost(target))
         {
-            return url;
+            message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         }
-        var baseUrl = new Uri(BaseUrl, UriKind.Absolute);
-        return new UriBuilder(url) { Scheme = baseUrl.Scheme, Host = baseUrl.Host, Port = baseUrl.Port }.Uri;
-    }
+    };
 
     /// <summary>Whether a request to <paramref name="url"/> may carry this source's token: its hosts and its BaseUrl only.</summary>
     public bool IsOwnHost(Uri url)
@@ -72,6 +80,11 @@ public class SourceOptions
             {
                 yield return $"{section}:Hosts:{index}: \"{host}\" is not a host name.";
             }
+        }
+        if (!string.IsNullOrEmpty(Token) && !IsValidToken(Token))
+        {
+            // The value itself is a secret: never echo it.
+            yield return $"{section}:Token must be printable ASCII without spaces, at most {MaxTokenLength} characters (the value is not shown).";
         }
     }
 }

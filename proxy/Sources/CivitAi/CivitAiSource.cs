@@ -5,14 +5,15 @@ using Microsoft.Extensions.Options;
 using ModelGateway.Egress;
 using ModelGateway.Metadata;
 using ModelGateway.Policies;
-using ModelGateway.Previews;
 
 namespace ModelGateway.Sources.CivitAi;
 
 /// <summary>
 /// CivitAI: every URL shape a user pastes is answered from the public metadata API
-/// (<c>/api/v1/model-versions/{id}</c>, <c>/api/v1/models/{id}</c>), never by touching the download endpoint, which
-/// CivitAI counts as a download — except to confirm a token's access to a gated version.
+/// (<c>/api/v1/model-versions/{id}</c>, <c>/api/v1/models/{id}</c>). The download endpoint
+/// (<c>/api/download/models/{id}</c>), which CivitAI may count as a download, is touched to confirm a token's access
+/// to a gated version (its redirect not followed) and — with <c>Policy:VerifyContent</c> on — by the content check,
+/// which GETs the file's first bytes through it with a Range request (following the redirect to storage).
 /// </summary>
 public sealed partial class CivitAiSource(
     EgressClient egress,
@@ -21,9 +22,6 @@ public sealed partial class CivitAiSource(
     ILogger<CivitAiSource> logger) : IMetadataSource
 {
     public const string SourceName = "civitai";
-
-    /// <summary>Largest API answer read; a model with many versions and long descriptions stays well below.</summary>
-    internal const int MaxJsonBytes = 8 * 1024 * 1024;
 
     private const int MaxErrorBytes = 16 * 1024;
     private const int MaxDetailLength = 200;
@@ -44,7 +42,7 @@ public sealed partial class CivitAiSource(
         var settings = options.CurrentValue;
         var parsed = CivitAiUrl.Parse(url);
         var token = parsed.Token ?? (string.IsNullOrEmpty(settings.Token) ? null : settings.Token);
-        var authorize = Authorizer(settings, token);
+        var authorize = settings.Authorizer(token);
 
         var versionId = parsed.VersionId ?? await NewestVersionAsync(settings, parsed.ModelId!.Value, authorize, token is not null, cancellationToken);
         var version = await GetJsonAsync<CivitAiModelVersion>(settings, $"/api/v1/model-versions/{versionId}",
@@ -66,7 +64,7 @@ public sealed partial class CivitAiSource(
             ? parsed.Selectors
             : new CivitAiFileSelectors(file.Type, file.Metadata?.Format, file.Metadata?.Size, file.Metadata?.Fp);
         var pathAndQuery = CivitAiUrl.DownloadPathAndQuery(versionId, selectors);
-        var content = new ContentLocation(new Uri(settings.ApiOrigin, pathAndQuery), authorize);
+        var content = new ContentLocation(new Uri(settings.ApiOrigin, pathAndQuery), authorize, Trusted: true);
 
         await CheckAccessAsync(versionId, version, content, token is not null, cancellationToken);
 
@@ -92,15 +90,6 @@ public sealed partial class CivitAiSource(
         return new ProbeResult(facts, content);
     }
 
-    /// <summary>Adds the token to requests for CivitAI's own hosts only: never to storage or image hosts.</summary>
-    private static Action<HttpRequestMessage> Authorizer(CivitAiOptions settings, string? token) => request =>
-    {
-        if (token is not null && request.RequestUri is { } target && settings.IsOwnHost(target))
-        {
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-        }
-    };
-
     private async Task<long> NewestVersionAsync(CivitAiOptions settings, long modelId, Action<HttpRequestMessage> authorize, bool hasToken,
         CancellationToken cancellationToken)
     {
@@ -121,13 +110,16 @@ public sealed partial class CivitAiSource(
         {
             message.Headers.Accept.Add(Json);
             authorize(message);
-        });
+        })
+        {
+            Trusted = true, // the API origin is this source's own BaseUrl
+        };
         using var response = await egress.SendAsync(request, cancellationToken);
         if (!response.IsSuccess)
         {
             throw await FailureAsync(response, what, hasToken, cancellationToken);
         }
-        var body = await EgressClient.ReadBoundedAsync(response.Message, MaxJsonBytes, cancellationToken);
+        var body = await egress.ReadJsonBodyAsync(response.Message, cancellationToken);
         try
         {
             return JsonSerializer.Deserialize<T>(body, CivitAiJson.Options)
@@ -163,7 +155,8 @@ public sealed partial class CivitAiSource(
         }
         Log.CheckingAccess(logger, versionId);
         using var response = await egress.SendAsync(
-            new EgressRequest(HttpMethod.Get, content.Url, content.Authorize) { Redirects = RedirectMode.None }, cancellationToken);
+            new EgressRequest(HttpMethod.Get, content.Url, content.Authorize) { Redirects = RedirectMode.None, Trusted = content.Trusted },
+            cancellationToken);
         if (response.StatusCode is < 200 or >= 400)
         {
             throw await FailureAsync(response, $"model version {versionId}'s download", hasToken, cancellationToken);
@@ -183,14 +176,7 @@ public sealed partial class CivitAiSource(
     private static async Task<GatewayException> FailureAsync(EgressResponse response, string what, bool hasToken, CancellationToken cancellationToken)
     {
         var status = response.StatusCode;
-        var code = status switch
-        {
-            404 or 410 => ErrorCodes.ResourceNotFound,
-            401 => ErrorCodes.UnauthorizedSource,
-            403 => ErrorCodes.AccessForbidden,
-            429 => ErrorCodes.RateLimited,
-            _ => SourceFailures.FromStatus(status).Code,
-        };
+        var code = SourceFailures.CodeFor(status);
         var detail = await ErrorDetailAsync(response.Message, cancellationToken);
         var hint = status == 401
             ? hasToken ? " The token was not accepted." : " Set Sources:CivitAI:Token or add ?token= to the URL."
@@ -213,7 +199,7 @@ public sealed partial class CivitAiSource(
             }
             return Clean(text);
         }
-        catch (Exception ex) when (ex is JsonException or HttpRequestException or IOException)
+        catch (Exception ex) when (ex is JsonException or GatewayException)
         {
             return null; // not CivitAI's JSON (an HTML page, a proxy's error): the status alone says enough
         }
@@ -241,11 +227,10 @@ public sealed partial class CivitAiSource(
                 Log.PreviewOmitted(logger, versionId, url.Host, $"status {response.StatusCode}");
                 return null;
             }
-            var bytes = await EgressClient.ReadHeadAsync(response.Message, PreviewImages.MaxBytes + 1, linked.Token);
-            var dataUrl = PreviewImages.ToDataUrl(bytes);
+            var dataUrl = await EgressClient.ReadPreviewImageAsync(response.Message, linked.Token);
             if (dataUrl is null)
             {
-                Log.PreviewOmitted(logger, versionId, url.Host, bytes.Length > PreviewImages.MaxBytes ? "too large" : "not an image");
+                Log.PreviewOmitted(logger, versionId, url.Host, "too large or not an image");
             }
             return dataUrl;
         }

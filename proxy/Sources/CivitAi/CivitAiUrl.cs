@@ -50,7 +50,6 @@ public sealed record CivitAiFileSelectors(string? Type = null, string? Format = 
 /// </summary>
 public sealed record CivitAiUrl(long? VersionId, long? ModelId, CivitAiFileSelectors Selectors, string? Token)
 {
-    public const int MaxTokenLength = 512;
     private const int MaxSelectorLength = 64;
 
     /// <summary>Where <c>final_url</c> points, whichever CivitAI host the user pasted.</summary>
@@ -116,10 +115,6 @@ public sealed record CivitAiUrl(long? VersionId, long? ModelId, CivitAiFileSelec
         return selectors.IsEmpty ? path : path + "?" + selectors.ToQuery();
     }
 
-    /// <summary>A token may go into an Authorization header: printable ASCII, no blanks, bounded.</summary>
-    public static bool IsValidToken(string? token) =>
-        !string.IsNullOrEmpty(token) && token.Length <= MaxTokenLength && token.All(c => c is > ' ' and < (char)0x7F);
-
     private static bool Is(string[] segments, params string[] prefix) =>
         segments.Length >= prefix.Length
         && prefix.Select((p, i) => string.Equals(p, segments[i], StringComparison.OrdinalIgnoreCase)).All(match => match);
@@ -144,7 +139,7 @@ public sealed record CivitAiUrl(long? VersionId, long? ModelId, CivitAiFileSelec
             return null;
         }
         // Never echo the value: it is a credential.
-        return IsValidToken(values[0]) ? values[0] : throw Invalid("The token parameter is not a valid CivitAI API token.");
+        return SourceOptions.IsValidToken(values[0]) ? values[0] : throw Invalid("The token parameter is not a valid CivitAI API token.");
     }
 
     private static CivitAiFileSelectors ReadSelectors(Dictionary<string, StringValues> query)

@@ -28,7 +28,7 @@ public sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFile
         var head = await egress.SendAsync(new EgressRequest(HttpMethod.Head, url), cancellationToken);
         using (head)
         {
-            if (head.IsSuccess && SizeOf(head.Message) is { } size)
+            if (head.IsSuccess && EgressBody.SizeOf(head.Message) is { } size)
             {
                 return Result(url, head, size);
             }
@@ -43,8 +43,9 @@ public sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFile
             new EgressRequest(HttpMethod.Get, url, m => m.Headers.Range = new RangeHeaderValue(0, 0)), cancellationToken);
         if (ranged.StatusCode == 416)
         {
-            // "bytes */0": the only file a one-byte range cannot be satisfied for is an empty one.
-            return Result(url, ranged, ranged.Message.Content.Headers.ContentRange?.Length);
+            // "bytes */0": the only file a one-byte range cannot be satisfied for is an empty one. The answer's
+            // Content-Type is its error body's, not the file's.
+            return Result(url, ranged, ranged.Message.Content.Headers.ContentRange?.Length, describesFile: false);
         }
         if (!ranged.IsSuccess)
         {
@@ -52,11 +53,11 @@ public sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFile
         }
         var total = ranged.StatusCode == 206
             ? ranged.Message.Content.Headers.ContentRange?.Length
-            : SizeOf(ranged.Message); // Range ignored: the headers tell the size; the body is never read.
+            : EgressBody.SizeOf(ranged.Message); // Range ignored: the headers tell the size; the body is never read.
         return Result(url, ranged, total);
     }
 
-    private static ProbeResult Result(Uri url, EgressResponse response, long? size)
+    private static ProbeResult Result(Uri url, EgressResponse response, long? size, bool describesFile = true)
     {
         var contentHeaders = response.Message.Content.Headers;
         var filename = FileNames.FromContentDisposition(contentHeaders.ContentDisposition)
@@ -66,7 +67,7 @@ public sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFile
         {
             Source = SourceName,
             ContentLength = size,
-            ContentType = contentHeaders.ContentType?.MediaType,
+            ContentType = describesFile ? contentHeaders.ContentType?.MediaType : null,
             Filename = filename,
             Name = FileNames.Stem(filename),
             Format = format,
@@ -86,17 +87,6 @@ public sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFile
             }
         }
         return FileNames.FromUrl(hops[0]) ?? FileNames.FromUrl(hops[^1]);
-    }
-
-    /// <summary>The body's true size: Content-Length, unless an encoding makes it the size of something else.</summary>
-    private static long? SizeOf(HttpResponseMessage response)
-    {
-        var headers = response.Content.Headers;
-        if (headers.ContentEncoding.Any(e => !string.Equals(e, "identity", StringComparison.OrdinalIgnoreCase)))
-        {
-            return null;
-        }
-        return headers.ContentLength;
     }
 
     // Servers that do not implement HEAD, or that sign URLs for GET only, refuse HEAD with these.

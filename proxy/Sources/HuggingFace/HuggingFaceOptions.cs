@@ -21,11 +21,6 @@ public sealed class HuggingFaceOptions : SourceOptions
         {
             yield return $"{section}:BaseUrl is required (e.g. \"https://huggingface.co\").";
         }
-        // A token is written into a header verbatim; a pasted newline or space would break (or inject) headers.
-        if (!string.IsNullOrEmpty(Token) && Token.Any(c => char.IsWhiteSpace(c) || char.IsControl(c) || c > '\u007e'))
-        {
-            yield return $"{section}:Token contains whitespace, control or non-ASCII characters (the value is not shown).";
-        }
     }
 
     /// <summary>Startup validation listing every problem at once.</summary>

@@ -20,8 +20,6 @@ public sealed partial class HuggingFaceSource(
 {
     public const string SourceName = "huggingface";
 
-    // The Hub's answer with the expand keys is a few KiB; anything near this cap is not what we asked for.
-    private const int MaxRepoInfoBytes = 1024 * 1024;
     private const string OctetStream = "application/octet-stream";
 
     public string Name => SourceName;
@@ -39,7 +37,7 @@ public sealed partial class HuggingFaceSource(
         var origin = Origin(settings, url);
         var resolveUrl = new Uri(origin + file.ResolvePath);
         var apiUrl = new Uri(origin + file.ApiPath + HuggingFaceRepoInfo.ExpandQuery);
-        var authorize = Authorizer(settings);
+        var authorize = settings.Authorizer(settings.Token);
 
         // Independent requests: run them side by side so the probe costs one round trip, not two.
         var headTask = HeadAsync(file, resolveUrl, authorize, cancellationToken);
@@ -64,20 +62,7 @@ public sealed partial class HuggingFaceSource(
             Sha256 = head.Sha256,
             FinalUrl = head.Location.CanonicalUrl.AbsoluteUri,
         };
-        return new ProbeResult(facts, new ContentLocation(resolveUrl, authorize));
-    }
-
-    /// <summary>Adds the token to requests for Hugging Face's own hosts (and BaseUrl) only — never to the CDN.</summary>
-    private static Action<HttpRequestMessage> Authorizer(HuggingFaceOptions settings)
-    {
-        var token = settings.Token;
-        return message =>
-        {
-            if (!string.IsNullOrEmpty(token) && message.RequestUri is { } target && settings.IsOwnHost(target))
-            {
-                message.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
-            }
-        };
+        return new ProbeResult(facts, new ContentLocation(resolveUrl, authorize, Trusted: true));
     }
 
     private async Task<HeadFacts> HeadAsync(HuggingFaceUrl file, Uri resolveUrl, Action<HttpRequestMessage> authorize, CancellationToken cancellationToken)
@@ -92,6 +77,7 @@ public sealed partial class HuggingFaceSource(
             // Same-host redirects (renamed repos, /api/resolve-cache/...) are followed; the redirect to the CDN is
             // the answer, because its X-Linked-* headers describe the file and the CDN must not see the token.
             Redirects = RedirectMode.SameHostOnly,
+            Trusted = true, // the resolve URL is on this source's own BaseUrl origin
         };
         using var response = await egress.SendAsync(request, cancellationToken);
         var message = response.Message;
@@ -106,7 +92,7 @@ public sealed partial class HuggingFaceSource(
         }
 
         var size = ParseSize(Header(message, "X-Linked-Size"))
-            ?? (isRedirect ? null : ContentLengthOf(message)); // a redirect's Content-Length is its own body's
+            ?? (isRedirect ? null : EgressBody.SizeOf(message)); // a redirect's Content-Length is its own body's
         var sha256 = Sha256FromEtag(Header(message, "X-Linked-Etag"));
         var contentType = isRedirect ? OctetStream : message.Content.Headers.ContentType?.MediaType ?? OctetStream;
         var location = CanonicalLocation(file, response.Hops);
@@ -128,6 +114,7 @@ public sealed partial class HuggingFaceSource(
             })
             {
                 Redirects = RedirectMode.SameHostOnly,
+                Trusted = true,
             };
             using var response = await egress.SendAsync(request, cancellationToken);
             if (!response.IsSuccess)
@@ -135,7 +122,7 @@ public sealed partial class HuggingFaceSource(
                 Log.RepoInfoUnavailable(logger, file.RepoId, $"status {response.StatusCode}");
                 return null;
             }
-            var body = await EgressClient.ReadBoundedAsync(response.Message, MaxRepoInfoBytes, cancellationToken);
+            var body = await egress.ReadJsonBodyAsync(response.Message, cancellationToken);
             var info = JsonSerializer.Deserialize<HuggingFaceRepoInfo>(body, HuggingFaceRepoInfo.JsonOptions);
             if (info is not null)
             {
@@ -214,15 +201,6 @@ public sealed partial class HuggingFaceSource(
 
     private static long? ParseSize(string? value) =>
         long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var size) ? size : null;
-
-    /// <summary>Content-Length of a direct answer, unless an encoding makes it the size of something else.</summary>
-    private static long? ContentLengthOf(HttpResponseMessage message)
-    {
-        var headers = message.Content.Headers;
-        return headers.ContentEncoding.Any(e => !string.Equals(e, "identity", StringComparison.OrdinalIgnoreCase))
-            ? null
-            : headers.ContentLength;
-    }
 
     /// <summary>X-Linked-Etag of an LFS/xet file is its sha256, quoted and perhaps weak (<c>W/"…"</c>).</summary>
     internal static string? Sha256FromEtag(string? etag)

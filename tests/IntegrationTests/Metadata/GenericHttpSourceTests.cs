@@ -130,6 +130,20 @@ public sealed class GenericHttpFixture : IAsyncLifetime
         app.MapMethods("/head405/empty.safetensors", getHead, (HttpContext c) =>
             HttpMethods.IsHead(c.Request.Method) ? Results.StatusCode(405) : File([]));
 
+        // HEAD refused on an empty file whose 416 carries an HTML error page.
+        app.MapMethods("/head405/empty-html-error.safetensors", getHead, async (HttpContext c) =>
+        {
+            if (HttpMethods.IsHead(c.Request.Method))
+            {
+                c.Response.StatusCode = 405;
+                return;
+            }
+            c.Response.StatusCode = 416;
+            c.Response.Headers.ContentRange = "bytes */0";
+            c.Response.ContentType = "text/html";
+            await c.Response.WriteAsync("<html>Range Not Satisfiable</html>");
+        });
+
         // HEAD refused, and the Range answer names no total ("bytes 0-0/*").
         app.MapMethods("/head405/unknown-total.safetensors", getHead, async (HttpContext c) =>
         {
@@ -289,6 +303,16 @@ public sealed class GenericHttpSourceTests(GenericHttpFixture fixture) : IClassF
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(0, body.GetProperty("content_length").GetInt64());
         Assert.Empty(Codes(body, "warnings"));
+    }
+
+    [Fact]
+    public async Task RemoteMetadata_EmptyFile416WithHtmlBody_ErrorBodysTypeNotReported()
+    {
+        var (status, body) = await GetAsync(Url("/head405/empty-html-error.safetensors"));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(0, body.GetProperty("content_length").GetInt64());
+        Assert.False(body.TryGetProperty("content_type", out _));
     }
 
     [Fact]

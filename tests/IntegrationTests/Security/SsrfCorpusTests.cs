@@ -7,8 +7,9 @@ using ModelGateway.IntegrationTests.Infrastructure;
 namespace ModelGateway.IntegrationTests.Security;
 
 /// <summary>
-/// An "internal" service on loopback, a redirector the admin trusts (a YARP destination), and a gateway with
-/// private networks blocked whose resolver makes public-looking names point at loopback.
+/// An "internal" service on loopback — also the admin-trusted origin of a named source (<c>Sources:CivitAI:BaseUrl</c>)
+/// and of a YARP destination, under other names — a redirector playing a public host, and a gateway with private
+/// networks blocked whose resolver makes public-looking names point at loopback.
 /// </summary>
 public sealed class SsrfCorpusFixture : IAsyncLifetime
 {
@@ -20,7 +21,7 @@ public sealed class SsrfCorpusFixture : IAsyncLifetime
 
     public int InternalPort => Internal.BaseUri.Port;
 
-    /// <summary>The trusted redirector, by name (its origin is a YARP cluster destination).</summary>
+    /// <summary>The redirector, by a name the gateway treats as a public host.</summary>
     public string RedirectorOrigin => $"http://redirector.test:{Redirector.BaseUri.Port}";
 
     public async Task InitializeAsync()
@@ -43,6 +44,8 @@ public sealed class SsrfCorpusFixture : IAsyncLifetime
         {
             ["redirector.test"] = loopback,
             ["internal.test"] = loopback,                                           // a public-looking name → loopback
+            ["civitai.internal"] = loopback,                                        // trusted: CivitAI's BaseUrl
+            ["yarp.internal"] = loopback,                                           // trusted: a YARP destination
             ["models.example.com"] = loopback,
             ["dual.test"] = [IPAddress.IPv6Loopback, IPAddress.Loopback],
             ["mixed.test"] = [IPAddress.Parse("10.0.0.1"), IPAddress.Parse("169.254.169.254"), IPAddress.Loopback],
@@ -57,8 +60,9 @@ public sealed class SsrfCorpusFixture : IAsyncLifetime
             // The fakes' random ports, so that only the address checks stand between a URL and the internal host.
             ["Egress:AllowedPorts:2"] = InternalPort.ToString(CultureInfo.InvariantCulture),
             ["Egress:AllowedPorts:3"] = Redirector.BaseUri.Port.ToString(CultureInfo.InvariantCulture),
-            ["ReverseProxy:Clusters:trusted-redirector:Destinations:d1:Address"] = RedirectorOrigin + "/",
-        }, resolver);
+            ["Sources:CivitAI:BaseUrl"] = $"http://civitai.internal:{InternalPort}",
+            ["ReverseProxy:Clusters:internal:Destinations:d1:Address"] = $"http://yarp.internal:{InternalPort}/",
+        }, resolver, publicNames: ["redirector.test"]);
     }
 
     public async Task DisposeAsync()
@@ -75,7 +79,7 @@ public sealed class SsrfCorpusTests(SsrfCorpusFixture fixture) : IClassFixture<S
     private const string Hop = "{hop}";
 
     /// <summary>
-    /// SSRF payloads: {p} is the internal host's port; a row starting with {redirect} or {hop} is a URL on the trusted
+    /// SSRF payloads: {p} is the internal host's port; a row starting with {redirect} or {hop} is a URL on the public
     /// redirector that redirects (once, or twice) to the rest of the row.
     /// </summary>
     public static TheoryData<string, int, string> Corpus => new()
@@ -155,7 +159,11 @@ public sealed class SsrfCorpusTests(SsrfCorpusFixture fixture) : IClassFixture<S
         { "http://metadata.test/latest/meta-data/", 422, "INVALID_HOST" },
         { "http://missing.invalid:{p}/x", 422, "INVALID_HOST" },
         { "http://127.0.0.1.nip.io:{p}/x", 422, "INVALID_HOST" },
-        // redirects from the trusted host to internal ones
+        // admin-trusted origins named by a user's URL: only the named source's own requests may reach them
+        { "http://civitai.internal:{p}/api/download/models/1", 422, "INVALID_HOST" },
+        { "http://CIVITAI.internal.:{p}/api/v1/model-versions/1", 422, "INVALID_HOST" },
+        { "http://yarp.internal:{p}/x", 422, "INVALID_HOST" },
+        // redirects from a public host to internal ones, admin-trusted origins included
         { Redirect + "http://127.0.0.1:{p}/x", 422, "INVALID_HOST" },
         { Redirect + "http://2130706433:{p}/x", 422, "INVALID_HOST" },
         { Redirect + "http://[::ffff:127.0.0.1]:{p}/x", 422, "INVALID_HOST" },
@@ -165,6 +173,9 @@ public sealed class SsrfCorpusTests(SsrfCorpusFixture fixture) : IClassFixture<S
         { Redirect + "http://internal.test:{p}/x", 422, "INVALID_HOST" },
         { Redirect + "https://models.example.com:{p}/x", 422, "INVALID_HOST" },
         { Hop + "http://internal.test:{p}/x", 422, "INVALID_HOST" },
+        { Redirect + "http://civitai.internal:{p}/api/download/models/1", 422, "INVALID_HOST" },
+        { Hop + "http://civitai.internal:{p}/api/download/models/1", 422, "INVALID_HOST" },
+        { Redirect + "http://yarp.internal:{p}/x", 422, "INVALID_HOST" },
         { Hop + "http://0x7f.1:{p}/x", 422, "INVALID_HOST" },
         { Redirect + "file:///etc/passwd", 422, "HTTP_ERROR" },
         { Redirect + "gopher://127.0.0.1:{p}/_x", 422, "HTTP_ERROR" },
@@ -185,7 +196,7 @@ public sealed class SsrfCorpusTests(SsrfCorpusFixture fixture) : IClassFixture<S
     }
 
     [Fact]
-    public async Task RemoteMetadata_TrustedRedirectorToItself_Answers()
+    public async Task RemoteMetadata_PublicRedirectorToItself_Answers()
     {
         var (direct, _, _) = await fixture.Gateway.ProbeAsync($"{fixture.RedirectorOrigin}/file.safetensors");
         var (redirected, _, body) = await fixture.Gateway.ProbeAsync(Expand(Redirect + $"{fixture.RedirectorOrigin}/file.safetensors"));

@@ -71,8 +71,7 @@ public sealed class UrlFuzzTests(ITestOutputHelper output)
             ["Egress:AllowedPorts:1"] = "443",
             ["Egress:AllowedPorts:2"] = fp,
             ["Egress:AllowedPorts:3"] = ip,
-            ["ReverseProxy:Clusters:fuzz-files:Destinations:d1:Address"] = $"http://files.test:{fp}/",
-        }, resolver);
+        }, resolver, publicNames: ["files.test"]);
 
         string[] seeds =
         [

@@ -242,6 +242,38 @@ public sealed class ContentSniffingTests
         Assert.Equal("bytes=0-102399", blobRead.Header("Range"));
     }
 
+    [Fact]
+    public async Task InspectAsync_ClaimedSizeOffButContentRangeTotalTrue_SafetensorsVerified()
+    {
+        // CivitAI's size is round(sizeKB * 1024): a few bytes off must not make a real safetensors file "Other".
+        var file = ModelFiles.SafeTensors();
+        await using var host = await FakeHost.StartAsync((app, _) => MapFile(app, "/files/model.safetensors", file));
+        await using var gateway = new GatewayFactory();
+        var inspector = gateway.Services.GetRequiredService<ContentInspector>();
+        var facts = new AssetFacts { Source = "test", Format = ModelFormat.SafeTensor, ContentLength = file.Length + 300, Filename = "model.safetensors" };
+
+        var verified = await inspector.InspectAsync(new ProbeResult(facts, new ContentLocation(host.Url("files/model.safetensors"))), CancellationToken.None);
+
+        Assert.Equal(FormatCheck.Verified, verified.FormatCheck);
+        Assert.Equal(ModelFormat.SafeTensor, verified.Format);
+        Assert.Equal(file.Length + 300, verified.ContentLength); // the source's claim is reported as it is
+    }
+
+    [Fact]
+    public async Task InspectAsync_SourceToldNoSize_ContentRangeTotalFillsIt()
+    {
+        var file = ModelFiles.SafeTensors();
+        await using var host = await FakeHost.StartAsync((app, _) => MapFile(app, "/files/model.safetensors", file));
+        await using var gateway = new GatewayFactory();
+        var inspector = gateway.Services.GetRequiredService<ContentInspector>();
+        var facts = new AssetFacts { Source = "test", Format = ModelFormat.SafeTensor, ContentLength = null, Filename = "model.safetensors" };
+
+        var verified = await inspector.InspectAsync(new ProbeResult(facts, new ContentLocation(host.Url("files/model.safetensors"))), CancellationToken.None);
+
+        Assert.Equal(FormatCheck.Verified, verified.FormatCheck);
+        Assert.Equal(file.Length, verified.ContentLength);
+    }
+
     private static void MapFile(WebApplication app, string path, byte[] bytes) =>
         app.MapMethods(path, ["GET", "HEAD"], () => Results.Bytes(bytes, "application/octet-stream", enableRangeProcessing: true));
 

@@ -106,17 +106,102 @@ public sealed class EgressClientTests
     }
 
     [Fact]
-    public async Task SendAsync_RedirectToTrustedOrigin_AllowedOnAnyPortAndAddress()
+    public async Task SendAsync_RedirectFromPublicHostToTrustedOrigin_RefusedAsPrivate()
     {
         var handler = new StubHandler(r => r.RequestUri!.Host == "files.example.com"
             ? StubHandler.Redirect("http://127.0.0.1:9000/mirror/model.safetensors")
             : new HttpResponseMessage(HttpStatusCode.OK));
         var client = Client(handler, trust: new EgressTrust([new Uri("http://127.0.0.1:9000/")]));
 
-        using var response = await client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://files.example.com/m")), CancellationToken.None);
+        var ex = await Assert.ThrowsAsync<GatewayException>(() => client.SendAsync(
+            new EgressRequest(HttpMethod.Head, new Uri("https://files.example.com/m")) { Trusted = true }, CancellationToken.None));
+
+        Assert.Equal(ErrorCodes.InvalidHost, ex.Code);
+        Assert.Equal(["files.example.com"], handler.Seen.Select(r => r.Url.Host));
+    }
+
+    [Fact]
+    public async Task SendAsync_TrustedRequestOnItsTrustedOrigin_AllowedOnAnyPortAndAddressAndMarkedForTheConnector()
+    {
+        var marks = new List<bool>();
+        var handler = new StubHandler(r =>
+        {
+            marks.Add(r.Options.TryGetValue(EgressConnector.TrustedHop, out var trusted) && trusted);
+            return r.RequestUri!.AbsolutePath == "/m" ? StubHandler.Redirect("/mirror/model.safetensors") : new HttpResponseMessage(HttpStatusCode.OK);
+        });
+        var client = Client(handler, trust: new EgressTrust([new Uri("http://127.0.0.1:9000/")]));
+
+        using var response = await client.SendAsync(
+            new EgressRequest(HttpMethod.Head, new Uri("http://127.0.0.1:9000/m")) { Trusted = true }, CancellationToken.None);
 
         Assert.Equal(200, response.StatusCode);
         Assert.Equal("http://127.0.0.1:9000/mirror/model.safetensors", response.FinalUrl.AbsoluteUri);
+        Assert.Equal([true, true], marks);
+    }
+
+    [Fact]
+    public async Task SendAsync_UntrustedRequestToTrustedOrigin_RefusedBeforeSending()
+    {
+        var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
+        var client = Client(handler, trust: new EgressTrust([new Uri("http://127.0.0.1:9000/")]));
+
+        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
+            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("http://127.0.0.1:9000/m")), CancellationToken.None));
+
+        Assert.Equal(ErrorCodes.InvalidHost, ex.Code);
+        Assert.Empty(handler.Seen);
+    }
+
+    [Fact]
+    public async Task SendAsync_TrustedRequestRedirectedToAnotherTrustedOrigin_Refused()
+    {
+        var handler = new StubHandler(_ => StubHandler.Redirect("http://10.0.0.5:8080/x"));
+        var client = Client(handler, trust: new EgressTrust([new Uri("http://127.0.0.1:9000/"), new Uri("http://10.0.0.5:8080/")]));
+
+        var ex = await Assert.ThrowsAsync<GatewayException>(() => client.SendAsync(
+            new EgressRequest(HttpMethod.Head, new Uri("http://127.0.0.1:9000/m")) { Trusted = true }, CancellationToken.None));
+
+        Assert.Equal(ErrorCodes.InvalidHost, ex.Code);
+        Assert.Single(handler.Seen);
+    }
+
+    [Fact]
+    public async Task SendAsync_UntrustedHopOnTrustedNameResolvingPrivate_RefusedBeforeSending()
+    {
+        // A pooled connection a trusted request opened to the mirror would skip the connector: the check is here.
+        var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
+        var client = Client(handler, trust: new EgressTrust([new Uri("https://mirror.internal/")]),
+            resolver: new TableResolver(new() { ["mirror.internal"] = [IPAddress.Parse("8.8.8.8"), IPAddress.Parse("10.0.0.5")] }));
+
+        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
+            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://mirror.internal/m")), CancellationToken.None));
+
+        Assert.Equal(ErrorCodes.InvalidHost, ex.Code);
+        Assert.Equal("The source pointed at \"mirror.internal\", which resolves to private, loopback or otherwise blocked addresses.", ex.Message);
+        Assert.Empty(handler.Seen);
+    }
+
+    [Fact]
+    public async Task SendAsync_UntrustedHopOnTrustedPublicName_Sent()
+    {
+        var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
+        var client = Client(handler, trust: new EgressTrust([new Uri("https://huggingface.co/")]),
+            resolver: new TableResolver(new() { ["huggingface.co"] = [IPAddress.Parse("8.8.8.8")] }));
+
+        using var response = await client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://huggingface.co/m")), CancellationToken.None);
+
+        Assert.Equal(200, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task ReadBoundedAsync_ConnectionLostMidBody_NetworkError()
+    {
+        using var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new TruncatedStream()) };
+
+        var ex = await Assert.ThrowsAsync<GatewayException>(() => EgressClient.ReadBoundedAsync(response, 1024, CancellationToken.None));
+
+        Assert.Equal(ErrorCodes.NetworkError, ex.Code);
+        Assert.Equal(422, ex.StatusCode);
     }
 
     [Fact]
@@ -365,9 +450,21 @@ public sealed class EgressClientTests
         Assert.Null(await EgressClient.ReadPreviewImageAsync(response, CancellationToken.None));
     }
 
-    private static EgressClient Client(StubHandler handler, EgressOptions? options = null, EgressTrust? trust = null, TimeProvider? time = null) =>
+    private static EgressClient Client(StubHandler handler, EgressOptions? options = null, EgressTrust? trust = null, TimeProvider? time = null,
+        IEgressResolver? resolver = null) =>
         new(new HttpClient(handler), new StaticOptionsMonitor<EgressOptions>(options ?? new EgressOptions()),
-            NullLogger<EgressClient>.Instance, trust, time);
+            NullLogger<EgressClient>.Instance, trust, time, resolver ?? new TableResolver([]));
+
+    private sealed class TruncatedStream : MemoryStream
+    {
+        public TruncatedStream()
+            : base(new byte[10])
+        {
+        }
+
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+            Position < Length ? base.ReadAsync(buffer, cancellationToken) : throw new IOException("The response ended prematurely.");
+    }
 
     private sealed class ThrowingStream : MemoryStream
     {

@@ -26,7 +26,7 @@ public sealed class EgressConnectorTests : IDisposable
         var connector = Connector(new TableResolver(new() { ["models.example.com"] = [IPAddress.Parse(address)] }));
 
         var ex = await Assert.ThrowsAsync<BlockedAddressException>(() =>
-            connector.ConnectAsync(new DnsEndPoint("models.example.com", Port), CancellationToken.None).AsTask());
+            connector.ConnectAsync(new DnsEndPoint("models.example.com", Port), mayUseTrust: false, CancellationToken.None).AsTask());
 
         Assert.Equal("models.example.com", ex.Host);
         Assert.False(_listener.Pending());
@@ -41,7 +41,7 @@ public sealed class EgressConnectorTests : IDisposable
         }));
 
         await Assert.ThrowsAsync<BlockedAddressException>(() =>
-            connector.ConnectAsync(new DnsEndPoint("rebind.example.com", Port), CancellationToken.None).AsTask());
+            connector.ConnectAsync(new DnsEndPoint("rebind.example.com", Port), mayUseTrust: false, CancellationToken.None).AsTask());
         Assert.False(_listener.Pending());
     }
 
@@ -52,20 +52,31 @@ public sealed class EgressConnectorTests : IDisposable
         var connector = Connector(resolver);
 
         await Assert.ThrowsAsync<BlockedAddressException>(() =>
-            connector.ConnectAsync(new DnsEndPoint("127.0.0.1", Port), CancellationToken.None).AsTask());
+            connector.ConnectAsync(new DnsEndPoint("127.0.0.1", Port), mayUseTrust: false, CancellationToken.None).AsTask());
         Assert.Equal(["127.0.0.1"], resolver.Asked);
     }
 
     [Fact]
-    public async Task ConnectAsync_TrustedOrigin_ConnectsToTheCheckedAddress()
+    public async Task ConnectAsync_TrustedOriginForTrustedHop_ConnectsToTheCheckedAddress()
     {
         var resolver = new TableResolver(new() { ["mirror.internal"] = [IPAddress.Loopback] });
         var connector = Connector(resolver, trust: new EgressTrust([new Uri($"http://mirror.internal:{Port}/")]));
 
-        await using var stream = await connector.ConnectAsync(new DnsEndPoint("MIRROR.internal.", Port), CancellationToken.None);
+        await using var stream = await connector.ConnectAsync(new DnsEndPoint("MIRROR.internal.", Port), mayUseTrust: true, CancellationToken.None);
 
         using var accepted = await _listener.AcceptTcpClientAsync();
         Assert.Equal(IPAddress.Loopback, ((IPEndPoint)accepted.Client.RemoteEndPoint!).Address);
+    }
+
+    [Fact]
+    public async Task ConnectAsync_TrustedOriginForUntrustedHop_Refused()
+    {
+        var connector = Connector(new TableResolver(new() { ["mirror.internal"] = [IPAddress.Loopback] }),
+            trust: new EgressTrust([new Uri($"http://mirror.internal:{Port}/")]));
+
+        await Assert.ThrowsAsync<BlockedAddressException>(() =>
+            connector.ConnectAsync(new DnsEndPoint("mirror.internal", Port), mayUseTrust: false, CancellationToken.None).AsTask());
+        Assert.False(_listener.Pending());
     }
 
     [Fact]
@@ -75,7 +86,7 @@ public sealed class EgressConnectorTests : IDisposable
             trust: new EgressTrust([new Uri("http://mirror.internal:1/")]));
 
         await Assert.ThrowsAsync<BlockedAddressException>(() =>
-            connector.ConnectAsync(new DnsEndPoint("mirror.internal", Port), CancellationToken.None).AsTask());
+            connector.ConnectAsync(new DnsEndPoint("mirror.internal", Port), mayUseTrust: true, CancellationToken.None).AsTask());
     }
 
     [Fact]
@@ -84,7 +95,7 @@ public sealed class EgressConnectorTests : IDisposable
         var connector = Connector(new TableResolver(new() { ["fake.test"] = [IPAddress.Loopback] }),
             new EgressOptions { AllowPrivateNetworks = true });
 
-        await using var stream = await connector.ConnectAsync(new DnsEndPoint("fake.test", Port), CancellationToken.None);
+        await using var stream = await connector.ConnectAsync(new DnsEndPoint("fake.test", Port), mayUseTrust: false, CancellationToken.None);
 
         using var accepted = await _listener.AcceptTcpClientAsync();
         Assert.True(accepted.Connected);
@@ -96,7 +107,7 @@ public sealed class EgressConnectorTests : IDisposable
         var connector = Connector(new TableResolver([]));
 
         var ex = await Assert.ThrowsAsync<SocketException>(() =>
-            connector.ConnectAsync(new DnsEndPoint("missing.invalid", Port), CancellationToken.None).AsTask());
+            connector.ConnectAsync(new DnsEndPoint("missing.invalid", Port), mayUseTrust: false, CancellationToken.None).AsTask());
 
         Assert.Equal(SocketError.HostNotFound, ex.SocketErrorCode);
     }
@@ -107,7 +118,7 @@ public sealed class EgressConnectorTests : IDisposable
         var connector = Connector(new TableResolver(new() { ["empty.example.com"] = [] }));
 
         var ex = await Assert.ThrowsAsync<SocketException>(() =>
-            connector.ConnectAsync(new DnsEndPoint("empty.example.com", Port), CancellationToken.None).AsTask());
+            connector.ConnectAsync(new DnsEndPoint("empty.example.com", Port), mayUseTrust: false, CancellationToken.None).AsTask());
 
         Assert.Equal(SocketError.HostNotFound, ex.SocketErrorCode);
     }

@@ -27,8 +27,8 @@ public sealed class CivitAiOptionsTests
         Assert.Equal(
         [
             "Sources:CivitAI:BaseUrl: \"civitai.com\" is not an absolute http(s) URL without credentials.",
+            "Sources:CivitAI:Token must be printable ASCII without spaces, at most 512 characters (the value is not shown).",
             "Sources:CivitAI:MaxPreviewNsfwLevel: \"Spicy\" is not one of None, PG, PG13, R, X, XXX.",
-            "Sources:CivitAI:Token must be printable ASCII without spaces, at most 512 characters.",
         ], problems);
         Assert.DoesNotContain(problems, p => p.Contains("secret", StringComparison.Ordinal));
     }

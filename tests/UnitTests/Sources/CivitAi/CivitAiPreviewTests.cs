@@ -71,8 +71,8 @@ public sealed class CivitAiPreviewTests
         [
             "Sources:CivitAI:BaseUrl: \"ftp://civitai.com\" is not an absolute http(s) URL without credentials.",
             "Sources:CivitAI:Hosts:1: \"not a host\" is not a host name.",
+            "Sources:CivitAI:Token must be printable ASCII without spaces, at most 512 characters (the value is not shown).",
             "Sources:CivitAI:MaxPreviewNsfwLevel: \"Spicy\" is not one of None, PG, PG13, R, X, XXX.",
-            "Sources:CivitAI:Token must be printable ASCII without spaces, at most 512 characters.",
         ], problems);
     }
 

@@ -1,4 +1,5 @@
 using ModelGateway.Metadata;
+using ModelGateway.Sources;
 using ModelGateway.Sources.CivitAi;
 
 namespace ModelGateway.UnitTests.Sources.CivitAi;
@@ -115,5 +116,5 @@ public sealed class CivitAiUrlTests
     [InlineData("a\nb", false)]
     [InlineData("é", false)]
     public void IsValidToken_Characters_Checked(string token, bool valid) =>
-        Assert.Equal(valid, CivitAiUrl.IsValidToken(token));
+        Assert.Equal(valid, SourceOptions.IsValidToken(token));
 }

@@ -24,9 +24,9 @@ public sealed class HuggingFaceOptionsTests
 
         Assert.Equal(
         [
+            "Sources:HuggingFace:Token must be printable ASCII without spaces, at most 512 characters (the value is not shown).",
             "Sources:HuggingFace:Hosts: at least one host (e.g. \"huggingface.co\") is required.",
             "Sources:HuggingFace:BaseUrl is required (e.g. \"https://huggingface.co\").",
-            "Sources:HuggingFace:Token contains whitespace, control or non-ASCII characters (the value is not shown).",
         ], problems);
         Assert.DoesNotContain(problems, p => p.Contains("hf_secret", StringComparison.Ordinal));
     }
@@ -69,7 +69,7 @@ public sealed class HuggingFaceRegistrationTests
         [
             "Sources:HuggingFace:BaseUrl: \"ftp://mirror.example\" is not an absolute http(s) URL without credentials.",
             "Sources:HuggingFace:Hosts:0: \"not a host\" is not a host name.",
-            "Sources:HuggingFace:Token contains whitespace, control or non-ASCII characters (the value is not shown).",
+            "Sources:HuggingFace:Token must be printable ASCII without spaces, at most 512 characters (the value is not shown).",
         ], ex.Failures);
         Assert.DoesNotContain(ex.Failures, p => p.Contains("hf_abc", StringComparison.Ordinal));
     }
