@@ -12,7 +12,7 @@ RUN dotnet publish proxy/Proxy.csproj -c Release -o /out --no-restore
 FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /out ./
-# The content root is /app: configuration is read from /app/config (DESIGN.md).
+# The content root is /app: configuration is read from /app/config.
 COPY config/ ./config/
 ENV ASPNETCORE_URLS=http://+:8080 \
     DOTNET_NOLOGO=1
