@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Authorization;
 using System.Security.Cryptography;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
@@ -18,10 +19,12 @@ public static class AuthServiceCollectionExtensions
         services.AddSingleton<ApiKeyStore>();
         services.AddAuthentication(ApiKeyDefaults.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.SchemeName, _ => { });
+        var requireKey = new AuthorizationPolicyBuilder(ApiKeyDefaults.SchemeName).RequireAuthenticatedUser().Build();
         services.AddAuthorizationBuilder()
-            .AddPolicy(ApiKeyDefaults.PolicyName, policy => policy
-                .AddAuthenticationSchemes(ApiKeyDefaults.SchemeName)
-                .RequireAuthenticatedUser());
+            .AddPolicy(ApiKeyDefaults.PolicyName, requireKey)
+            // Secure by default: a YARP route that names no AuthorizationPolicy still needs the key; a route that is
+            // meant to be open says so with "AuthorizationPolicy": "Anonymous".
+            .SetFallbackPolicy(requireKey);
         return services;
     }
 

@@ -71,7 +71,7 @@ public static class GatewayHostingExtensions
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseRateLimiter();
-        app.MapHealthChecks("/healthz");
+        app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapRemoteMetadata();
         MapReverseProxyReportingEveryProblem(app);
         return app;

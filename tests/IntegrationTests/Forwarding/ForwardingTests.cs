@@ -271,6 +271,42 @@ public sealed class ForwardingTests : IAsyncLifetime
             await response.Content.ReadAsStringAsync());
     }
 
+    [Theory]
+    [InlineData(null, HttpStatusCode.Unauthorized)]          // a route that names no policy still needs the key
+    [InlineData("Anonymous", HttpStatusCode.OK)]             // open only when it says so
+    public async Task Forward_RouteAuthorizationPolicy_KeyRequiredUnlessAnonymous(string? policy, HttpStatusCode expected)
+    {
+        var settings = new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Routes:open:ClusterId"] = "open",
+            ["ReverseProxy:Routes:open:Match:Path"] = "/open/{**rest}",
+            ["ReverseProxy:Routes:open:Transforms:0:PathRemovePrefix"] = "/open",
+            ["ReverseProxy:Clusters:open:Destinations:d1:Address"] = _host.BaseUri.AbsoluteUri,
+        };
+        if (policy is not null)
+        {
+            settings["ReverseProxy:Routes:open:AuthorizationPolicy"] = policy;
+        }
+        await using var gateway = new GatewayFactory(settings);
+        using var anonymous = gateway.CreateClient(apiKey: null);
+        var before = _host.Requests.Count;
+
+        using var response = await anonymous.GetAsync("/open/files/model.safetensors");
+
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal(expected == HttpStatusCode.OK ? before + 1 : before, _host.Requests.Count);
+    }
+
+    [Fact]
+    public async Task UnknownPath_NoKey_UnauthorizedRatherThanRevealingRoutes()
+    {
+        using var anonymous = Gateway.CreateClient(apiKey: null);
+
+        using var response = await anonymous.GetAsync("/no/such/route");
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+    }
+
     private static void AssertNoForwardingHeaders(RecordedRequest request)
     {
         var leaked = request.Headers.Keys

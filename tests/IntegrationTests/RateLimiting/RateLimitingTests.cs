@@ -383,6 +383,7 @@ public sealed class RateLimitingTests(RedisFixture redis) : IClassFixture<RedisF
     [
         ("RateLimiting:PermitLimit", "2"),
         ("ReverseProxy:Routes:fake:ClusterId", "fake"),
+        ("ReverseProxy:Routes:fake:AuthorizationPolicy", "Anonymous"),
         ("ReverseProxy:Routes:fake:RateLimiterPolicy", "per-key"),
         ("ReverseProxy:Routes:fake:Match:Path", "/fake/{**rest}"),
         ("ReverseProxy:Routes:fake:Transforms:0:PathRemovePrefix", "/fake"),
