@@ -5,6 +5,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using ModelGateway.Metadata;
 using ModelGateway.Policies;
+using ModelGateway.Policy;
 using ModelGateway.Previews;
 
 namespace ModelGateway.Egress;
@@ -20,7 +21,8 @@ public sealed partial class EgressClient(
     ILogger<EgressClient> logger,
     EgressTrust? trust = null,
     TimeProvider? timeProvider = null,
-    IEgressResolver? resolver = null)
+    IEgressResolver? resolver = null,
+    PolicyProvider? policies = null)
 {
     /// <summary>Never browser-like: CivitAI answers browsers with HTML redirects instead of JSON errors.</summary>
     public static readonly ProductInfoHeaderValue UserAgent = new("ModelGateway", "1.0");
@@ -259,6 +261,13 @@ public sealed partial class EgressClient(
         if (host.Length == 0)
         {
             throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"{what} a URL without a host.");
+        }
+        // The pasted URL was checked against the caller's policy before any request; a redirect must not lead around
+        // the base policy's BlockedHosts. (Profiles are not consulted here: the facts a probe learns are shared.)
+        if (redirected && policies?.For(profile: null) is { BlockedHosts.Count: > 0 } basePolicy
+            && basePolicy.BlockedHosts.Any(pattern => HostPolicy.Matches(pattern, host)))
+        {
+            throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"{what} \"{host}\", a host the policy blocks.");
         }
         if (settings.AllowPrivateNetworks || (trustedOrigin is not null && SameOrigin(url, trustedOrigin)))
         {

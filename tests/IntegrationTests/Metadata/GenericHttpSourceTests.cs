@@ -569,6 +569,21 @@ public sealed class GenericHttpSourceTests(GenericHttpFixture fixture) : IClassF
     }
 
     [Fact]
+    public async Task RemoteMetadata_RedirectToBlockedHost_HttpErrorAndBlockedHostNeverAsked()
+    {
+        await using var blocked = await FakeHost.StartAsync((app, _) =>
+            app.MapMethods("/files/model.safetensors", ["GET", "HEAD"], () => Results.Bytes(GenericHttpFixture.SafeTensors)));
+        var blockedUrl = $"http://localhost:{blocked.BaseUri.Port}/files/model.safetensors";
+        await using var redirector = await FakeHost.StartAsync((app, _) =>
+            app.MapMethods("/files/model.safetensors", ["GET", "HEAD"], () => Results.Redirect(blockedUrl)));
+        await using var gateway = GenericProbeGateway.Create(new Dictionary<string, string?> { ["Policy:BlockedHosts:0"] = "localhost" });
+
+        AssertError(HttpStatusCode.UnprocessableEntity, "HTTP_ERROR", await GetAsync(redirector.Url("/files/model.safetensors"), gateway: gateway));
+        Assert.Single(redirector.Requests);
+        Assert.Empty(blocked.Requests);
+    }
+
+    [Fact]
     public async Task RemoteMetadata_HostInAllowList_Probed()
     {
         await using var gateway = GenericProbeGateway.Create(new Dictionary<string, string?> { ["Policy:AllowedHosts:0"] = "127.0.0.1" });
