@@ -141,12 +141,17 @@ public sealed partial class MetadataCache(
     {
         ArgumentNullException.ThrowIfNull(facts);
         var now = timeProvider.GetUtcNow();
+        // A content check that could not read the file (often a passing network failure) is retried soon, not after
+        // a full TTL of FORMAT_UNVERIFIED answers.
+        var freshFor = facts.FormatCheck == FormatCheck.Unverified && settings.FailureRetry < settings.Ttl
+            ? settings.FailureRetry
+            : settings.Ttl;
         return new CachedMetadata
         {
             Facts = facts,
             AnsweredAt = now,
             WrittenAt = now,
-            FreshUntil = now + settings.Ttl,
+            FreshUntil = now + freshFor,
             StaleUntil = now + settings.Ttl + settings.StaleGrace,
         };
     }
