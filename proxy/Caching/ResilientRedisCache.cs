@@ -21,10 +21,8 @@ internal sealed partial class ResilientRedisCache : IDistributedCache
     private readonly Lazy<IDistributedCache?> _redis;
     private readonly Func<bool> _isConnected;
     private readonly IOptionsMonitor<MetadataCacheOptions> _options;
-    private readonly TimeProvider _timeProvider;
     private readonly ILogger<ResilientRedisCache> _logger;
-    private long _openUntilTicks; // 0 = closed: Redis is used
-    private int _probing;
+    private readonly RedisCircuit _circuit;
 
     public ResilientRedisCache(RedisConnection redis, IOptionsMonitor<MetadataCacheOptions> options, TimeProvider timeProvider,
         ILogger<ResilientRedisCache> logger)
@@ -40,12 +38,12 @@ internal sealed partial class ResilientRedisCache : IDistributedCache
         _redis = new(createRedis);
         _isConnected = isConnected ?? (() => true);
         _options = options;
-        _timeProvider = timeProvider;
         _logger = logger;
+        _circuit = new RedisCircuit(timeProvider);
     }
 
     /// <summary>Whether calls currently skip Redis after a failure.</summary>
-    public bool IsOpen => Volatile.Read(ref _openUntilTicks) != 0;
+    public bool IsOpen => _circuit.IsOpen;
 
     public byte[]? Get(string key) => Guard(redis => redis.Get(key));
 
@@ -70,31 +68,31 @@ internal sealed partial class ResilientRedisCache : IDistributedCache
 
     private T? Guard<T>(Func<IDistributedCache, T?> call)
     {
-        if (_redis.Value is not { } redis || !TryEnter(out var probing))
+        if (_redis.Value is not { } redis || !_circuit.TryEnter(_options.CurrentValue.RedisRetry))
         {
             return default;
         }
         if (!_isConnected())
         {
-            Failed(nameof(RedisConnectionException), "not connected", probing);
+            Failed(nameof(RedisConnectionException), "not connected");
             return default;
         }
         try
         {
             var result = call(redis);
-            Succeeded(probing);
+            Succeeded();
             return result;
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            Failed(ex.GetType().Name, ex.Message, probing);
+            Failed(ex.GetType().Name, ex.Message);
             return default;
         }
     }
 
     private async Task<T?> GuardAsync<T>(Func<IDistributedCache, CancellationToken, Task<T?>> call, CancellationToken cancellationToken)
     {
-        if (_redis.Value is not { } redis || !TryEnter(out var probing))
+        if (_redis.Value is not { } redis || !_circuit.TryEnter(_options.CurrentValue.RedisRetry))
         {
             return default;
         }
@@ -102,22 +100,17 @@ internal sealed partial class ResilientRedisCache : IDistributedCache
         {
             if (!_isConnected())
             {
-                Failed(nameof(RedisConnectionException), "not connected", probing);
+                Failed(nameof(RedisConnectionException), "not connected");
                 return default;
             }
             var result = await call(redis, cancellationToken);
-            Succeeded(probing);
+            Succeeded();
             return result;
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            Failed(ex.GetType().Name, ex.Message, probing);
+            Failed(ex.GetType().Name, ex.Message);
             return default;
-        }
-        catch (OperationCanceledException) when (probing)
-        {
-            Volatile.Write(ref _probing, 0); // the caller gave up; the next call probes instead
-            throw;
         }
     }
 
@@ -137,42 +130,18 @@ internal sealed partial class ResilientRedisCache : IDistributedCache
     private static bool IsRedisFailure(Exception ex) =>
         ex is RedisException or TimeoutException or SocketException or IOException or ObjectDisposedException;
 
-    // Closed: every call goes to Redis. Open: none does until the retry time, then exactly one call probes it.
-    private bool TryEnter(out bool probing)
+    private void Succeeded()
     {
-        probing = false;
-        var openUntil = Volatile.Read(ref _openUntilTicks);
-        if (openUntil == 0)
+        if (_circuit.RecordSuccess())
         {
-            return true;
-        }
-        if (_timeProvider.GetUtcNow().UtcTicks < openUntil || Interlocked.CompareExchange(ref _probing, 1, 0) != 0)
-        {
-            return false;
-        }
-        probing = true;
-        return true;
-    }
-
-    private void Succeeded(bool probing)
-    {
-        if (probing)
-        {
-            Volatile.Write(ref _openUntilTicks, 0);
-            Volatile.Write(ref _probing, 0);
             Log.Resumed(_logger);
         }
     }
 
-    private void Failed(string errorType, string error, bool probing)
+    private void Failed(string errorType, string error)
     {
         var retry = _options.CurrentValue.RedisRetry;
-        var wasClosed = Interlocked.Exchange(ref _openUntilTicks, (_timeProvider.GetUtcNow() + retry).UtcTicks) == 0;
-        if (probing)
-        {
-            Volatile.Write(ref _probing, 0);
-        }
-        if (wasClosed)
+        if (_circuit.RecordFailure(retry))
         {
             Log.Tripped(_logger, errorType, error, (int)retry.TotalSeconds);
         }

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using ModelGateway.Redis;
 
 namespace ModelGateway.RateLimiting;
 
@@ -8,41 +9,19 @@ namespace ModelGateway.RateLimiting;
 /// </summary>
 public sealed partial class RedisCircuitBreaker(IOptions<RateLimitingOptions> options, TimeProvider time, ILogger<RedisCircuitBreaker> logger)
 {
-    // UTC ticks until which Redis is skipped; 0 = closed (use Redis).
-    private long _openUntil;
+    private readonly RedisCircuit _circuit = new(time);
 
-    public bool IsOpen => Interlocked.Read(ref _openUntil) != 0;
+    public bool IsOpen => _circuit.IsOpen;
 
     /// <summary>Whether this request may call Redis now.</summary>
-    public bool TryEnter()
-    {
-        var openUntil = Interlocked.Read(ref _openUntil);
-        if (openUntil == 0)
-        {
-            return true;
-        }
-        var now = time.GetUtcNow().UtcTicks;
-        if (now < openUntil)
-        {
-            return false;
-        }
-        // Half-open: the one caller that moves the deadline on probes Redis; the others wait for its verdict.
-        return Interlocked.CompareExchange(ref _openUntil, now + options.Value.RedisRetry.Ticks, openUntil) == openUntil;
-    }
+    public bool TryEnter() => _circuit.TryEnter(options.Value.RedisRetry);
 
     /// <summary>Time until Redis is tried again (zero when closed).</summary>
-    public TimeSpan RetryAfter
-    {
-        get
-        {
-            var openUntil = Interlocked.Read(ref _openUntil);
-            return openUntil == 0 ? TimeSpan.Zero : TimeSpan.FromTicks(Math.Max(0, openUntil - time.GetUtcNow().UtcTicks));
-        }
-    }
+    public TimeSpan RetryAfter => _circuit.RetryAfter;
 
     public void RecordSuccess()
     {
-        if (Interlocked.Exchange(ref _openUntil, 0) != 0)
+        if (_circuit.RecordSuccess())
         {
             Log.Closed(logger);
         }
@@ -51,7 +30,7 @@ public sealed partial class RedisCircuitBreaker(IOptions<RateLimitingOptions> op
     public void RecordFailure(Exception? exception)
     {
         var retry = options.Value.RedisRetry;
-        if (Interlocked.Exchange(ref _openUntil, time.GetUtcNow().UtcTicks + retry.Ticks) == 0)
+        if (_circuit.RecordFailure(retry))
         {
             Log.Opened(logger, options.Value.RedisFailureMode, (int)retry.TotalSeconds, exception);
         }
