@@ -2,7 +2,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
-using ModelGateway.Metadata;
+using ModelGateway.Primitives;
 
 namespace ModelGateway.Auth;
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Caching.Hybrid;
 using Microsoft.Extensions.Options;
-using ModelGateway.Metadata;
+using ModelGateway.Primitives;
 using ModelGateway.Policies;
 using ModelGateway.Redis;
 

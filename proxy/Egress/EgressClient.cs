@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using ModelGateway.Metadata;
+using ModelGateway.Primitives;
 using ModelGateway.Policies;
 using ModelGateway.Policy;
 using ModelGateway.Previews;

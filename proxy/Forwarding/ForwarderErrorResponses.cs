@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Http.Features;
-using ModelGateway.Metadata;
+using ModelGateway.Primitives;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace ModelGateway.Forwarding;

@@ -1,5 +1,5 @@
 using Microsoft.AspNetCore.Diagnostics;
-using ModelGateway.Metadata;
+using ModelGateway.Primitives;
 
 namespace ModelGateway.Hosting;
 

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using ModelGateway.Forwarding;
 using ModelGateway.Hosting;
 using ModelGateway.Metadata;
+using ModelGateway.Primitives;
 
 namespace Microsoft.AspNetCore.Builder;
 

@@ -1,6 +1,7 @@
 using ModelGateway.Auth;
 using ModelGateway.Caching;
 using ModelGateway.Metadata;
+using ModelGateway.Primitives;
 
 namespace Microsoft.AspNetCore.Builder;
 

@@ -7,6 +7,7 @@ using ModelGateway.Policies;
 using ModelGateway.Policy;
 using ModelGateway.Sniffing;
 using ModelGateway.Sources;
+using ModelGateway.Primitives;
 
 namespace ModelGateway.Metadata;
 

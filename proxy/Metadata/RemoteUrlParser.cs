@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using ModelGateway.Egress;
 using ModelGateway.Policies;
+using ModelGateway.Primitives;
 
 namespace ModelGateway.Metadata;
 

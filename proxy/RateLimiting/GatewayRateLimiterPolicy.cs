@@ -5,7 +5,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using ModelGateway.Auth;
-using ModelGateway.Metadata;
+using ModelGateway.Primitives;
 using ModelGateway.Redis;
 
 namespace ModelGateway.RateLimiting;

@@ -1,6 +1,6 @@
 using System.Net.Http.Headers;
 using ModelGateway.Egress;
-using ModelGateway.Metadata;
+using ModelGateway.Primitives;
 using ModelGateway.Policies;
 using ModelGateway.Sources;
 

@@ -16,11 +16,11 @@ public interface IMetadataSource
 
     /// <summary>
     /// Checks the URL's shape without network access and returns the key its facts are cached under (no secrets in
-    /// it). Throws a 400 <see cref="Metadata.GatewayException"/> for a URL this source cannot read.
+    /// it). Throws a 400 <see cref="Primitives.GatewayException"/> for a URL this source cannot read.
     /// </summary>
     string CacheKey(Uri url);
 
-    /// <summary>Asks the upstream. Failures are <see cref="Metadata.GatewayException"/>s with DESIGN.md codes.</summary>
+    /// <summary>Asks the upstream. Failures are <see cref="Primitives.GatewayException"/>s with DESIGN.md codes.</summary>
     Task<ProbeResult> ProbeAsync(Uri url, CancellationToken cancellationToken);
 }
 

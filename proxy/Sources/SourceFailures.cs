@@ -1,4 +1,4 @@
-using ModelGateway.Metadata;
+using ModelGateway.Primitives;
 
 namespace ModelGateway.Sources;
 

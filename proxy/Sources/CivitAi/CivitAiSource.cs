@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using ModelGateway.Egress;
-using ModelGateway.Metadata;
+using ModelGateway.Primitives;
 using ModelGateway.Policies;
 
 namespace ModelGateway.Sources.CivitAi;

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.WebUtilities;
 using Microsoft.Extensions.Primitives;
-using ModelGateway.Metadata;
+using ModelGateway.Primitives;
 
 namespace ModelGateway.Sources.CivitAi;
 

@@ -1,5 +1,5 @@
 using System.Text;
-using ModelGateway.Metadata;
+using ModelGateway.Primitives;
 
 namespace ModelGateway.Sources.HuggingFace;
 

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using ModelGateway.Egress;
 using ModelGateway.IntegrationTests.Infrastructure;
-using ModelGateway.Metadata;
+using ModelGateway.Primitives;
 using Xunit.Abstractions;
 
 namespace ModelGateway.IntegrationTests.Security;

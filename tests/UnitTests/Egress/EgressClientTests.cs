@@ -4,7 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using ModelGateway.Egress;
-using ModelGateway.Metadata;
+using ModelGateway.Primitives;
 
 namespace ModelGateway.UnitTests.Egress;
 

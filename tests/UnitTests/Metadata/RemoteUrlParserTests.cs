@@ -1,5 +1,6 @@
 using ModelGateway.Egress;
 using ModelGateway.Metadata;
+using ModelGateway.Primitives;
 
 namespace ModelGateway.UnitTests.Metadata;
 

@@ -1,4 +1,4 @@
-using ModelGateway.Metadata;
+using ModelGateway.Primitives;
 using ModelGateway.Sources;
 using ModelGateway.Sources.CivitAi;
 

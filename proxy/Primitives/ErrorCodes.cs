@@ -1,4 +1,4 @@
-namespace ModelGateway.Metadata;
+namespace ModelGateway.Primitives;
 
 /// <summary>Codes of <see cref="ErrorResponse"/>: the ComfyUI frontend's vocabulary (DESIGN.md, "Errors").</summary>
 public static class ErrorCodes

@@ -2,7 +2,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace ModelGateway.Metadata;
+namespace ModelGateway.Primitives;
 
 /// <summary>The gateway's JSON shape: snake_case, absent values omitted (never <c>null</c>).</summary>
 public static class GatewayJson

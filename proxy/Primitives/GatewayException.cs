@@ -1,4 +1,4 @@
-namespace ModelGateway.Metadata;
+namespace ModelGateway.Primitives;
 
 /// <summary>
 /// A failure with a documented status and code. Thrown anywhere below the endpoint, written as
