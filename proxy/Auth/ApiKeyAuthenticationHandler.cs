@@ -39,7 +39,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         }
         if (values.Count > 1 || store.Find(values[0]!) is not { } entry)
         {
-            failedAttempts.RecordFailure(address);
+            failedAttempts.RecordFailure(address, StringComparer.Ordinal.GetHashCode(values.ToString()));
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
         }
 

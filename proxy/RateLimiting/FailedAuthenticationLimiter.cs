@@ -6,13 +6,15 @@ namespace ModelGateway.RateLimiting;
 
 /// <summary>
 /// The failed-authentication budget, consulted by the API key check before it looks at a key: each client address may
-/// cause <c>RateLimiting:FailedAuthPermitLimit</c> failed checks per <c>RateLimiting:FailedAuthWindowSeconds</c> (the
-/// window opens at the address's first failure). Beyond that its keys are not checked until the window ends — valid
-/// ones included, or a guess that succeeds would tell the guesser to go on.
+/// present <c>RateLimiting:FailedAuthPermitLimit</c> different wrong keys per <c>RateLimiting:FailedAuthWindowSeconds</c>
+/// (the window opens at the address's first failure). Beyond that its keys are not checked until the window ends —
+/// valid ones included, or a guess that succeeds would tell the guesser to go on. Only different keys count: a client
+/// repeating one stale key is not guessing, and must not lock out everyone who shares its address (a NAT, a proxy).
 /// <para>
 /// Rejected keys are logged sampled, so a flood writes a bounded number of lines: the first rejection per address and
 /// window, one line when the budget is used up, and when the window closes one count of the failures and refusals not
-/// logged one by one. The presented key is never logged (it is never even seen here).
+/// logged one by one. A wrong key is known here only by a fingerprint (its string hash, randomised per process), held
+/// in memory for its window and never logged.
 /// </para>
 /// <para>
 /// Counted in each replica's memory: what the budget protects — a replica's CPU and its log — is per replica, and with
@@ -53,15 +55,18 @@ internal sealed partial class FailedAuthenticationLimiter : IDisposable
             ? attempts.RefusedFor(_time.GetUtcNow().UtcTicks, _permitLimit)
             : null;
 
-    /// <summary>A key from <paramref name="address"/> was checked and rejected.</summary>
-    public void RecordFailure(IPAddress? address)
+    /// <summary>
+    /// A key from <paramref name="address"/> was checked and rejected; <paramref name="keyFingerprint"/> tells a new
+    /// guess from a repeat.
+    /// </summary>
+    public void RecordFailure(IPAddress? address, int keyFingerprint)
     {
         var key = address ?? NoAddress;
         var now = _time.GetUtcNow().UtcTicks;
         while (true)
         {
             var attempts = _addresses.GetOrAdd(key, static a => new AddressAttempts(Describe(a)));
-            if (attempts.RecordFailure(now, _window.Ticks, _permitLimit) is { } failure)
+            if (attempts.RecordFailure(now, _window.Ticks, _permitLimit, keyFingerprint) is { } failure)
             {
                 Report(attempts.Address, failure);
                 return;
@@ -116,6 +121,7 @@ internal sealed partial class FailedAuthenticationLimiter : IDisposable
     private sealed class AddressAttempts(string address)
     {
         private readonly Lock _lock = new();
+        private readonly HashSet<int> _wrongKeys = [];
         private long _windowEnd;
         private int _failures;
         private int _unlogged;
@@ -128,7 +134,7 @@ internal sealed partial class FailedAuthenticationLimiter : IDisposable
         {
             lock (_lock)
             {
-                if (now >= _windowEnd || _failures < permitLimit)
+                if (now >= _windowEnd || _wrongKeys.Count < permitLimit)
                 {
                     return null;
                 }
@@ -138,7 +144,7 @@ internal sealed partial class FailedAuthenticationLimiter : IDisposable
         }
 
         /// <summary>Null when this entry was retired and a fresh one must count the failure.</summary>
-        public Failure? RecordFailure(long now, long window, int permitLimit)
+        public Failure? RecordFailure(long now, long window, int permitLimit, int keyFingerprint)
         {
             lock (_lock)
             {
@@ -151,6 +157,7 @@ internal sealed partial class FailedAuthenticationLimiter : IDisposable
                 {
                     unloggedInPreviousWindow = _unlogged;
                     _windowEnd = now + window;
+                    _wrongKeys.Clear();
                     _failures = 0;
                     _unlogged = 0;
                 }
@@ -159,7 +166,8 @@ internal sealed partial class FailedAuthenticationLimiter : IDisposable
                 {
                     _unlogged++;
                 }
-                return new Failure(_failures == 1, _failures == permitLimit, unloggedInPreviousWindow, TimeSpan.FromTicks(_windowEnd - now));
+                var usedUpBudget = _wrongKeys.Add(keyFingerprint) && _wrongKeys.Count == permitLimit;
+                return new Failure(_failures == 1, usedUpBudget, unloggedInPreviousWindow, TimeSpan.FromTicks(_windowEnd - now));
             }
         }
 
@@ -183,7 +191,7 @@ internal sealed partial class FailedAuthenticationLimiter : IDisposable
         [LoggerMessage(1, LogLevel.Information, "Rejected an unknown API key from {RemoteAddress}; further failures from this address in the next {WindowSeconds} s are counted, not logged one by one.", EventName = "UnknownApiKey")]
         public static partial void UnknownKey(ILogger logger, string remoteAddress, int windowSeconds);
 
-        [LoggerMessage(2, LogLevel.Warning, "{RemoteAddress} used up its {PermitLimit} failed API key attempts per {WindowSeconds} s: its keys are not checked, and requests that need one are refused with 429, for {RetryAfterSeconds} s.", EventName = "FailedAuthBudgetUsedUp")]
+        [LoggerMessage(2, LogLevel.Warning, "{RemoteAddress} presented {PermitLimit} different wrong API keys within {WindowSeconds} s: its keys are not checked, and requests that need one are refused with 429, for {RetryAfterSeconds} s.", EventName = "FailedAuthBudgetUsedUp")]
         public static partial void BudgetUsedUp(ILogger logger, string remoteAddress, int permitLimit, int windowSeconds, int retryAfterSeconds);
 
         [LoggerMessage(3, LogLevel.Information, "{RemoteAddress}: {Count} further failed or refused API key attempt(s) in its last {WindowSeconds} s window, not logged one by one.", EventName = "FailedAuthNotLogged")]

@@ -29,7 +29,7 @@ internal sealed class RateLimitingOptions
     /// <summary>After a Redis failure, how long requests skip Redis before one request tries it again.</summary>
     public int RedisRetrySeconds { get; set; } = 5;
 
-    /// <summary>Failed API key checks one client address may cause per failed-authentication window.</summary>
+    /// <summary>Different wrong API keys one client address may present per failed-authentication window.</summary>
     public int FailedAuthPermitLimit { get; set; } = 20;
 
     /// <summary>Length of the failed-authentication window in seconds; it starts at an address's first failure.</summary>
@@ -71,7 +71,7 @@ internal sealed class RateLimitingOptionsValidator : IValidateOptions<RateLimiti
         }
         if (options.FailedAuthPermitLimit <= 0)
         {
-            failures.Add("RateLimiting:FailedAuthPermitLimit must be a positive number of failed attempts.");
+            failures.Add("RateLimiting:FailedAuthPermitLimit must be a positive number of wrong keys.");
         }
         if (options.FailedAuthWindowSeconds is <= 0 or > MaxWindowSeconds)
         {

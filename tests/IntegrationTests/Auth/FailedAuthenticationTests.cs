@@ -20,6 +20,7 @@ namespace ModelGateway.IntegrationTests.Auth;
 public sealed class FailedAuthenticationTests : IAsyncLifetime
 {
     private const int Budget = 5;
+    private const string LimiterCategory = "ModelGateway.RateLimiting.FailedAuthenticationLimiter";
     private static readonly IPAddress Guesser = IPAddress.Parse("127.0.0.2");
     private static readonly IPAddress Neighbour = IPAddress.Parse("127.0.0.3");
     private readonly FakeLogCollector _logs = new();
@@ -106,6 +107,26 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task StaleKeyRepeated_OneAddress_Always401AndItsValidKeysStillWork()
+    {
+        using var staleClient = ClientFrom(Guesser);
+
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 3 * Budget; i++)
+        {
+            using var response = await SendAsync(staleClient, "/civitai/models/a.safetensors", "revoked-key-still-configured");
+            statuses.Add(response.StatusCode);
+        }
+        using var valid = await SendAsync(staleClient, "/civitai/models/a.safetensors", TestKeys.Default);
+
+        Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 3 * Budget), statuses);
+        Assert.Equal(HttpStatusCode.OK, valid.StatusCode);
+        Assert.Equal(
+            ["Rejected an unknown API key from 127.0.0.2; further failures from this address in the next 60 s are counted, not logged one by one."],
+            _logs.GetSnapshot().Where(r => r.Category == LimiterCategory).Select(r => r.Message));
+    }
+
+    [Fact]
     public async Task WrongKeyFlood_Log_BoundedLinesNeverTheKey()
     {
         using var guesser = ClientFrom(Guesser);
@@ -120,11 +141,11 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
         }
 
         var records = _logs.GetSnapshot();
-        var failedAuthLines = records.Where(r => r.Category == "ModelGateway.RateLimiting.FailedAuthenticationLimiter").ToList();
+        var failedAuthLines = records.Where(r => r.Category == LimiterCategory).ToList();
         Assert.Equal(
             [
                 (LogLevel.Information, "Rejected an unknown API key from 127.0.0.2; further failures from this address in the next 60 s are counted, not logged one by one."),
-                (LogLevel.Warning, "127.0.0.2 used up its 5 failed API key attempts per 60 s: its keys are not checked, and requests that need one are refused with 429, for 60 s."),
+                (LogLevel.Warning, "127.0.0.2 presented 5 different wrong API keys within 60 s: its keys are not checked, and requests that need one are refused with 429, for 60 s."),
                 (LogLevel.Information, "Rejected an unknown API key from 127.0.0.3; further failures from this address in the next 60 s are counted, not logged one by one."),
             ],
             failedAuthLines.Select(r => (r.Level, r.Message)));

@@ -14,6 +14,7 @@ public sealed class FailedAuthenticationLimiterTests : IDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly FakeLogger<FailedAuthenticationLimiter> _logger = new();
     private readonly FailedAuthenticationLimiter _limiter;
+    private int _guesses;
 
     public FailedAuthenticationLimiterTests() =>
         _limiter = new FailedAuthenticationLimiter(
@@ -22,10 +23,28 @@ public sealed class FailedAuthenticationLimiterTests : IDisposable
     public void Dispose() => _limiter.Dispose();
 
     [Fact]
+    public void RecordFailure_OneWrongKeyRepeated_NeverUsesUpTheBudget()
+    {
+        // A client with a stale key is not guessing: it must not lock out its address (a NAT, a proxy).
+        for (var i = 0; i < 50; i++)
+        {
+            _limiter.RecordFailure(Guesser, keyFingerprint: 42);
+        }
+        _limiter.RecordFailure(Guesser, keyFingerprint: 43);
+
+        Assert.Null(_limiter.RefusedFor(Guesser));
+        Assert.Equal(
+            ["Rejected an unknown API key from 192.0.2.7; further failures from this address in the next 60 s are counted, not logged one by one."],
+            _logger.Collector.GetSnapshot().Select(r => r.Message));
+        _limiter.RecordFailure(Guesser, keyFingerprint: 44);
+        Assert.Equal(TimeSpan.FromSeconds(60), _limiter.RefusedFor(Guesser));
+    }
+
+    [Fact]
     public void RefusedFor_UnderBudget_NullSoTheKeyIsChecked()
     {
-        _limiter.RecordFailure(Guesser);
-        _limiter.RecordFailure(Guesser);
+        Guess(Guesser);
+        Guess(Guesser);
 
         Assert.Null(_limiter.RefusedFor(Guesser));
         Assert.Null(_limiter.RefusedFor(Other));
@@ -34,10 +53,10 @@ public sealed class FailedAuthenticationLimiterTests : IDisposable
     [Fact]
     public void RefusedFor_BudgetUsedUp_TimeUntilTheWindowEndsThenChecksAgain()
     {
-        _limiter.RecordFailure(Guesser);
+        Guess(Guesser);
         _time.Advance(TimeSpan.FromSeconds(10));
-        _limiter.RecordFailure(Guesser);
-        _limiter.RecordFailure(Guesser);
+        Guess(Guesser);
+        Guess(Guesser);
         _time.Advance(TimeSpan.FromSeconds(5));
 
         Assert.Equal(TimeSpan.FromSeconds(45), _limiter.RefusedFor(Guesser));
@@ -52,7 +71,7 @@ public sealed class FailedAuthenticationLimiterTests : IDisposable
         // A listener sees one form per client: counting them apart costs nothing and keeps the lookup allocation-free.
         for (var i = 0; i < 3; i++)
         {
-            _limiter.RecordFailure(Guesser);
+            Guess(Guesser);
         }
 
         Assert.NotNull(_limiter.RefusedFor(Guesser));
@@ -64,7 +83,7 @@ public sealed class FailedAuthenticationLimiterTests : IDisposable
     {
         for (var i = 0; i < 3; i++)
         {
-            _limiter.RecordFailure(Guesser);
+            Guess(Guesser);
         }
         for (var i = 0; i < 100; i++)
         {
@@ -77,7 +96,7 @@ public sealed class FailedAuthenticationLimiterTests : IDisposable
         Assert.Equal(
             [
                 (LogLevel.Information, "Rejected an unknown API key from 192.0.2.7; further failures from this address in the next 60 s are counted, not logged one by one."),
-                (LogLevel.Warning, "192.0.2.7 used up its 3 failed API key attempts per 60 s: its keys are not checked, and requests that need one are refused with 429, for 60 s."),
+                (LogLevel.Warning, "192.0.2.7 presented 3 different wrong API keys within 60 s: its keys are not checked, and requests that need one are refused with 429, for 60 s."),
             ],
             duringFlood.Select(r => (r.Level, r.Message)));
         Assert.Equal(
@@ -91,11 +110,11 @@ public sealed class FailedAuthenticationLimiterTests : IDisposable
     public void RecordFailure_WindowClosedBeforeTheSweep_PreviousCountLoggedWithTheNextRejection()
     {
         _time.Advance(TimeSpan.FromSeconds(10));
-        _limiter.RecordFailure(Other);
-        _limiter.RecordFailure(Other);
+        Guess(Other);
+        Guess(Other);
         _time.Advance(TimeSpan.FromSeconds(65)); // the window closed at 70 s; the sweeps run at 60 s and 120 s
 
-        _limiter.RecordFailure(Other);
+        Guess(Other);
 
         Assert.Equal(
             [
@@ -109,14 +128,14 @@ public sealed class FailedAuthenticationLimiterTests : IDisposable
     [Fact]
     public void RecordFailure_BudgetUsedUpJustBeforeTheWindowCloses_RefusedForTheRestOnly()
     {
-        _limiter.RecordFailure(Other);
-        _limiter.RecordFailure(Other);
+        Guess(Other);
+        Guess(Other);
         _time.Advance(TimeSpan.FromSeconds(59.5));
-        _limiter.RecordFailure(Other);
+        Guess(Other);
 
         Assert.Equal(TimeSpan.FromSeconds(0.5), _limiter.RefusedFor(Other));
         Assert.Equal(
-            "2001:db8::1 used up its 3 failed API key attempts per 60 s: its keys are not checked, and requests that need one are refused with 429, for 1 s.",
+            "2001:db8::1 presented 3 different wrong API keys within 60 s: its keys are not checked, and requests that need one are refused with 429, for 1 s.",
             _logger.LatestRecord.Message);
     }
 
@@ -125,10 +144,12 @@ public sealed class FailedAuthenticationLimiterTests : IDisposable
     {
         for (var i = 0; i < 3; i++)
         {
-            _limiter.RecordFailure(null);
+            Guess(null);
         }
 
         Assert.Equal(TimeSpan.FromSeconds(60), _limiter.RefusedFor(null));
         Assert.StartsWith("Rejected an unknown API key from unknown;", _logger.Collector.GetSnapshot()[0].Message, StringComparison.Ordinal);
     }
+
+    private void Guess(IPAddress? address) => _limiter.RecordFailure(address, ++_guesses);
 }

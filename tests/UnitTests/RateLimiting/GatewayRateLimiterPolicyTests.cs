@@ -72,7 +72,7 @@ public sealed class GatewayRateLimiterPolicyTests
                 "RateLimiting:WindowSeconds must be between 1 and 86400.",
                 "RateLimiting:RedisFailureMode must be FailOpen or FailClosed.",
                 "RateLimiting:RedisRetrySeconds must be between 1 and 300.",
-                "RateLimiting:FailedAuthPermitLimit must be a positive number of failed attempts.",
+                "RateLimiting:FailedAuthPermitLimit must be a positive number of wrong keys.",
                 "RateLimiting:FailedAuthWindowSeconds must be between 1 and 86400.",
             ],
             result.Failures);
