@@ -20,9 +20,10 @@ public static class RateLimitingServiceCollectionExtensions
             .BindConfiguration(RateLimitingOptions.SectionName)
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitingOptions>, RateLimitingOptionsValidator>());
-        // One Redis health for the app: its retry interval is the limiter's setting.
-        services.AddOptions<RedisOptions>()
-            .Configure<IOptions<RateLimitingOptions>>((redis, limits) => redis.RetryInterval = limits.Value.RedisRetry);
+        // One Redis health for the app, paced by the limiter's setting. Created on first use, after startup validation
+        // (not ValidateOnStart): an invalid RateLimiting section is then reported once, by its own validator.
+        services.AddOptions<RedisHealthOptions>()
+            .Configure<IOptions<RateLimitingOptions>>((health, limits) => health.RetryInterval = limits.Value.RedisRetry);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RedisSlidingWindow>();
         services.TryAddSingleton(sp => new MemorySlidingWindows(

@@ -9,12 +9,6 @@ public sealed class RedisOptions
     /// <summary>StackExchange.Redis connection string; empty = no Redis (in-memory cache and limiter).</summary>
     public string? ConnectionString { get; set; }
 
-    /// <summary>
-    /// After a failure, how long calls skip Redis before one probes it (<see cref="RedisHealth"/>). Not a key of its
-    /// own: the gateway sets it from <c>RateLimiting:RedisRetrySeconds</c>.
-    /// </summary>
-    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(5);
-
     public bool IsConfigured => !string.IsNullOrWhiteSpace(ConnectionString);
 
     /// <summary>Empty, or parseable by StackExchange.Redis. The message never echoes it: it may hold a password.</summary>

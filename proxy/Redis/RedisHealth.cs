@@ -8,10 +8,14 @@ namespace ModelGateway.Redis;
 /// The app's one answer to "can Redis be used now?", shared by everything that calls Redis (rate limiter, cache,
 /// readiness). Fed by the connection's <c>ConnectionFailed</c>/<c>ConnectionRestored</c> events and by the failures
 /// and successes callers report. While Redis is unavailable callers skip it (<see cref="TryEnter"/> is false), except
-/// one probe per <see cref="RedisOptions.RetryInterval"/>, so no request waits on a dead Redis for long. An outage is
-/// logged once when it starts and once when it ends, whoever noticed it.
+/// one probe per <see cref="RedisHealthOptions.RetryInterval"/>, so no request waits on a dead Redis for long. An
+/// outage is logged once when it starts and once when it ends, whoever noticed it.
 /// </summary>
-public sealed partial class RedisHealth(IOptions<RedisOptions> options, TimeProvider time, ILogger<RedisHealth> logger)
+public sealed partial class RedisHealth(
+    IOptions<RedisOptions> options,
+    IOptions<RedisHealthOptions> healthOptions,
+    TimeProvider time,
+    ILogger<RedisHealth> logger)
 {
     // UTC ticks; 0 = available.
     private long _unavailableSince;
@@ -47,7 +51,7 @@ public sealed partial class RedisHealth(IOptions<RedisOptions> options, TimeProv
         var nextProbe = Interlocked.Read(ref _nextProbe);
         var now = time.GetUtcNow().UtcTicks;
         return now >= nextProbe
-            && Interlocked.CompareExchange(ref _nextProbe, now + options.Value.RetryInterval.Ticks, nextProbe) == nextProbe;
+            && Interlocked.CompareExchange(ref _nextProbe, now + healthOptions.Value.RetryInterval.Ticks, nextProbe) == nextProbe;
     }
 
     /// <summary>A call to Redis succeeded: it is available (logged when that ends an outage).</summary>
@@ -71,7 +75,7 @@ public sealed partial class RedisHealth(IOptions<RedisOptions> options, TimeProv
     public void ReportFailure(string reason)
     {
         var now = time.GetUtcNow().UtcTicks;
-        var retry = options.Value.RetryInterval;
+        var retry = healthOptions.Value.RetryInterval;
         Interlocked.Exchange(ref _nextProbe, now + retry.Ticks);
         if (Interlocked.CompareExchange(ref _unavailableSince, now, 0) == 0)
         {
@@ -91,4 +95,14 @@ public sealed partial class RedisHealth(IOptions<RedisOptions> options, TimeProv
         [LoggerMessage(2, LogLevel.Information, "Redis available again after {OutageSeconds} s.", EventName = "RedisAvailable")]
         public static partial void Available(ILogger logger, int outageSeconds);
     }
+}
+
+/// <summary>How <see cref="RedisHealth"/> paces its probes.</summary>
+public sealed class RedisHealthOptions
+{
+    /// <summary>
+    /// After a failure, how long calls skip Redis before one probes it. No key of its own: the gateway sets it from
+    /// <c>RateLimiting:RedisRetrySeconds</c>.
+    /// </summary>
+    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -60,8 +60,8 @@ public sealed class GatewayRateLimiterTests : IDisposable
     private GatewayRateLimiter Limiter(string? redisConnection, RedisFailureMode failureMode, out RedisHealth health)
     {
         var options = Options.Create(new RateLimitingOptions { RedisFailureMode = failureMode });
-        var redisOptions = Options.Create(new RedisOptions { ConnectionString = redisConnection, RetryInterval = TimeSpan.FromSeconds(5) });
-        health = new RedisHealth(redisOptions, _time, NullLogger<RedisHealth>.Instance);
+        var redisOptions = Options.Create(new RedisOptions { ConnectionString = redisConnection });
+        health = new RedisHealth(redisOptions, Options.Create(new RedisHealthOptions()), _time, NullLogger<RedisHealth>.Instance);
         var connection = new RedisConnection(redisOptions, health, NullLogger<RedisConnection>.Instance);
         var memory = new MemorySlidingWindows(options.Value.Window, _time);
         _disposables.AddRange([connection, memory]);

@@ -22,7 +22,7 @@ public sealed class RateLimitDecisionMiddlewareTests : IDisposable
     {
         var options = Options.Create(new RateLimitingOptions { PermitLimit = 2 });
         var redisOptions = Options.Create(new RedisOptions());
-        var health = new RedisHealth(redisOptions, _time, NullLogger<RedisHealth>.Instance);
+        var health = new RedisHealth(redisOptions, Options.Create(new RedisHealthOptions()), _time, NullLogger<RedisHealth>.Instance);
         _noRedis = new RedisConnection(redisOptions, health, NullLogger<RedisConnection>.Instance);
         _memory = new MemorySlidingWindows(options.Value.Window, _time);
         var limiter = new GatewayRateLimiter(options, health, new RedisSlidingWindow(_noRedis), _memory);

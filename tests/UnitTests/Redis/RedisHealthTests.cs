@@ -15,7 +15,10 @@ public sealed class RedisHealthTests
     private readonly RedisHealth _health;
 
     public RedisHealthTests() => _health = new RedisHealth(
-        Options.Create(new RedisOptions { ConnectionString = "redis:6379", RetryInterval = TimeSpan.FromSeconds(5) }), _time, _logger);
+        Options.Create(new RedisOptions { ConnectionString = "redis:6379" }),
+        Options.Create(new RedisHealthOptions { RetryInterval = TimeSpan.FromSeconds(5) }),
+        _time,
+        _logger);
 
     [Fact]
     public void New_ConfiguredAndAvailable()
