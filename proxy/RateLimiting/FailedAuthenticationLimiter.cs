@@ -18,7 +18,7 @@ namespace ModelGateway.RateLimiting;
 /// </para>
 /// <para>
 /// Counted in each replica's memory: what the budget protects — a replica's CPU and its log — is per replica, and with
-/// R replicas an address gets R times the budget, which changes nothing for guessing keys of 128 bits or more.
+/// R replicas an address gets R times the budget, which changes nothing for guessing a long random key.
 /// </para>
 /// </summary>
 internal sealed partial class FailedAuthenticationLimiter : IDisposable
