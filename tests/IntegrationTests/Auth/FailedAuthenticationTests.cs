@@ -36,7 +36,14 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
         {
             ["RateLimiting:FailedAuthPermitLimit"] = Budget.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RateLimiting:FailedAuthWindowSeconds"] = "60",
+            // The key's own limit, so its requests are told apart from anonymous ones (GatewayFactory's default).
+            ["ApiKeys:0:PermitLimit"] = "50",
             ["ReverseProxy:Clusters:civitai:Destinations:civitai:Address"] = _upstream.BaseUri.AbsoluteUri,
+            ["ReverseProxy:Routes:open:ClusterId"] = "civitai",
+            ["ReverseProxy:Routes:open:AuthorizationPolicy"] = "Anonymous",
+            ["ReverseProxy:Routes:open:RateLimiterPolicy"] = "per-key",
+            ["ReverseProxy:Routes:open:Match:Path"] = "/open/{**rest}",
+            ["ReverseProxy:Routes:open:Transforms:0:PathRemovePrefix"] = "/open",
         });
         Listening = Gateway.WithWebHostBuilder(b => b.ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(_logs))));
         Listening.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
@@ -96,6 +103,7 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
         using var validFromNeighbour = await SendAsync(neighbour, "/civitai/models/a.safetensors", TestKeys.Default);
         using var wrongFromNeighbour = await SendAsync(neighbour, "/civitai/models/a.safetensors", "neighbour-typo");
         using var healthWithKey = await SendAsync(guesser, "/healthz", "guess-health-not-a-key");
+        using var openRouteWithKey = await SendAsync(guesser, "/open/models/a.safetensors", TestKeys.Default);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, validFromGuesser.StatusCode);
         Assert.NotNull(validFromGuesser.Headers.RetryAfter);
@@ -103,7 +111,11 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
         Assert.Equal("model bytes", await validFromNeighbour.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, wrongFromNeighbour.StatusCode);
         Assert.Equal(HttpStatusCode.OK, healthWithKey.StatusCode);
-        Assert.Single(_upstream.Requests);
+        Assert.Equal("\"per-key\";q=50;w=60", string.Join(", ", validFromNeighbour.Headers.GetValues("RateLimit-Policy")));
+        // An open route serves it as a request without a key: counted per address with the default limit.
+        Assert.Equal(HttpStatusCode.OK, openRouteWithKey.StatusCode);
+        Assert.Equal("\"per-key\";q=100000;w=60", string.Join(", ", openRouteWithKey.Headers.GetValues("RateLimit-Policy")));
+        Assert.Equal(2, _upstream.Requests.Count);
     }
 
     [Fact]
