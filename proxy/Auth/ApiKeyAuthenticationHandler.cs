@@ -1,28 +1,45 @@
+using System.Globalization;
 using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using Microsoft.Net.Http.Headers;
 using ModelGateway.Primitives;
+using ModelGateway.RateLimiting;
 
 namespace ModelGateway.Auth;
 
-/// <summary>Authenticates <c>X-API-Key</c>; a challenge answers 401 with the Comfy error body.</summary>
-public sealed partial class ApiKeyAuthenticationHandler(
+/// <summary>
+/// Authenticates <c>X-API-Key</c>; a challenge answers 401 with the Comfy error body. A client address that has used up
+/// its failed-authentication budget (<see cref="FailedAuthenticationLimiter"/>) has no key checked until its window
+/// ends, and where a key is required it is answered 429 <c>RATE_LIMITED</c> with <c>Retry-After</c> instead.
+/// </summary>
+internal sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
-    ApiKeyStore store)
+    ApiKeyStore store,
+    FailedAuthenticationLimiter failedAttempts)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
+    // Set when this request's address is over its failed-authentication budget (one handler per request and scheme).
+    private TimeSpan? _keyCheckRefusedFor;
+
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
         if (!Request.Headers.TryGetValue(ApiKeyDefaults.HeaderName, out var values) || values.Count == 0 || string.IsNullOrEmpty(values[0]))
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
+        var address = Context.Connection.RemoteIpAddress;
+        if (failedAttempts.RefusedFor(address) is { } refusedFor)
+        {
+            _keyCheckRefusedFor = refusedFor;
+            return Task.FromResult(AuthenticateResult.Fail("Too many failed API key attempts from this address."));
+        }
         if (values.Count > 1 || store.Find(values[0]!) is not { } entry)
         {
-            Log.UnknownKey(Logger, Context.Connection.RemoteIpAddress?.ToString() ?? "unknown");
+            failedAttempts.RecordFailure(address, StringComparer.Ordinal.GetHashCode(values.ToString()));
             return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
         }
 
@@ -33,15 +50,24 @@ public sealed partial class ApiKeyAuthenticationHandler(
         }
         if (entry.PermitLimit is { } limit)
         {
-            claims.Add(new Claim(ApiKeyDefaults.PermitLimitClaim, limit.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            claims.Add(new Claim(RateLimitingDefaults.PermitLimitClaim, limit.ToString(CultureInfo.InvariantCulture)));
         }
         var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name));
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name)));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        WriteErrorAsync(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized,
+    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        if (_keyCheckRefusedFor is { } refusedFor)
+        {
+            var seconds = RateLimitHeaders.RetryAfterSeconds(refusedFor);
+            Response.Headers[HeaderNames.RetryAfter] = seconds.ToString(CultureInfo.InvariantCulture);
+            return WriteErrorAsync(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, string.Create(CultureInfo.InvariantCulture,
+                $"Too many failed API key attempts from this address: no key is checked for {seconds} seconds. Retry after {seconds} seconds."));
+        }
+        return WriteErrorAsync(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized,
             $"A valid API key is required in the {ApiKeyDefaults.HeaderName} header.");
+    }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
         WriteErrorAsync(StatusCodes.Status403Forbidden, "FORBIDDEN", "This API key may not use this route.");
@@ -50,11 +76,5 @@ public sealed partial class ApiKeyAuthenticationHandler(
     {
         Response.StatusCode = status;
         return Response.WriteAsJsonAsync(new ErrorResponse(code, message), GatewayJson.Options, Context.RequestAborted);
-    }
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Information, "Rejected an unknown API key from {RemoteAddress}.", EventName = "UnknownApiKey")]
-        public static partial void UnknownKey(ILogger logger, string remoteAddress);
     }
 }

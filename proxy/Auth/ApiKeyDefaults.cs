@@ -9,8 +9,6 @@ public static class ApiKeyDefaults
 
     public const string HeaderName = "X-API-Key";
 
-    /// <summary>Claim types carried by an authenticated key.</summary>
+    /// <summary>Claim type carried by an authenticated key with a policy profile.</summary>
     public const string PolicyProfileClaim = "gateway:policy";
-
-    public const string PermitLimitClaim = "gateway:permit_limit";
 }

@@ -71,7 +71,7 @@ public static class GatewayHostingExtensions
         app.UseExceptionHandler();
         app.UseAuthentication();
         app.UseAuthorization();
-        app.UseRateLimiter();
+        app.UseGatewayRateLimiter();
         app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapRemoteMetadata();
         MapReverseProxyReportingEveryProblem(app);

@@ -1,78 +1,86 @@
 using System.Globalization;
-using System.Net;
-using System.Security.Claims;
 using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.Options;
-using ModelGateway.Auth;
 using ModelGateway.Primitives;
-using ModelGateway.Redis;
 
 namespace ModelGateway.RateLimiting;
 
 /// <summary>
-/// The <c>per-key</c> policy: one sliding window per API key (its <c>ApiKeys:N:PermitLimit</c>, else
-/// <c>RateLimiting:PermitLimit</c>); requests without a key, on routes that allow them, one window per client address.
-/// Refusals answer 429 <c>RATE_LIMITED</c>, or 503 <c>SERVICE_UNAVAILABLE</c> when Redis is down and the gateway fails
-/// closed.
+/// The <c>per-key</c> policy of ASP.NET Core's rate limiter: it enforces the decision
+/// <see cref="RateLimitDecisionMiddleware"/> made for the request (one window per API key, or per client address for
+/// requests without a key). Refusals answer 429 <c>RATE_LIMITED</c>, or 503 <c>SERVICE_UNAVAILABLE</c> when Redis is
+/// down and the gateway fails closed; their headers are the decision step's.
 /// </summary>
-public sealed class GatewayRateLimiterPolicy(
-    IOptions<RateLimitingOptions> options,
-    RedisConnection redis,
-    RedisCircuitBreaker breaker,
-    TimeProvider time,
-    IHttpContextAccessor httpContextAccessor) : IRateLimiterPolicy<RateLimitPartitionKey>
+internal sealed class GatewayRateLimiterPolicy : IRateLimiterPolicy<bool>
 {
+    private static readonly RateLimitPartition<bool> Permitted = RateLimitPartition.GetNoLimiter(true);
+    private static readonly RateLimitPartition<bool> Refused = RateLimitPartition.Get(false, _ => new RefusingLimiter());
+
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected { get; } = WriteRejectionAsync;
 
-    public RateLimitPartition<RateLimitPartitionKey> GetPartition(HttpContext httpContext)
+    public RateLimitPartition<bool> GetPartition(HttpContext httpContext)
     {
         ArgumentNullException.ThrowIfNull(httpContext);
-        var key = PartitionFor(httpContext.User, httpContext.Connection.RemoteIpAddress, options.Value.PermitLimit);
-        return RateLimitPartition.Get(key, k =>
-            new GatewayPartitionLimiter(k, RateLimitingDefaults.PolicyName, options.Value, redis, breaker, time, httpContextAccessor));
+        var decision = httpContext.Features.Get<RateLimitDecision>()
+            ?? throw new InvalidOperationException("No rate-limit decision: use UseGatewayRateLimiter(), not UseRateLimiter().");
+        return decision.IsPermitted ? Permitted : Refused;
     }
 
-    /// <summary>An authenticated key is counted by its name; anything else by the client's address.</summary>
-    public static RateLimitPartitionKey PartitionFor(ClaimsPrincipal? user, IPAddress? clientAddress, int defaultPermitLimit)
+    /// <summary>The status and body of a refusal.</summary>
+    internal static (int Status, ErrorResponse Error) Rejection(RateLimitDecision decision)
     {
-        if (user?.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name })
-        {
-            var limit = int.TryParse(user.FindFirst(ApiKeyDefaults.PermitLimitClaim)?.Value, NumberStyles.None, CultureInfo.InvariantCulture, out var own) && own > 0
-                ? own
-                : defaultPermitLimit;
-            return new RateLimitPartitionKey("key:" + name, limit);
-        }
-        var address = clientAddress is null ? "unknown" : (clientAddress.IsIPv4MappedToIPv6 ? clientAddress.MapToIPv4() : clientAddress).ToString();
-        return new RateLimitPartitionKey("ip:" + address, defaultPermitLimit);
+        ArgumentNullException.ThrowIfNull(decision);
+        var retryAfter = RateLimitHeaders.RetryAfterSeconds(decision.ResetAfter);
+        return decision.Outcome == RateLimitOutcome.StoreUnavailable
+            ? (StatusCodes.Status503ServiceUnavailable, new ErrorResponse(ErrorCodes.ServiceUnavailable, string.Create(CultureInfo.InvariantCulture,
+                $"The rate limit store is unreachable, so requests are refused for now. Retry after {retryAfter} seconds.")))
+            : (StatusCodes.Status429TooManyRequests, new ErrorResponse(ErrorCodes.RateLimited, string.Create(CultureInfo.InvariantCulture,
+                $"Too many requests: the limit is {decision.Limit} per {RateLimitHeaders.Seconds(decision.Window)} seconds. Retry after {retryAfter} seconds.")));
     }
 
     private static async ValueTask WriteRejectionAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {
-        var response = context.HttpContext.Response;
-        ErrorResponse error;
-        if (context.Lease.TryGetMetadata(RateLimitDecision.MetadataName, out var decision) && decision is { Outcome: RateLimitOutcome.StoreUnavailable })
+        var (status, error) = Rejection(context.HttpContext.Features.GetRequiredFeature<RateLimitDecision>());
+        context.HttpContext.Response.StatusCode = status;
+        await context.HttpContext.Response.WriteAsJsonAsync(error, GatewayJson.Options, cancellationToken);
+    }
+
+    /// <summary>The partition of refused requests: the decision is already made, this only says no.</summary>
+    private sealed class RefusingLimiter : RateLimiter
+    {
+        public override TimeSpan? IdleDuration => null;
+
+        public override RateLimiterStatistics? GetStatistics() => null;
+
+        protected override RateLimitLease AttemptAcquireCore(int permitCount) => Refusal.Instance;
+
+        protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken) =>
+            new(Refusal.Instance);
+    }
+
+    private sealed class Refusal : RateLimitLease
+    {
+        public static readonly Refusal Instance = new();
+
+        public override bool IsAcquired => false;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
         {
-            response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            error = new ErrorResponse(ErrorCodes.ServiceUnavailable,
-                "The rate limit store is unreachable, so requests are refused for now. Retry after "
-                + RateLimitHeaders.RetryAfterSeconds(decision.ResetAfter).ToString(CultureInfo.InvariantCulture) + " seconds.");
+            metadata = null;
+            return false;
         }
-        else
-        {
-            response.StatusCode = StatusCodes.Status429TooManyRequests;
-            error = new ErrorResponse(ErrorCodes.RateLimited, decision is null
-                ? "Too many requests."
-                : string.Create(CultureInfo.InvariantCulture,
-                    $"Too many requests: the limit is {decision.Limit} per {RateLimitHeaders.Seconds(decision.Window)} seconds. Retry after {RateLimitHeaders.RetryAfterSeconds(decision.ResetAfter)} seconds."));
-        }
-        await response.WriteAsJsonAsync(error, GatewayJson.Options, cancellationToken);
     }
 }
 
-/// <summary>Names routes and endpoints use.</summary>
-public static class RateLimitingDefaults
+/// <summary>Names routes, endpoints and the key check use.</summary>
+internal static class RateLimitingDefaults
 {
     /// <summary>The policy for <c>RequireRateLimiting</c> and YARP's route <c>RateLimiterPolicy</c>.</summary>
     public const string PolicyName = "per-key";
+
+    /// <summary>The claim an authenticated key carries when it has its own <c>ApiKeys:N:PermitLimit</c>.</summary>
+    public const string PermitLimitClaim = "gateway:permit_limit";
 }

@@ -9,7 +9,7 @@ namespace ModelGateway.RateLimiting;
 /// <c>RateLimit: "per-key";r=59;t=60</c> (remaining quota, seconds until a permit frees), plus <c>Retry-After</c>
 /// on refusals. The items are appended, so a forwarded upstream's own policies (Hugging Face sends them) stay listed.
 /// </summary>
-public static class RateLimitHeaders
+internal static class RateLimitHeaders
 {
     public const string PolicyHeader = "RateLimit-Policy";
     public const string RateLimitHeader = "RateLimit";

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 namespace ModelGateway.RateLimiting;
 
 /// <summary>What the limiter does while Redis cannot be reached.</summary>
-public enum RedisFailureMode
+internal enum RedisFailureMode
 {
     /// <summary>Keep serving, each replica counting on its own (limits then hold per replica, not in total).</summary>
     FailOpen,
@@ -12,8 +12,8 @@ public enum RedisFailureMode
     FailClosed,
 }
 
-/// <summary>The per-key sliding window (<c>RateLimiting</c> section).</summary>
-public sealed class RateLimitingOptions
+/// <summary>The per-key sliding window and the failed-authentication budget (<c>RateLimiting</c> section).</summary>
+internal sealed class RateLimitingOptions
 {
     public const string SectionName = "RateLimiting";
 
@@ -29,15 +29,25 @@ public sealed class RateLimitingOptions
     /// <summary>After a Redis failure, how long requests skip Redis before one request tries it again.</summary>
     public int RedisRetrySeconds { get; set; } = 5;
 
+    /// <summary>Different wrong API keys one client address may present per failed-authentication window.</summary>
+    public int FailedAuthPermitLimit { get; set; } = 20;
+
+    /// <summary>Length of the failed-authentication window in seconds; it starts at an address's first failure.</summary>
+    public int FailedAuthWindowSeconds { get; set; } = 60;
+
     public TimeSpan Window => TimeSpan.FromSeconds(WindowSeconds);
 
     public TimeSpan RedisRetry => TimeSpan.FromSeconds(RedisRetrySeconds);
+
+    public TimeSpan FailedAuthWindow => TimeSpan.FromSeconds(FailedAuthWindowSeconds);
 }
 
 /// <summary>Lists every problem of the <c>RateLimiting</c> section at once.</summary>
 internal sealed class RateLimitingOptionsValidator : IValidateOptions<RateLimitingOptions>
 {
     public const int MaxWindowSeconds = 86_400;
+
+    public const int MaxRedisRetrySeconds = 300;
 
     public ValidateOptionsResult Validate(string? name, RateLimitingOptions options)
     {
@@ -55,9 +65,17 @@ internal sealed class RateLimitingOptionsValidator : IValidateOptions<RateLimiti
         {
             failures.Add("RateLimiting:RedisFailureMode must be FailOpen or FailClosed.");
         }
-        if (options.RedisRetrySeconds is <= 0 or > 300)
+        if (options.RedisRetrySeconds is <= 0 or > MaxRedisRetrySeconds)
         {
-            failures.Add("RateLimiting:RedisRetrySeconds must be between 1 and 300.");
+            failures.Add($"RateLimiting:RedisRetrySeconds must be between 1 and {MaxRedisRetrySeconds}.");
+        }
+        if (options.FailedAuthPermitLimit <= 0)
+        {
+            failures.Add("RateLimiting:FailedAuthPermitLimit must be a positive number of wrong keys.");
+        }
+        if (options.FailedAuthWindowSeconds is <= 0 or > MaxWindowSeconds)
+        {
+            failures.Add($"RateLimiting:FailedAuthWindowSeconds must be between 1 and {MaxWindowSeconds}.");
         }
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

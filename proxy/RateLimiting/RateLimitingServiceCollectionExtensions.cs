@@ -1,15 +1,17 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModelGateway.RateLimiting;
+using ModelGateway.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
 public static class RateLimitingServiceCollectionExtensions
 {
     /// <summary>
-    /// ASP.NET Core's rate limiter with the <c>per-key</c> policy (<see cref="RateLimitingDefaults.PolicyName"/>), for
-    /// <c>RequireRateLimiting</c> and YARP routes' <c>RateLimiterPolicy</c>. Redis or memory is decided per request
-    /// from <c>ConnectionStrings:Redis</c>, so settings layered on after registration are seen.
+    /// The <c>per-key</c> limiter (<see cref="RateLimitingDefaults.PolicyName"/>) for <c>RequireRateLimiting</c> and
+    /// YARP routes' <c>RateLimiterPolicy</c>, and the failed-authentication budget the key check consults. Redis or
+    /// memory is decided per request from <c>ConnectionStrings:Redis</c>, so settings layered on after registration
+    /// are seen. Pair with <c>UseGatewayRateLimiter()</c>.
     /// </summary>
     public static IServiceCollection AddGatewayRateLimiting(this IServiceCollection services)
     {
@@ -18,14 +20,21 @@ public static class RateLimitingServiceCollectionExtensions
             .BindConfiguration(RateLimitingOptions.SectionName)
             .ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitingOptions>, RateLimitingOptionsValidator>());
+        // One Redis health for the app, paced by the limiter's setting. Created on first use, after startup validation
+        // (not ValidateOnStart): an invalid RateLimiting section is then reported once, by its own validator.
+        services.AddOptions<RedisHealthOptions>()
+            .Configure<IOptions<RateLimitingOptions>>((health, limits) => health.RetryInterval = limits.Value.RedisRetry);
         services.TryAddSingleton(TimeProvider.System);
-        services.AddHttpContextAccessor();
-        services.TryAddSingleton<RedisCircuitBreaker>();
+        services.TryAddSingleton<RedisSlidingWindow>();
+        services.TryAddSingleton(sp => new MemorySlidingWindows(
+            sp.GetRequiredService<IOptions<RateLimitingOptions>>().Value.Window, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton<GatewayRateLimiter>();
+        services.TryAddSingleton<FailedAuthenticationLimiter>();
         services.AddRateLimiter(options =>
         {
             // The middleware's default is 503; the policy's handler sets 429 or 503 itself, this covers anything else.
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.AddPolicy<RateLimitPartitionKey, GatewayRateLimiterPolicy>(RateLimitingDefaults.PolicyName);
+            options.AddPolicy<bool, GatewayRateLimiterPolicy>(RateLimitingDefaults.PolicyName);
         });
         return services;
     }

@@ -1,52 +1,61 @@
 namespace ModelGateway.RateLimiting;
 
 /// <summary>
-/// An exact sliding window in memory: the times of the permitted requests still inside the window. The same algorithm
-/// as RedisRateLimiting's sorted set, so a replica counting on its own behaves like the shared limiter.
+/// An exact sliding window in memory: the times of the requests counted in the last window. The same algorithm as
+/// the Redis script (<see cref="RedisSlidingWindow"/>), so a replica counting on its own behaves like the shared limiter.
 /// </summary>
-public sealed class SlidingWindowLog
+internal sealed class SlidingWindowLog
 {
-    private readonly Queue<DateTimeOffset> _permitted = new();
+    // UTC ticks of the counted requests, oldest first.
+    private readonly Queue<long> _counted = new();
     private readonly Lock _lock = new();
+    private bool _retired;
 
-    /// <summary>Counts one request at <paramref name="now"/> if the window has room.</summary>
-    public RateLimitDecision TryAcquire(DateTimeOffset now, int limit, TimeSpan window)
+    /// <summary>
+    /// Counts one request at <paramref name="now"/> if the window has room. Null when the log was retired (its store
+    /// dropped it): the caller takes a fresh log, so no count is lost.
+    /// </summary>
+    public RateLimitDecision? TryAcquire(DateTimeOffset now, int limit, TimeSpan window)
     {
+        var nowTicks = now.UtcTicks;
         lock (_lock)
         {
-            Expire(now, window);
-            var permitted = _permitted.Count < limit;
+            if (_retired)
+            {
+                return null;
+            }
+            Expire(nowTicks, window);
+            var permitted = _counted.Count < limit;
             if (permitted)
             {
-                _permitted.Enqueue(now);
+                _counted.Enqueue(nowTicks);
             }
-            var resetAfter = _permitted.Count == 0 ? window : _permitted.Peek() + window - now;
             return new RateLimitDecision(
                 permitted ? RateLimitOutcome.Permitted : RateLimitOutcome.Limited,
-                RateLimitStore.Memory,
                 limit,
                 window,
-                Math.Max(0, limit - _permitted.Count),
-                resetAfter);
+                Math.Max(0, limit - _counted.Count),
+                TimeSpan.FromTicks(_counted.Peek() + window.Ticks - nowTicks));
         }
     }
 
-    /// <summary>True when no counted request is left in the window (the log may be dropped).</summary>
-    public bool IsEmpty(DateTimeOffset now, TimeSpan window)
+    /// <summary>Retires the log when no counted request is left in the window; true when it did.</summary>
+    public bool TryRetire(DateTimeOffset now, TimeSpan window)
     {
         lock (_lock)
         {
-            Expire(now, window);
-            return _permitted.Count == 0;
+            Expire(now.UtcTicks, window);
+            _retired |= _counted.Count == 0;
+            return _retired;
         }
     }
 
-    private void Expire(DateTimeOffset now, TimeSpan window)
+    private void Expire(long nowTicks, TimeSpan window)
     {
         // A request leaves the window exactly one window after it was made (as ZREMRANGEBYSCORE … now-window does).
-        while (_permitted.Count > 0 && _permitted.Peek() + window <= now)
+        while (_counted.Count > 0 && _counted.Peek() + window.Ticks <= nowTicks)
         {
-            _permitted.Dequeue();
+            _counted.Dequeue();
         }
     }
 }

@@ -34,7 +34,7 @@ public sealed class RedisOptions
 /// Opens the Redis connection in the background at startup, so no request waits for the first connect
 /// (StackExchange.Redis connects synchronously on first use).
 /// </summary>
-public sealed class RedisConnectionWarmup(RedisConnection connection) : IHostedService
+internal sealed class RedisConnectionWarmup(RedisConnection connection) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -51,17 +51,25 @@ public sealed class RedisConnectionWarmup(RedisConnection connection) : IHostedS
 /// <summary>
 /// The one Redis connection of the app, created on first use (so configuration layered on late — tests — is seen).
 /// <c>abortConnect=false</c> and short timeouts: a Redis that is down makes calls fail fast, it never stops startup.
+/// Its connection events feed <see cref="RedisHealth"/>, which logs outages.
 /// </summary>
-public sealed partial class RedisConnection(IOptions<RedisOptions> options, ILogger<RedisConnection> logger) : IDisposable
+public sealed partial class RedisConnection : IDisposable
 {
-    private readonly Lazy<IConnectionMultiplexer?> _connection = new(() => Connect(options.Value, logger));
+    private readonly IOptions<RedisOptions> _options;
+    private readonly Lazy<IConnectionMultiplexer?> _connection;
 
-    public bool IsConfigured => options.Value.IsConfigured;
+    public RedisConnection(IOptions<RedisOptions> options, RedisHealth health, ILogger<RedisConnection> logger)
+    {
+        _options = options;
+        _connection = new(() => Connect(options.Value, health, logger));
+    }
+
+    public bool IsConfigured => _options.Value.IsConfigured;
 
     /// <summary>The multiplexer, or null when no Redis is configured.</summary>
     public IConnectionMultiplexer? Multiplexer => _connection.Value;
 
-    /// <summary>For libraries that take a factory (RedisCache, RedisRateLimiting).</summary>
+    /// <summary>For libraries that take a factory (RedisCache).</summary>
     public IConnectionMultiplexer GetRequired() =>
         Multiplexer ?? throw new InvalidOperationException("ConnectionStrings:Redis is not configured.");
 
@@ -73,7 +81,7 @@ public sealed partial class RedisConnection(IOptions<RedisOptions> options, ILog
         }
     }
 
-    private static ConnectionMultiplexer? Connect(RedisOptions options, ILogger logger)
+    private static ConnectionMultiplexer? Connect(RedisOptions options, RedisHealth health, ILogger logger)
     {
         if (!options.IsConfigured)
         {
@@ -86,8 +94,8 @@ public sealed partial class RedisConnection(IOptions<RedisOptions> options, ILog
         configuration.AsyncTimeout = Math.Min(configuration.AsyncTimeout, 1000);
         configuration.ClientName ??= "model-gateway";
         var multiplexer = ConnectionMultiplexer.Connect(configuration);
-        multiplexer.ConnectionFailed += (_, e) => Log.ConnectionFailed(logger, e.EndPoint?.ToString() ?? "?", e.FailureType);
-        multiplexer.ConnectionRestored += (_, e) => Log.ConnectionRestored(logger, e.EndPoint?.ToString() ?? "?");
+        multiplexer.ConnectionFailed += (_, e) => health.ReportFailure($"{e.FailureType} on {e.EndPoint}");
+        multiplexer.ConnectionRestored += (_, _) => health.ReportSuccess();
         Log.Connecting(logger, string.Join(",", configuration.EndPoints));
         return multiplexer;
     }
@@ -96,11 +104,5 @@ public sealed partial class RedisConnection(IOptions<RedisOptions> options, ILog
     {
         [LoggerMessage(1, LogLevel.Information, "Using Redis at {EndPoints}.", EventName = "RedisConnecting")]
         public static partial void Connecting(ILogger logger, string endPoints);
-
-        [LoggerMessage(2, LogLevel.Warning, "Redis connection to {EndPoint} failed ({FailureType}); serving from memory until it returns.", EventName = "RedisConnectionFailed")]
-        public static partial void ConnectionFailed(ILogger logger, string endPoint, ConnectionFailureType failureType);
-
-        [LoggerMessage(3, LogLevel.Information, "Redis connection to {EndPoint} restored.", EventName = "RedisConnectionRestored")]
-        public static partial void ConnectionRestored(ILogger logger, string endPoint);
     }
 }

@@ -44,7 +44,7 @@ public sealed class RateLimitHeadersTests
     {
         var headers = new HeaderDictionary();
 
-        RateLimitHeaders.Apply(headers, "per-key", new RateLimitDecision(RateLimitOutcome.Permitted, RateLimitStore.Redis, 60, Minute, 57, TimeSpan.FromSeconds(33.5)));
+        RateLimitHeaders.Apply(headers, "per-key", new RateLimitDecision(RateLimitOutcome.Permitted, 60, Minute, 57, TimeSpan.FromSeconds(33.5)));
 
         Assert.Equal("\"per-key\";q=60;w=60", headers["RateLimit-Policy"].ToString());
         Assert.Equal("\"per-key\";r=57;t=34", headers["RateLimit"].ToString());
@@ -56,7 +56,7 @@ public sealed class RateLimitHeadersTests
     {
         var headers = new HeaderDictionary();
 
-        RateLimitHeaders.Apply(headers, "per-key", new RateLimitDecision(RateLimitOutcome.Limited, RateLimitStore.Memory, 5, Minute, 0, TimeSpan.FromSeconds(7.25)));
+        RateLimitHeaders.Apply(headers, "per-key", new RateLimitDecision(RateLimitOutcome.Limited, 5, Minute, 0, TimeSpan.FromSeconds(7.25)));
 
         Assert.Equal("\"per-key\";r=0;t=8", headers["RateLimit"].ToString());
         Assert.Equal("8", headers["Retry-After"].ToString());
@@ -79,7 +79,7 @@ public sealed class RateLimitHeadersTests
     {
         var headers = new HeaderDictionary { ["RateLimit"] = "\"api\";r=498;t=150" };
 
-        RateLimitHeaders.Apply(headers, "per-key", new RateLimitDecision(RateLimitOutcome.Permitted, RateLimitStore.Redis, 2, Minute, 1, Minute));
+        RateLimitHeaders.Apply(headers, "per-key", new RateLimitDecision(RateLimitOutcome.Permitted, 2, Minute, 1, Minute));
 
         Assert.Equal(new string?[] { "\"api\";r=498;t=150", "\"per-key\";r=1;t=60" }, headers["RateLimit"].ToArray());
     }

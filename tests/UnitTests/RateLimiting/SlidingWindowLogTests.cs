@@ -12,13 +12,13 @@ public sealed class SlidingWindowLogTests
     {
         var log = new SlidingWindowLog();
 
-        var decisions = Enumerable.Range(0, 3).Select(i => log.TryAcquire(Start.AddSeconds(i * 10), 3, Window)).ToList();
+        var decisions = Enumerable.Range(0, 3).Select(i => log.TryAcquire(Start.AddSeconds(i * 10), 3, Window)!).ToList();
 
         Assert.All(decisions, d => Assert.Equal(RateLimitOutcome.Permitted, d.Outcome));
         Assert.Equal([2, 1, 0], decisions.Select(d => d.Remaining));
         // Reset counts down to the moment the first request leaves the window.
         Assert.Equal([Window, TimeSpan.FromSeconds(50), TimeSpan.FromSeconds(40)], decisions.Select(d => d.ResetAfter));
-        Assert.All(decisions, d => Assert.Equal(RateLimitStore.Memory, d.Store));
+        Assert.All(decisions, d => Assert.Equal((3, Window), (d.Limit, d.Window)));
     }
 
     [Fact]
@@ -28,10 +28,10 @@ public sealed class SlidingWindowLogTests
         log.TryAcquire(Start, 2, Window);
         log.TryAcquire(Start.AddSeconds(30), 2, Window);
 
-        var refused = log.TryAcquire(Start.AddSeconds(45), 2, Window);
-        var stillRefused = log.TryAcquire(Start.AddSeconds(59.9), 2, Window);
-        var freed = log.TryAcquire(Start.AddSeconds(60), 2, Window);
-        var refusedAgain = log.TryAcquire(Start.AddSeconds(61), 2, Window);
+        var refused = log.TryAcquire(Start.AddSeconds(45), 2, Window)!;
+        var stillRefused = log.TryAcquire(Start.AddSeconds(59.9), 2, Window)!;
+        var freed = log.TryAcquire(Start.AddSeconds(60), 2, Window)!;
+        var refusedAgain = log.TryAcquire(Start.AddSeconds(61), 2, Window)!;
 
         Assert.Equal(RateLimitOutcome.Limited, refused.Outcome);
         Assert.Equal(0, refused.Remaining);
@@ -54,16 +54,26 @@ public sealed class SlidingWindowLogTests
             log.TryAcquire(Start.AddSeconds(i), 1, Window);
         }
 
-        Assert.Equal(RateLimitOutcome.Permitted, log.TryAcquire(Start.AddSeconds(60), 1, Window).Outcome);
+        Assert.Equal(RateLimitOutcome.Permitted, log.TryAcquire(Start.AddSeconds(60), 1, Window)!.Outcome);
     }
 
     [Fact]
-    public void IsEmpty_AfterTheWindow_True()
+    public void TryRetire_WhileARequestIsInTheWindow_FalseAndTheLogKeepsCounting()
     {
         var log = new SlidingWindowLog();
         log.TryAcquire(Start, 5, Window);
 
-        Assert.False(log.IsEmpty(Start.AddSeconds(59), Window));
-        Assert.True(log.IsEmpty(Start.AddSeconds(60), Window));
+        Assert.False(log.TryRetire(Start.AddSeconds(59), Window));
+        Assert.Equal(3, log.TryAcquire(Start.AddSeconds(59), 5, Window)!.Remaining);
+    }
+
+    [Fact]
+    public void TryRetire_AfterTheWindow_TrueAndTheLogCountsNoMore()
+    {
+        var log = new SlidingWindowLog();
+        log.TryAcquire(Start, 5, Window);
+
+        Assert.True(log.TryRetire(Start.AddSeconds(60), Window));
+        Assert.Null(log.TryAcquire(Start.AddSeconds(61), 5, Window));
     }
 }
