@@ -268,7 +268,7 @@ public sealed class MetadataCacheTests(RedisFixture redis) : IClassFixture<Redis
         {
             keys.Add(key);
         }
-        var entries = keys.Where(k => k.ToString().StartsWith("model-gateway:metadata:v1:", StringComparison.Ordinal)).ToList();
+        var entries = keys.Where(k => k.ToString().StartsWith("model-gateway:metadata:v2:", StringComparison.Ordinal)).ToList();
         Assert.Single(entries);
         var everything = new StringBuilder();
         foreach (var key in keys)
