@@ -27,11 +27,14 @@ public sealed partial class MetadataCache : IDisposable
     /// <summary>Prefix of every key in memory and Redis (entries and locks), so the cache can share a Redis.</summary>
     internal const string KeyPrefix = "model-gateway:";
 
-    // Bounds on Redis within one lookup: a read gives up after RedisReadTimeout (RedisSoftTimeout when stale facts
-    // could answer instead); a lock holder's write may take RedisWriteAllowance after its probe.
-    private static readonly TimeSpan RedisSoftTimeout = TimeSpan.FromMilliseconds(250);
-    private static readonly TimeSpan RedisReadTimeout = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan RedisWriteAllowance = TimeSpan.FromSeconds(1);
+    // Bounds on Redis within one lookup. A stalled Redis call fails after the connection's own timeout (1 s, see
+    // RedisConnection; up to 2 s as StackExchange.Redis checks it), a real error that opens FusionCache's circuit
+    // breaker for RedisRetrySeconds (and stops the locks, see MetadataRedisLocker), so one lookup pays it, not every
+    // one. FusionCache's own timeout on reads is only a backstop above that: its timeouts do not open the breaker.
+    private static readonly TimeSpan RedisReadBackstop = TimeSpan.FromSeconds(3);
+
+    // What a lock holder may spend on its Redis write after its probe (the connection's timeout, checked late).
+    private static readonly TimeSpan RedisWriteAllowance = TimeSpan.FromSeconds(2);
 
     // Placeholder size for an entry FusionCache stores without ours (none: every entry written carries its estimate).
     private const long UnknownEntryBytes = 64 * 1024;
@@ -72,12 +75,16 @@ public sealed partial class MetadataCache : IDisposable
             DistributedLockerErrorsLogLevel = LogLevel.Debug,
             FactoryErrorsLogLevel = LogLevel.Debug,
             FailSafeActivationLogLevel = LogLevel.Debug, // Log.ServingStale says it with the source's error code
+            // The one handler (circuit breaker → locker) is a field write: run it in order, not on the thread pool.
+            EnableSyncEventHandlersExecution = true,
         }, _memory, loggers.CreateLogger<FusionCache>());
         if (redis.IsConfigured)
         {
             _cache.SetupDistributedCache(new MetadataRedisCache(redis, options),
                 new FusionCacheSystemTextJsonSerializer(CachedMetadataJson.Default.Options));
-            _cache.SetupDistributedLocker(new MetadataRedisLocker(redis, time));
+            var locker = new MetadataRedisLocker(redis, time);
+            _cache.SetupDistributedLocker(locker);
+            _cache.Events.Distributed.CircuitBreakerChange += (_, e) => locker.IsCircuitClosed = e.IsClosed;
         }
     }
 
@@ -144,8 +151,7 @@ public sealed partial class MetadataCache : IDisposable
         FailSafeMaxDuration = settings.Ttl + settings.StaleGrace,
         FailSafeThrottleDuration = settings.FailureRetry,
         DistributedLockTimeout = lockWait,
-        DistributedCacheSoftTimeout = RedisSoftTimeout,
-        DistributedCacheHardTimeout = RedisReadTimeout,
+        DistributedCacheHardTimeout = RedisReadBackstop,
         // An entry Redis holds in another shape reads as a miss (and is overwritten), never as a failed request.
         ReThrowSerializationExceptions = false,
         Size = UnknownEntryBytes,
