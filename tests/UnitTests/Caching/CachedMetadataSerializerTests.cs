@@ -1,6 +1,7 @@
 using System.Text;
 using ModelGateway.Caching;
 using ModelGateway.Policies;
+using ModelGateway.Testing;
 using ZiggyCreatures.Caching.Fusion.Internals.Distributed;
 using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
 
@@ -65,6 +66,24 @@ public sealed class CachedMetadataSerializerTests
         Assert.True(copy.IsNegative);
         Assert.Equal(entry, copy);
         Assert.DoesNotContain("\"Facts\"", json, StringComparison.Ordinal); // nulls are left out
+    }
+
+    [Fact]
+    public void Serialize_LargestPreview_FitsUnderDefaultRedisCap()
+    {
+        var image = new byte[ModelGateway.Previews.PreviewImages.MaxBytes];
+        new Random(7).NextBytes(image);
+        ModelFiles.Png().AsSpan(0, 8).CopyTo(image); // PNG magic: the rest is what a compressed image looks like
+        var entry = new CachedMetadata
+        {
+            Facts = new AssetFacts { PreviewImage = ModelGateway.Previews.PreviewImages.ToDataUrl(image), Filename = "model.safetensors" },
+            AnsweredAt = Answered,
+        };
+
+        var (json, _) = RoundTrip(entry);
+
+        Assert.NotNull(entry.Facts.PreviewImage);
+        Assert.InRange(Encoding.UTF8.GetByteCount(json), 350_000, new MetadataCacheOptions().MaxEntryBytes);
     }
 
     private static (string Json, CachedMetadata Copy) RoundTrip(CachedMetadata entry)
