@@ -24,7 +24,7 @@ public sealed record MetadataLookup(AssetFacts Facts, CacheStatus Status, DateTi
 /// </remarks>
 public sealed partial class MetadataCache : IDisposable
 {
-    /// <summary>Prefix of every key in memory and Redis (entries and locks), so the cache can share a Redis.</summary>
+    /// <summary>Prefix of every key FusionCache writes (entries, in memory and Redis, and locks), so the cache can share a Redis.</summary>
     internal const string KeyPrefix = "model-gateway:";
 
     // Bounds on Redis within one lookup. A stalled Redis call fails after the connection's own timeout (1 s, see
