@@ -1,19 +1,24 @@
+using ModelGateway.Primitives;
+
 namespace ModelGateway.Caching;
 
 /// <summary>What the cache did for one lookup; sent as <c>X-Cache-Status</c>.</summary>
 public enum CacheStatus
 {
-    /// <summary>The source was asked (nothing usable was cached).</summary>
+    /// <summary>This request's probe asked the source (nothing usable was cached).</summary>
     Miss,
 
-    /// <summary>Served from the cache (memory or Redis) without asking the source.</summary>
+    /// <summary>
+    /// Answered without a probe by this request: from memory, from Redis, or by another request's or replica's probe
+    /// this one waited for.
+    /// </summary>
     Hit,
 
     /// <summary>The source failed; the last known facts were served, flagged <c>STALE_METADATA</c>.</summary>
     Stale,
 }
 
-public static class CacheStatusHeader
+internal static class CacheStatusHeader
 {
     public const string Name = "X-Cache-Status";
 
@@ -23,4 +28,15 @@ public static class CacheStatusHeader
         CacheStatus.Stale => "STALE",
         _ => "MISS",
     };
+
+    /// <summary>Marks a lookup's failure with how the cache produced it (a cached "not found" is a HIT).</summary>
+    public static GatewayException Attach(GatewayException exception, CacheStatus status)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        exception.Data[Name] = Value(status);
+        return exception;
+    }
+
+    /// <summary>The header value a lookup's failure carries, or null when it did not come from the cache.</summary>
+    public static string? Of(Exception exception) => exception?.Data[Name] as string;
 }

@@ -1,9 +1,10 @@
-using System.Collections.Concurrent;
-using Microsoft.Extensions.Caching.Hybrid;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
-using ModelGateway.Primitives;
 using ModelGateway.Policies;
+using ModelGateway.Primitives;
 using ModelGateway.Redis;
+using ZiggyCreatures.Caching.Fusion;
+using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
 
 namespace ModelGateway.Caching;
 
@@ -11,190 +12,232 @@ namespace ModelGateway.Caching;
 public sealed record MetadataLookup(AssetFacts Facts, CacheStatus Status, DateTimeOffset AnsweredAt);
 
 /// <summary>
-/// The shared metadata cache: facts (never verdicts) in memory and Redis (HybridCache), one probe per key at a time
-/// per replica, source answers such as "not found" cached briefly, transient failures never cached, and the last
-/// facts served stale within a grace period when the source fails.
+/// The shared metadata cache, on FusionCache: facts (never verdicts) in a size-limited memory level and, when
+/// <c>ConnectionStrings:Redis</c> is set, in Redis; one probe chain per key across all replicas (Redis lock); a
+/// source's own answers ("not found", …) cached for <c>NegativeTtlSeconds</c>; transient failures never cached; the
+/// last facts served stale (fail-safe) up to <c>StaleGraceSeconds</c> after their TTL when the source fails, the
+/// failing source asked again once per <c>FailureRetrySeconds</c>.
 /// </summary>
-public sealed partial class MetadataCache(
-    [FromKeyedServices(MetadataCache.ServiceKey)] HybridCache cache,
-    IOptionsMonitor<MetadataCacheOptions> options,
-    RedisConnection redis,
-    TimeProvider timeProvider,
-    ILogger<MetadataCache> logger)
+/// <remarks>
+/// FusionCache's expirations run on the system clock; the entries' own times (<see cref="CachedMetadata.FreshUntil"/>,
+/// which decides STALE) on the injected <see cref="TimeProvider"/>.
+/// </remarks>
+public sealed partial class MetadataCache : IDisposable
 {
-    /// <summary>Key of this cache's own HybridCache and second level in DI (no other cache shares them).</summary>
-    public const string ServiceKey = "metadata";
+    /// <summary>Prefix of every key FusionCache writes (entries, in memory and Redis, and locks), so the cache can share a Redis.</summary>
+    internal const string KeyPrefix = "model-gateway:";
 
-    // Refreshes of expired entries in flight on this replica: one probe per key (HybridCache covers cold keys).
-    private readonly ConcurrentDictionary<string, Lazy<Task<(CachedMetadata Entry, CacheStatus Status)>>> _refreshes =
-        new(StringComparer.Ordinal);
+    // Bounds on Redis within one lookup. A stalled Redis call fails after the connection's own timeout (1 s, see
+    // RedisConnection; up to 2 s as StackExchange.Redis checks it), a real error that opens FusionCache's circuit
+    // breaker for RedisRetrySeconds (and stops the locks, see MetadataRedisLocker), so one lookup pays it, not every
+    // one. FusionCache's own timeout on reads is only a backstop above that: its timeouts do not open the breaker.
+    private static readonly TimeSpan RedisReadBackstop = TimeSpan.FromSeconds(3);
+
+    // What a lock holder may spend on its Redis write after its probe (the connection's timeout, checked late).
+    private static readonly TimeSpan RedisWriteAllowance = TimeSpan.FromSeconds(2);
+
+    // Placeholder size for an entry FusionCache stores without ours (none: every entry written carries its estimate).
+    private const long UnknownEntryBytes = 64 * 1024;
+
+    private readonly MemoryCache _memory;
+    private readonly FusionCache _cache;
+    private readonly IOptionsMonitor<MetadataCacheOptions> _options;
+    private readonly TimeProvider _time;
+    private readonly ILogger<MetadataCache> _logger;
+
+    internal MetadataCache(IOptionsMonitor<MetadataCacheOptions> options, RedisConnection redis, TimeProvider time,
+        ILoggerFactory loggers)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(redis);
+        ArgumentNullException.ThrowIfNull(loggers);
+        _options = options;
+        _time = time;
+        _logger = loggers.CreateLogger<MetadataCache>();
+        var settings = options.CurrentValue;
+        _memory = new MemoryCache(new MemoryCacheOptions { SizeLimit = settings.MemoryLimitBytes, TrackStatistics = true });
+        _cache = new FusionCache(new FusionCacheOptions
+        {
+            CacheName = "metadata",
+            CacheKeyPrefix = KeyPrefix,
+            // FusionCache's wire-format version goes after the key, so every Redis key starts with KeyPrefix.
+            DistributedCacheKeyModifierMode = CacheKeyModifierMode.Suffix,
+            DistributedCacheCircuitBreakerDuration = settings.RedisRetry,
+            // No tags and no Clear(): without this every lookup would also read a "clear" marker.
+            DisableTagging = true,
+            // Replays failed Redis writes later; a cache entry is not worth it (and the queue would hold previews).
+            EnableAutoRecovery = false,
+            // It checks a tuple round trip that our source-generated JSON deliberately does not support.
+            EnableBestPracticesAdvisor = false,
+            // Redis problems are logged once per outage by the Redis connection; source failures reach the caller.
+            DistributedCacheErrorsLogLevel = LogLevel.Debug,
+            DistributedCacheSyntheticTimeoutsLogLevel = LogLevel.Debug,
+            DistributedLockerErrorsLogLevel = LogLevel.Debug,
+            FactoryErrorsLogLevel = LogLevel.Debug,
+            FailSafeActivationLogLevel = LogLevel.Debug, // Log.ServingStale says it with the source's error code
+            // The one handler (circuit breaker → locker) is a field write: run it in order, not on the thread pool.
+            EnableSyncEventHandlersExecution = true,
+        }, _memory, loggers.CreateLogger<FusionCache>());
+        if (redis.IsConfigured)
+        {
+            _cache.SetupDistributedCache(new MetadataRedisCache(redis, options),
+                new FusionCacheSystemTextJsonSerializer(CachedMetadataJson.Default.Options));
+            var locker = new MetadataRedisLocker(redis, time);
+            _cache.SetupDistributedLocker(locker);
+            _cache.Events.Distributed.CircuitBreakerChange += (_, e) => locker.IsCircuitClosed = e.IsClosed;
+        }
+    }
+
+    /// <summary>What the memory level holds now, in estimated bytes (bounded by <c>MetadataCache:MemoryLimitMB</c>).</summary>
+    internal long MemoryBytes => _memory.GetCurrentStatistics()?.CurrentEstimatedSize ?? 0;
 
     /// <summary>
     /// The facts for <paramref name="sourceKey"/> of source <paramref name="sourceName"/>: cached, or from
-    /// <paramref name="probe"/>. A source's failure answer (cached or fresh) is thrown as its
-    /// <see cref="GatewayException"/>.
+    /// <paramref name="probe"/>, which gives up after <paramref name="probeTimeout"/> (so does a wait for another
+    /// replica's probe). A failure (a source's cached or fresh answer, or a transient failure) is thrown as its
+    /// <see cref="GatewayException"/>, carrying the cache status (<see cref="CacheStatusHeader.Of"/>).
     /// </summary>
     public async Task<MetadataLookup> GetOrProbeAsync(string sourceName, string sourceKey,
-        Func<CancellationToken, Task<AssetFacts>> probe, CancellationToken cancellationToken)
+        Func<CancellationToken, Task<AssetFacts>> probe, TimeSpan probeTimeout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(probe);
-        var key = MetadataCacheKey.For(sourceName, sourceKey);
-        var settings = options.CurrentValue;
-        var started = timeProvider.GetUtcNow();
+        var settings = _options.CurrentValue;
         if (!settings.Enabled)
         {
-            return new MetadataLookup(await probe(cancellationToken), CacheStatus.Miss, started);
+            var startedAt = _time.GetUtcNow();
+            try
+            {
+                return new MetadataLookup(await probe(cancellationToken), CacheStatus.Miss, startedAt);
+            }
+            catch (GatewayException ex)
+            {
+                throw CacheStatusHeader.Attach(ex, CacheStatus.Miss);
+            }
         }
 
-        var cold = new ColdProbe(this, probe, settings);
-        var entry = await cache.GetOrCreateAsync(key, cold, static (state, ct) => state.RunAsync(ct),
-            EntryOptions(settings.Ttl + settings.StaleGrace), cancellationToken: cancellationToken);
-        if (cold.Ran && entry.IsNegative)
+        var lookup = new Lookup(this, MetadataCacheKey.For(sourceName, sourceKey), probe, settings, probeTimeout);
+        CachedMetadata entry;
+        try
         {
-            // Written with the facts' lifetime by GetOrCreateAsync; a negative answer lives only NegativeTtlSeconds.
-            await cache.SetAsync(key, entry, EntryOptions(settings.NegativeTtl), cancellationToken: cancellationToken);
+            entry = await _cache.GetOrSetAsync<CachedMetadata>(lookup.Key, lookup.RunAsync, options: EntryOptions(settings, lookup.LockWait),
+                token: cancellationToken);
         }
-
-        var status = entry.WrittenAt >= started ? CacheStatus.Miss : CacheStatus.Hit;
-        if (timeProvider.GetUtcNow() >= entry.FreshUntil)
+        catch (GatewayException ex)
         {
-            (entry, status) = await RefreshAsync(key, entry, probe, settings, cancellationToken);
-        }
-        else if (entry.IsStale)
-        {
-            status = CacheStatus.Stale;
+            throw CacheStatusHeader.Attach(ex, lookup.Status);
         }
 
         if (entry.Facts is not { } facts)
         {
-            throw GatewayException.SourceFailed(entry.ErrorCode ?? ErrorCodes.MetadataFetchFailed,
-                entry.ErrorMessage ?? "The source could not answer.");
+            throw CacheStatusHeader.Attach(GatewayException.SourceFailed(entry.ErrorCode ?? ErrorCodes.MetadataFetchFailed,
+                entry.ErrorMessage ?? "The source could not answer."), lookup.Status);
         }
+        // Past FreshUntil an entry is served only by fail-safe: the source just failed, or failed within FailureRetrySeconds.
+        var status = _time.GetUtcNow() >= entry.FreshUntil ? CacheStatus.Stale : lookup.Status;
         return new MetadataLookup(facts, status, entry.AnsweredAt);
     }
 
-    private async Task<(CachedMetadata Entry, CacheStatus Status)> RefreshAsync(string key, CachedMetadata expired,
-        Func<CancellationToken, Task<AssetFacts>> probe, MetadataCacheOptions settings, CancellationToken cancellationToken)
+    public void Dispose()
     {
-        var refresh = _refreshes.GetOrAdd(key, _ => new(() => RefreshOnceAsync(key, expired, probe, settings)));
-        return await refresh.Value.WaitAsync(cancellationToken);
+        _cache.Dispose();
+        _memory.Dispose();
     }
 
-    private async Task<(CachedMetadata Entry, CacheStatus Status)> RefreshOnceAsync(string key, CachedMetadata expired,
-        Func<CancellationToken, Task<AssetFacts>> probe, MetadataCacheOptions settings)
+    /// <summary>How FusionCache keeps an entry (adapted per entry by the factory: see <see cref="CachedMetadata.FreshFor"/>).</summary>
+    internal static FusionCacheEntryOptions EntryOptions(MetadataCacheOptions settings, TimeSpan lockWait) => new()
     {
-        try
-        {
-            return await RefreshCoreAsync(key, expired, probe, settings);
-        }
-        finally
-        {
-            // Only this refresh is registered for the key until now; later callers read what it wrote.
-            _refreshes.TryRemove(key, out _);
-        }
-    }
+        Duration = settings.Ttl,
+        IsFailSafeEnabled = settings.StaleGraceSeconds > 0,
+        FailSafeMaxDuration = settings.Ttl + settings.StaleGrace,
+        FailSafeThrottleDuration = settings.FailureRetry,
+        DistributedLockTimeout = lockWait,
+        DistributedCacheHardTimeout = RedisReadBackstop,
+        // An entry Redis holds in another shape reads as a miss (and is overwritten), never as a failed request.
+        ReThrowSerializationExceptions = false,
+        Size = UnknownEntryBytes,
+    };
 
-    // Runs without the caller's token: other callers wait on it, and the probe is bounded by its own timeout.
-    private async Task<(CachedMetadata Entry, CacheStatus Status)> RefreshCoreAsync(string key, CachedMetadata expired,
-        Func<CancellationToken, Task<AssetFacts>> probe, MetadataCacheOptions settings)
+    /// <summary>
+    /// One caller's lookup. FusionCache runs its factory for one caller per key at a time; the callers waiting behind a
+    /// probe that failed transiently get its failure (the way they would have shared its facts) instead of asking the
+    /// failing source again one after the other. A caller that arrives after the failure probes anew: a transient
+    /// failure is never served from the cache.
+    /// </summary>
+    private sealed class Lookup(MetadataCache owner, string key, Func<CancellationToken, Task<AssetFacts>> probe,
+        MetadataCacheOptions settings, TimeSpan probeTimeout)
     {
-        // Another replica may have refreshed the entry in Redis since this one cached it in memory.
-        var shared = await cache.GetOrCreateAsync<CachedMetadata?>(key, static _ => ValueTask.FromResult<CachedMetadata?>(null),
-            new HybridCacheEntryOptions { Flags = HybridCacheEntryFlags.DisableLocalCacheRead | HybridCacheEntryFlags.DisableUnderlyingData });
-        if (shared is not null && shared.WrittenAt > expired.WrittenAt && timeProvider.GetUtcNow() < shared.FreshUntil)
-        {
-            return (shared, shared.IsStale ? CacheStatus.Stale : CacheStatus.Hit);
-        }
+        private readonly long _arrivedAt = owner._time.GetTimestamp();
 
-        try
+        public string Key => key;
+
+        /// <summary>How long a caller waits for another replica's probe of the key, and how long a lock is held at most.</summary>
+        public TimeSpan LockWait { get; } = probeTimeout + RedisWriteAllowance;
+
+        /// <summary>MISS when this caller's probe ran, HIT otherwise.</summary>
+        public CacheStatus Status { get; private set; } = CacheStatus.Hit;
+
+        private string FailureKey => "failure:" + key;
+
+        public async Task<CachedMetadata> RunAsync(FusionCacheFactoryExecutionContext<CachedMetadata> context, CancellationToken cancellationToken)
         {
-            var fresh = Answer(await probe(CancellationToken.None), settings);
-            await cache.SetAsync(key, fresh, EntryOptions(settings.Ttl + settings.StaleGrace));
-            return (fresh, CacheStatus.Miss);
-        }
-        catch (GatewayException ex) when (ex.IsSourceAnswer)
-        {
-            if (settings.NegativeTtlSeconds > 0)
+            if (owner._memory.TryGetValue(FailureKey, out SharedFailure? failure) && failure!.At >= _arrivedAt)
             {
-                await cache.SetAsync(key, Negative(ex, settings), EntryOptions(settings.NegativeTtl));
+                KeepStaleFactsOnlyWithinGrace(context);
+                throw failure.Copy();
             }
-            throw;
-        }
-        catch (GatewayException ex) when (expired.Facts is not null && timeProvider.GetUtcNow() < expired.StaleUntil)
-        {
-            var now = timeProvider.GetUtcNow();
-            var retryAt = now + settings.FailureRetry;
-            var kept = expired with
-            {
-                IsStale = true,
-                WrittenAt = now,
-                FreshUntil = retryAt < expired.StaleUntil ? retryAt : expired.StaleUntil,
-            };
-            // Until the retry time, stale facts are served without asking the failing source on every request.
-            await cache.SetAsync(key, kept, EntryOptions(expired.StaleUntil - now));
-            Log.ServingStale(logger, key, ex.Code, expired.AnsweredAt);
-            return (kept, CacheStatus.Stale);
-        }
-    }
 
-    private CachedMetadata Answer(AssetFacts facts, MetadataCacheOptions settings)
-    {
-        ArgumentNullException.ThrowIfNull(facts);
-        var now = timeProvider.GetUtcNow();
-        // A content check that could not read the file (often a passing network failure) is retried soon, not after
-        // a full TTL of FORMAT_UNVERIFIED answers.
-        var freshFor = facts.FormatCheck == FormatCheck.Unverified && settings.FailureRetry < settings.Ttl
-            ? settings.FailureRetry
-            : settings.Ttl;
-        return new CachedMetadata
-        {
-            Facts = facts,
-            AnsweredAt = now,
-            WrittenAt = now,
-            FreshUntil = now + freshFor,
-            StaleUntil = now + settings.Ttl + settings.StaleGrace,
-        };
-    }
-
-    private CachedMetadata Negative(GatewayException ex, MetadataCacheOptions settings)
-    {
-        var now = timeProvider.GetUtcNow();
-        return new CachedMetadata
-        {
-            ErrorCode = ex.Code,
-            ErrorMessage = ex.Message,
-            AnsweredAt = now,
-            WrittenAt = now,
-            FreshUntil = now + settings.NegativeTtl,
-            StaleUntil = now + settings.NegativeTtl,
-        };
-    }
-
-    // With Redis, memory keeps an entry at most TtlSeconds (Redis keeps it through the stale grace, previews and
-    // all); without Redis, memory is the only copy and keeps it as long as it may be served.
-    private HybridCacheEntryOptions EntryOptions(TimeSpan lifetime)
-    {
-        var ttl = options.CurrentValue.Ttl;
-        return new() { Expiration = lifetime, LocalCacheExpiration = redis.IsConfigured && lifetime > ttl ? ttl : lifetime };
-    }
-
-    /// <summary>The first caller's probe for a key nobody has cached; HybridCache runs one per key at a time.</summary>
-    private sealed class ColdProbe(MetadataCache owner, Func<CancellationToken, Task<AssetFacts>> probe, MetadataCacheOptions settings)
-    {
-        public bool Ran { get; private set; }
-
-        public async ValueTask<CachedMetadata> RunAsync(CancellationToken cancellationToken)
-        {
-            Ran = true;
+            Status = CacheStatus.Miss;
             try
             {
-                return owner.Answer(await probe(cancellationToken), settings);
+                var facts = await probe(cancellationToken);
+                var entry = CachedMetadata.ForFacts(facts, owner._time.GetUtcNow(), settings);
+                context.Options.Duration = entry.FreshFor;
+                context.Options.Size = entry.EstimatedBytes();
+                return entry;
             }
-            catch (GatewayException ex) when (ex.IsSourceAnswer && settings.NegativeTtlSeconds > 0)
+            catch (GatewayException ex) when (ex.IsSourceAnswer)
             {
-                return owner.Negative(ex, settings);
+                // The source's own answer replaces whatever was cached, facts included; it is never served stale.
+                context.Options.IsFailSafeEnabled = false;
+                if (settings.NegativeTtlSeconds == 0)
+                {
+                    throw;
+                }
+                var negative = CachedMetadata.ForSourceAnswer(ex, owner._time.GetUtcNow(), settings);
+                context.Options.Duration = negative.FreshFor;
+                context.Options.Size = negative.EstimatedBytes();
+                return negative;
+            }
+            catch (GatewayException ex)
+            {
+                owner._memory.Set(FailureKey, new SharedFailure(ex, owner._time.GetTimestamp()),
+                    new MemoryCacheEntryOptions { Size = CachedMetadata.EntryOverheadBytes, AbsoluteExpirationRelativeToNow = 2 * LockWait });
+                if (KeepStaleFactsOnlyWithinGrace(context) is { } stale)
+                {
+                    Log.ServingStale(owner._logger, key, ex.Code, stale.AnsweredAt);
+                }
+                throw;
             }
         }
+
+        // Fail-safe serves the last facts only until their StaleUntil (FusionCache alone could keep a stale copy longer).
+        private CachedMetadata? KeepStaleFactsOnlyWithinGrace(FusionCacheFactoryExecutionContext<CachedMetadata> context)
+        {
+            if (context.Options.IsFailSafeEnabled && context.HasStaleValue && context.StaleValue.Value is { IsNegative: false } stale
+                && owner._time.GetUtcNow() < stale.StaleUntil)
+            {
+                return stale;
+            }
+            context.Options.IsFailSafeEnabled = false;
+            return null;
+        }
+    }
+
+    /// <summary>A transient failure, and when it happened (<see cref="TimeProvider.GetTimestamp"/>).</summary>
+    private sealed record SharedFailure(GatewayException Error, long At)
+    {
+        // Each caller throws its own instance: one exception thrown on several threads would share a stack trace.
+        public GatewayException Copy() => new(Error.StatusCode, Error.Code, Error.Message);
     }
 
     private static partial class Log

@@ -2,8 +2,8 @@ using Microsoft.Extensions.Options;
 
 namespace ModelGateway.Caching;
 
-/// <summary>The <c>MetadataCache</c> section: how long probed facts and source answers are reused.</summary>
-public sealed class MetadataCacheOptions
+/// <summary>The <c>MetadataCache</c> section: how long probed facts and source answers are reused, and how much room they get.</summary>
+internal sealed class MetadataCacheOptions
 {
     public const string SectionName = "MetadataCache";
 
@@ -28,6 +28,12 @@ public sealed class MetadataCacheOptions
     /// <summary>After a Redis failure, how long the cache stays in memory only before it tries Redis again.</summary>
     public int RedisRetrySeconds { get; set; } = 30;
 
+    /// <summary>Size limit of the in-process cache: what its entries hold (previews included) in MB. Read at startup.</summary>
+    public int MemoryLimitMB { get; set; } = 256;
+
+    /// <summary>Largest entry written to Redis, in KiB; a larger one stays in this replica's memory only.</summary>
+    public int MaxEntryKiB { get; set; } = 512;
+
     public TimeSpan Ttl => TimeSpan.FromSeconds(TtlSeconds);
 
     public TimeSpan NegativeTtl => TimeSpan.FromSeconds(NegativeTtlSeconds);
@@ -37,6 +43,10 @@ public sealed class MetadataCacheOptions
     public TimeSpan FailureRetry => TimeSpan.FromSeconds(FailureRetrySeconds);
 
     public TimeSpan RedisRetry => TimeSpan.FromSeconds(RedisRetrySeconds);
+
+    public long MemoryLimitBytes => MemoryLimitMB * 1024L * 1024L;
+
+    public long MaxEntryBytes => MaxEntryKiB * 1024L;
 }
 
 /// <summary>Reports every out-of-range <c>MetadataCache</c> key at startup, not just the first.</summary>
@@ -45,23 +55,29 @@ internal sealed class MetadataCacheOptionsValidator : IValidateOptions<MetadataC
     // A year: longer lifetimes are a typo, not a plan.
     private const int MaxSeconds = 365 * 24 * 3600;
 
+    // 64 GiB of memory, 64 MiB for one Redis entry (a real entry is under 400 KiB): more is a typo.
+    private const int MaxMegabytes = 65536;
+    private const int MaxKibibytes = 65536;
+
     public ValidateOptionsResult Validate(string? name, MetadataCacheOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         var failures = new List<string>();
-        Check(failures, nameof(options.TtlSeconds), options.TtlSeconds, min: 1);
-        Check(failures, nameof(options.NegativeTtlSeconds), options.NegativeTtlSeconds, min: 0);
-        Check(failures, nameof(options.StaleGraceSeconds), options.StaleGraceSeconds, min: 0);
-        Check(failures, nameof(options.FailureRetrySeconds), options.FailureRetrySeconds, min: 1);
-        Check(failures, nameof(options.RedisRetrySeconds), options.RedisRetrySeconds, min: 1);
+        Check(failures, nameof(options.TtlSeconds), options.TtlSeconds, 1, MaxSeconds, "seconds");
+        Check(failures, nameof(options.NegativeTtlSeconds), options.NegativeTtlSeconds, 0, MaxSeconds, "seconds");
+        Check(failures, nameof(options.StaleGraceSeconds), options.StaleGraceSeconds, 0, MaxSeconds, "seconds");
+        Check(failures, nameof(options.FailureRetrySeconds), options.FailureRetrySeconds, 1, MaxSeconds, "seconds");
+        Check(failures, nameof(options.RedisRetrySeconds), options.RedisRetrySeconds, 1, MaxSeconds, "seconds");
+        Check(failures, nameof(options.MemoryLimitMB), options.MemoryLimitMB, 1, MaxMegabytes, "MB");
+        Check(failures, nameof(options.MaxEntryKiB), options.MaxEntryKiB, 1, MaxKibibytes, "KiB");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
-    private static void Check(List<string> failures, string key, int value, int min)
+    private static void Check(List<string> failures, string key, int value, int min, int max, string unit)
     {
-        if (value < min || value > MaxSeconds)
+        if (value < min || value > max)
         {
-            failures.Add($"{MetadataCacheOptions.SectionName}:{key} must be between {min} and {MaxSeconds} seconds, not {value}.");
+            failures.Add($"{MetadataCacheOptions.SectionName}:{key} must be between {min} and {max} {unit}, not {value}.");
         }
     }
 }

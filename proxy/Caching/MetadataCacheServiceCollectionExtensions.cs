@@ -1,14 +1,14 @@
-using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Options;
 using ModelGateway.Caching;
+using ModelGateway.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
 public static class MetadataCacheServiceCollectionExtensions
 {
     /// <summary>
-    /// The shared metadata cache: its own keyed HybridCache (memory) whose second level is Redis when
-    /// <c>ConnectionStrings:Redis</c> is set, decided on first use.
+    /// The shared metadata cache (FusionCache): size-limited memory, and Redis with its distributed lock when
+    /// <c>ConnectionStrings:Redis</c> is set.
     /// </summary>
     public static IServiceCollection AddMetadataCache(this IServiceCollection services)
     {
@@ -17,15 +17,11 @@ public static class MetadataCacheServiceCollectionExtensions
             .BindConfiguration(MetadataCacheOptions.SectionName)
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<MetadataCacheOptions>, MetadataCacheOptionsValidator>();
-        services.AddKeyedSingleton<IDistributedCache, ResilientRedisCache>(MetadataCache.ServiceKey);
-        services.AddKeyedHybridCache(MetadataCache.ServiceKey, options =>
-            {
-                options.DistributedCacheServiceKey = MetadataCache.ServiceKey;
-                // Entries are small; uncompressed they stay readable in redis-cli for operators.
-                options.DisableCompression = true;
-            })
-            .AddSerializer<CachedMetadata, CachedMetadataSerializer>();
-        services.AddSingleton<MetadataCache>();
+        services.AddSingleton(sp => new MetadataCache(
+            sp.GetRequiredService<IOptionsMonitor<MetadataCacheOptions>>(),
+            sp.GetRequiredService<RedisConnection>(),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILoggerFactory>()));
         return services;
     }
 }

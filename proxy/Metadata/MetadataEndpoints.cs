@@ -20,7 +20,21 @@ public static class MetadataEndpoints
                 {
                     throw GatewayException.BadRequest(ErrorCodes.InvalidUrlFormat, "Give exactly one url parameter.");
                 }
-                var answer = await service.GetAsync(values.Count == 1 ? values[0] : null, context.User, context.RequestAborted);
+                MetadataAnswer answer;
+                try
+                {
+                    answer = await service.GetAsync(values.Count == 1 ? values[0] : null, context.User, context.RequestAborted);
+                }
+                catch (GatewayException ex) when (CacheStatusHeader.Of(ex) is { } cacheStatus)
+                {
+                    // A cached "not found" is a HIT too. The exception handler clears headers; this runs after it.
+                    context.Response.OnStarting(() =>
+                    {
+                        context.Response.Headers[CacheStatusHeader.Name] = cacheStatus;
+                        return Task.CompletedTask;
+                    });
+                    throw;
+                }
                 context.Response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.Value(answer.CacheStatus);
                 return TypedResults.Json(answer.Response, GatewayJson.Options);
             })

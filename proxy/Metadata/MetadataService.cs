@@ -39,7 +39,7 @@ public sealed partial class MetadataService(
         var source = sources.Select(url);
         var sourceKey = source.CacheKey(url); // rejects a URL shape the source cannot read, before any request
         var lookup = await cache.GetOrProbeAsync(source.Name, sourceKey,
-            ct => ProbeAsync(source, url, egress.Timeout, ct), cancellationToken);
+            ct => ProbeAsync(source, url, egress.Timeout, ct), egress.Timeout, cancellationToken);
         var facts = lookup.Facts;
         var verdict = PolicyEvaluator.Evaluate(facts, policy);
         if (lookup.Status == CacheStatus.Stale)

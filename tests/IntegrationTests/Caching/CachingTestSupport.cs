@@ -28,11 +28,15 @@ internal sealed class SwitchableFileHost : IAsyncDisposable
         set => Interlocked.Exchange(ref _delayTicks, value.Ticks);
     }
 
-    public static async Task<SwitchableFileHost> StartAsync(long size = 1234, TimeSpan delay = default)
+    /// <summary>
+    /// Serves <c>/files/{name}</c>: HEAD only, with <paramref name="size"/>; or, given <paramref name="file"/>, HEAD and
+    /// (Range) GET of those bytes for every name. Both wait <see cref="Delay"/> and answer <see cref="Status"/> first.
+    /// </summary>
+    public static async Task<SwitchableFileHost> StartAsync(long size = 1234, TimeSpan delay = default, byte[]? file = null)
     {
         SwitchableFileHost? self = null;
         var host = await FakeHost.StartAsync((app, _) =>
-            app.MapMethods("/files/{name}", ["HEAD"], async (HttpContext c, string name) =>
+            app.MapMethods("/files/{name}", file is null ? ["HEAD"] : ["HEAD", "GET"], async (HttpContext c, string name) =>
             {
                 if (self!.Delay > TimeSpan.Zero)
                 {
@@ -42,6 +46,11 @@ internal sealed class SwitchableFileHost : IAsyncDisposable
                 if (status != StatusCodes.Status200OK)
                 {
                     c.Response.StatusCode = status;
+                    return;
+                }
+                if (file is not null)
+                {
+                    await Results.Bytes(file, "application/octet-stream", enableRangeProcessing: true).ExecuteAsync(c);
                     return;
                 }
                 c.Response.ContentLength = size;
@@ -56,11 +65,42 @@ internal sealed class SwitchableFileHost : IAsyncDisposable
     /// <summary>How many requests reached the file (the probes the gateway made for it).</summary>
     public int RequestsFor(string name) => _host.RequestsTo("/files/" + name).Count();
 
+    /// <summary>How many <paramref name="method"/> requests reached the file.</summary>
+    public int RequestsFor(string name, string method) =>
+        _host.RequestsTo("/files/" + name).Count(r => r.Method == method);
+
+    /// <summary>Requests for any file.</summary>
+    public int Requests => _host.RequestsTo("/files/").Count();
+
     public ValueTask DisposeAsync() => _host.DisposeAsync();
 }
 
 internal static class CacheHttp
 {
+    /// <summary>
+    /// A valid PNG of about <paramref name="bytes"/> bytes: the 1x1 test image with a <c>tEXt</c> chunk of that much
+    /// text after its header (the way tools embed prompts), so a preview built from it is that large.
+    /// </summary>
+    public static byte[] LargePng(int bytes)
+    {
+        var png = ModelGateway.Testing.ModelFiles.Png();
+        const int AfterHeader = 8 + 25; // signature, IHDR chunk
+        var data = new byte[8 + bytes];
+        "Comment\0"u8.CopyTo(data);
+        data.AsSpan(8).Fill((byte)'x');
+        var chunk = new byte[12 + data.Length];
+        System.Buffers.Binary.BinaryPrimitives.WriteInt32BigEndian(chunk, data.Length);
+        "tEXt"u8.CopyTo(chunk.AsSpan(4));
+        data.CopyTo(chunk, 8);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length),
+            System.IO.Hashing.Crc32.HashToUInt32(chunk.AsSpan(4, 4 + data.Length)));
+        return [.. png.AsSpan(0, AfterHeader), .. chunk, .. png.AsSpan(AfterHeader)];
+    }
+
+    /// <summary>A LoRA safetensors file whose <c>modelspec.thumbnail</c> is <paramref name="thumbnail"/>.</summary>
+    public static byte[] LoraWithThumbnail(byte[] thumbnail) => ModelGateway.Testing.ModelFiles.SafeTensors(
+        ModelGateway.Testing.ModelFiles.LoraMetadata("Big preview", "data:image/png;base64," + Convert.ToBase64String(thumbnail)));
+
     public static string MetadataPath(Uri url) => "/api/assets/remote-metadata?url=" + Uri.EscapeDataString(url.AbsoluteUri);
 
     public static string? CacheStatus(HttpResponseMessage response) =>

@@ -87,11 +87,16 @@ public sealed class MetadataCacheTests(RedisFixture redis) : IClassFixture<Redis
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, first.StatusCode);
         Assert.Equal("RESOURCE_NOT_FOUND", (await JsonAsync(first)).GetProperty("code").GetString());
+        Assert.Equal("MISS", CacheStatus(first));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, second.StatusCode);
-        Assert.Equal("RESOURCE_NOT_FOUND", (await JsonAsync(second)).GetProperty("code").GetString());
+        var cached = await JsonAsync(second);
+        Assert.Equal(["code", "message"], cached.EnumerateObject().Select(p => p.Name));
+        Assert.Equal("RESOURCE_NOT_FOUND", cached.GetProperty("code").GetString());
+        Assert.Equal("HIT", CacheStatus(second));
         Assert.Equal(1, probesAfterFirst);
         Assert.Equal(1, probesAfterSecond);
         Assert.Equal(HttpStatusCode.UnprocessableEntity, third.StatusCode);
+        Assert.Equal("MISS", CacheStatus(third));
         Assert.Equal(2, host.RequestsFor("missing.safetensors"));
     }
 
@@ -268,7 +273,7 @@ public sealed class MetadataCacheTests(RedisFixture redis) : IClassFixture<Redis
         {
             keys.Add(key);
         }
-        var entries = keys.Where(k => k.ToString().StartsWith("model-gateway:metadata:v1:", StringComparison.Ordinal)).ToList();
+        var entries = keys.Where(k => k.ToString().StartsWith("model-gateway:metadata:v2:", StringComparison.Ordinal)).ToList();
         Assert.Single(entries);
         var everything = new StringBuilder();
         foreach (var key in keys)

@@ -1,10 +1,13 @@
-using System.Buffers;
 using System.Text;
 using ModelGateway.Caching;
 using ModelGateway.Policies;
+using ModelGateway.Testing;
+using ZiggyCreatures.Caching.Fusion.Internals.Distributed;
+using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
 
 namespace ModelGateway.UnitTests.Caching;
 
+/// <summary>Entries as FusionCache writes them to Redis: its envelope around ours, through our source-generated JSON.</summary>
 public sealed class CachedMetadataSerializerTests
 {
     private static readonly DateTimeOffset Answered = new(2026, 11, 26, 12, 0, 0, TimeSpan.Zero);
@@ -29,14 +32,13 @@ public sealed class CachedMetadataSerializerTests
                 PickleScan = ScanResult.Danger,
                 VirusScan = ScanResult.Success,
                 FinalUrl = "https://example.com/model.safetensors",
+                PreviewImage = "data:image/png;base64,iVBORw0KGgo=",
                 Source = "civitai",
                 SourceWarnings = [new ValidationIssue("EARLY_ACCESS", "Early access.", "file")],
             },
             AnsweredAt = Answered,
-            WrittenAt = Answered.AddSeconds(5),
             FreshUntil = Answered.AddHours(1),
             StaleUntil = Answered.AddDays(1),
-            IsStale = true,
         };
 
         var (json, copy) = RoundTrip(entry);
@@ -55,22 +57,41 @@ public sealed class CachedMetadataSerializerTests
             ErrorCode = "RESOURCE_NOT_FOUND",
             ErrorMessage = "The source answered 404: the file was not found.",
             AnsweredAt = Answered,
-            WrittenAt = Answered,
             FreshUntil = Answered.AddMinutes(1),
             StaleUntil = Answered.AddMinutes(1),
         };
 
-        var (_, copy) = RoundTrip(entry);
+        var (json, copy) = RoundTrip(entry);
 
         Assert.True(copy.IsNegative);
         Assert.Equal(entry, copy);
+        Assert.DoesNotContain("\"Facts\"", json, StringComparison.Ordinal); // nulls are left out
+    }
+
+    [Fact]
+    public void Serialize_LargestPreview_FitsUnderDefaultRedisCap()
+    {
+        var image = new byte[ModelGateway.Previews.PreviewImages.MaxBytes];
+        new Random(7).NextBytes(image);
+        ModelFiles.Png().AsSpan(0, 8).CopyTo(image); // PNG magic: the rest is what a compressed image looks like
+        var entry = new CachedMetadata
+        {
+            Facts = new AssetFacts { PreviewImage = ModelGateway.Previews.PreviewImages.ToDataUrl(image), Filename = "model.safetensors" },
+            AnsweredAt = Answered,
+        };
+
+        var (json, _) = RoundTrip(entry);
+
+        Assert.NotNull(entry.Facts.PreviewImage);
+        Assert.InRange(Encoding.UTF8.GetByteCount(json), 350_000, new MetadataCacheOptions().MaxEntryBytes);
     }
 
     private static (string Json, CachedMetadata Copy) RoundTrip(CachedMetadata entry)
     {
-        var serializer = new CachedMetadataSerializer();
-        var buffer = new ArrayBufferWriter<byte>();
-        serializer.Serialize(entry, buffer);
-        return (Encoding.UTF8.GetString(buffer.WrittenSpan), serializer.Deserialize(new ReadOnlySequence<byte>(buffer.WrittenMemory)));
+        var serializer = new FusionCacheSystemTextJsonSerializer(CachedMetadataJson.Default.Options);
+        var bytes = serializer.Serialize(new FusionCacheDistributedEntry<CachedMetadata>(entry, 1, 2, null, null));
+        var copy = serializer.Deserialize<FusionCacheDistributedEntry<CachedMetadata>>(bytes)!;
+        Assert.Equal((1, 2), (copy.Timestamp, copy.LogicalExpirationTimestamp));
+        return (Encoding.UTF8.GetString(bytes), copy.Value);
     }
 }

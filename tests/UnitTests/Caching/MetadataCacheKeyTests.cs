@@ -19,9 +19,9 @@ public sealed class MetadataCacheKeyTests
         // SHA-256 of "http\nabc"
         var key = MetadataCacheKey.For("http", "abc");
 
-        Assert.Equal("metadata:v1:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("http\nabc"u8)), key);
-        Assert.Equal("metadata:v1:".Length + 64, key.Length);
-        Assert.Matches("^metadata:v1:[0-9a-f]{64}$", key);
+        Assert.Equal("metadata:v2:" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData("http\nabc"u8)), key);
+        Assert.Equal("metadata:v2:".Length + 64, key.Length);
+        Assert.Matches("^metadata:v2:[0-9a-f]{64}$", key);
     }
 
     [Fact]

@@ -15,6 +15,14 @@ public sealed class MetadataCacheOptionsValidatorTests
     }
 
     [Fact]
+    public void Defaults_MemoryLimit256MB_RedisEntryCap512KiB()
+    {
+        var options = new MetadataCacheOptions();
+
+        Assert.Equal((256, 512), (options.MemoryLimitMB, options.MaxEntryKiB));
+    }
+
+    [Fact]
     public void Validate_ZeroNegativeTtlAndGrace_Succeeds()
     {
         var result = new MetadataCacheOptionsValidator().Validate(null,
@@ -33,6 +41,8 @@ public sealed class MetadataCacheOptionsValidatorTests
             StaleGraceSeconds = -5,
             FailureRetrySeconds = 0,
             RedisRetrySeconds = 0,
+            MemoryLimitMB = 0,
+            MaxEntryKiB = 70000,
         });
 
         Assert.True(result.Failed);
@@ -43,6 +53,8 @@ public sealed class MetadataCacheOptionsValidatorTests
             "MetadataCache:StaleGraceSeconds must be between 0 and 31536000 seconds, not -5.",
             "MetadataCache:FailureRetrySeconds must be between 1 and 31536000 seconds, not 0.",
             "MetadataCache:RedisRetrySeconds must be between 1 and 31536000 seconds, not 0.",
+            "MetadataCache:MemoryLimitMB must be between 1 and 65536 MB, not 0.",
+            "MetadataCache:MaxEntryKiB must be between 1 and 65536 KiB, not 70000.",
         ], result.Failures);
     }
 }
@@ -79,6 +91,8 @@ public sealed class MetadataCacheOptionsBindingTests
             ["MetadataCache:StaleGraceSeconds"] = "600",
             ["MetadataCache:FailureRetrySeconds"] = "7",
             ["MetadataCache:RedisRetrySeconds"] = "9",
+            ["MetadataCache:MemoryLimitMB"] = "8",
+            ["MetadataCache:MaxEntryKiB"] = "64",
         });
 
         var options = provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<MetadataCacheOptions>>().Value;
@@ -87,6 +101,7 @@ public sealed class MetadataCacheOptionsBindingTests
         Assert.Equal(
             (TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(600), TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(9)),
             (options.Ttl, options.NegativeTtl, options.StaleGrace, options.FailureRetry, options.RedisRetry));
+        Assert.Equal((8L * 1024 * 1024, 64L * 1024), (options.MemoryLimitBytes, options.MaxEntryBytes));
     }
 
     private static ServiceProvider Build(Dictionary<string, string?> settings)
