@@ -45,8 +45,8 @@ public sealed partial class MetadataCache : IDisposable
     private readonly TimeProvider _time;
     private readonly ILogger<MetadataCache> _logger;
 
-    internal MetadataCache(IOptionsMonitor<MetadataCacheOptions> options, RedisConnection redis, TimeProvider time,
-        ILoggerFactory loggers)
+    internal MetadataCache(IOptionsMonitor<MetadataCacheOptions> options, RedisConnection redis, RedisHealth redisHealth,
+        TimeProvider time, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(redis);
@@ -69,7 +69,7 @@ public sealed partial class MetadataCache : IDisposable
             EnableAutoRecovery = false,
             // It checks a tuple round trip that our source-generated JSON deliberately does not support.
             EnableBestPracticesAdvisor = false,
-            // Redis problems are logged once per outage by the Redis connection; source failures reach the caller.
+            // Redis problems are logged once per outage by RedisHealth; source failures reach the caller.
             DistributedCacheErrorsLogLevel = LogLevel.Debug,
             DistributedCacheSyntheticTimeoutsLogLevel = LogLevel.Debug,
             DistributedLockerErrorsLogLevel = LogLevel.Debug,
@@ -80,9 +80,9 @@ public sealed partial class MetadataCache : IDisposable
         }, _memory, loggers.CreateLogger<FusionCache>());
         if (redis.IsConfigured)
         {
-            _cache.SetupDistributedCache(new MetadataRedisCache(redis, options),
+            _cache.SetupDistributedCache(new MetadataRedisCache(redis, redisHealth, options),
                 new FusionCacheSystemTextJsonSerializer(CachedMetadataJson.Default.Options));
-            var locker = new MetadataRedisLocker(redis, time);
+            var locker = new MetadataRedisLocker(redis, redisHealth, time);
             _cache.SetupDistributedLocker(locker);
             _cache.Events.Distributed.CircuitBreakerChange += (_, e) => locker.IsCircuitClosed = e.IsClosed;
         }

@@ -20,6 +20,7 @@ public static class MetadataCacheServiceCollectionExtensions
         services.AddSingleton(sp => new MetadataCache(
             sp.GetRequiredService<IOptionsMonitor<MetadataCacheOptions>>(),
             sp.GetRequiredService<RedisConnection>(),
+            sp.GetRequiredService<RedisHealth>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>()));
         return services;

@@ -7,82 +7,112 @@ namespace ModelGateway.Caching;
 
 /// <summary>
 /// The metadata cache's second level: <see cref="RedisCache"/> on the app's shared connection, with two rules of
-/// ours. While the connection is down it reads as empty and writes nothing, at once (FusionCache's circuit breaker
-/// and timeouts cover a Redis that answers slowly or with errors). An entry above <c>MetadataCache:MaxEntryKiB</c> is
-/// not written (and an older copy under its key is removed): it stays in the memory of the replica that probed it,
-/// and other replicas probe it themselves, so every replica answers the same facts.
+/// ours. Every call goes through the app's one Redis signal (<see cref="RedisHealth"/>): while Redis is unavailable it
+/// reads as empty and writes nothing, at once, except the one probe call <see cref="RedisHealth.TryEnter"/> lets
+/// through; a call that fails reports the outage there (logged once for the app) and still fails, so FusionCache's
+/// circuit breaker and fail-safe see it. An entry above <c>MetadataCache:MaxEntryKiB</c> is not written (and an older
+/// copy under its key is removed): it stays in the memory of the replica that probed it, and other replicas probe it
+/// themselves, so every replica answers the same facts.
 /// </summary>
 internal sealed class MetadataRedisCache : IDistributedCache
 {
     private readonly IDistributedCache _redis;
-    private readonly Func<bool> _isConnected;
+    private readonly RedisHealth _health;
     private readonly IOptionsMonitor<MetadataCacheOptions> _options;
 
-    public MetadataRedisCache(RedisConnection redis, IOptionsMonitor<MetadataCacheOptions> options)
-        : this(CreateRedisCache(redis), () => redis.Multiplexer is { IsConnected: true }, options)
+    public MetadataRedisCache(RedisConnection redis, RedisHealth health, IOptionsMonitor<MetadataCacheOptions> options)
+        : this(CreateRedisCache(redis), health, options)
     {
     }
 
-    internal MetadataRedisCache(IDistributedCache redis, Func<bool> isConnected, IOptionsMonitor<MetadataCacheOptions> options)
+    internal MetadataRedisCache(IDistributedCache redis, RedisHealth health, IOptionsMonitor<MetadataCacheOptions> options)
     {
         _redis = redis;
-        _isConnected = isConnected;
+        _health = health;
         _options = options;
     }
 
-    public byte[]? Get(string key) => _isConnected() ? _redis.Get(key) : null;
+    public byte[]? Get(string key) => Call(() => _redis.Get(key));
 
     public Task<byte[]?> GetAsync(string key, CancellationToken token = default) =>
-        _isConnected() ? _redis.GetAsync(key, token) : Task.FromResult<byte[]?>(null);
+        CallAsync(() => _redis.GetAsync(key, token));
 
     public void Set(string key, byte[] value, DistributedCacheEntryOptions options)
     {
         ArgumentNullException.ThrowIfNull(value);
-        if (!_isConnected())
+        Call(() =>
         {
-            return;
-        }
-        if (IsTooLarge(value))
-        {
-            _redis.Remove(key);
-            return;
-        }
-        _redis.Set(key, value, options);
+            if (IsTooLarge(value))
+            {
+                _redis.Remove(key);
+            }
+            else
+            {
+                _redis.Set(key, value, options);
+            }
+            return true;
+        });
     }
 
     public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default)
     {
         ArgumentNullException.ThrowIfNull(value);
-        if (!_isConnected())
+        return CallAsync(async () =>
         {
-            return Task.CompletedTask;
-        }
-        return IsTooLarge(value) ? _redis.RemoveAsync(key, token) : _redis.SetAsync(key, value, options, token);
+            await (IsTooLarge(value) ? _redis.RemoveAsync(key, token) : _redis.SetAsync(key, value, options, token));
+            return true;
+        });
     }
 
-    public void Refresh(string key)
-    {
-        if (_isConnected())
-        {
-            _redis.Refresh(key);
-        }
-    }
+    public void Refresh(string key) => Call(() => { _redis.Refresh(key); return true; });
 
     public Task RefreshAsync(string key, CancellationToken token = default) =>
-        _isConnected() ? _redis.RefreshAsync(key, token) : Task.CompletedTask;
+        CallAsync(async () => { await _redis.RefreshAsync(key, token); return true; });
 
-    public void Remove(string key)
+    public void Remove(string key) => Call(() => { _redis.Remove(key); return true; });
+
+    public Task RemoveAsync(string key, CancellationToken token = default) =>
+        CallAsync(async () => { await _redis.RemoveAsync(key, token); return true; });
+
+    private bool IsTooLarge(byte[] value) => value.Length > _options.CurrentValue.MaxEntryBytes;
+
+    private T? Call<T>(Func<T?> call)
     {
-        if (_isConnected())
+        if (!_health.TryEnter())
         {
-            _redis.Remove(key);
+            return default;
+        }
+        try
+        {
+            var result = call();
+            _health.ReportSuccess();
+            return result;
+        }
+        catch (Exception ex) when (RedisHealth.IsRedisFailure(ex))
+        {
+            _health.ReportFailure(ex);
+            throw;
         }
     }
 
-    public Task RemoveAsync(string key, CancellationToken token = default) =>
-        _isConnected() ? _redis.RemoveAsync(key, token) : Task.CompletedTask;
-
-    private bool IsTooLarge(byte[] value) => value.Length > _options.CurrentValue.MaxEntryBytes;
+    private async Task<T?> CallAsync<T>(Func<Task<T?>> call)
+    {
+        if (!_health.TryEnter())
+        {
+            return default;
+        }
+        try
+        {
+            var result = await call();
+            _health.ReportSuccess();
+            return result;
+        }
+        catch (Exception ex) when (RedisHealth.IsRedisFailure(ex))
+        {
+            _health.ReportFailure(ex);
+            throw;
+        }
+    }
 
     // Never disposed: disposing a RedisCache closes its multiplexer, which is the app's shared connection. Keys carry
     // FusionCache's prefix (MetadataCache.KeyPrefix), so no InstanceName here.

@@ -6,7 +6,7 @@ namespace ModelGateway.Caching;
 
 /// <summary>
 /// FusionCache's Redis distributed locker on the app's shared connection, so one probe chain runs per key across all
-/// replicas, with two bounds of ours. While the connection is down, or FusionCache's circuit breaker keeps Redis out
+/// replicas, with two bounds of ours. While Redis is unavailable (<see cref="RedisHealth"/>), or FusionCache's circuit breaker keeps Redis out
 /// after an error, no lock is taken (each replica probes for itself, at once). A held lock is released after the time others wait for it at most (the probe timeout plus a Redis
 /// write) even when FusionCache does not release it — FusionCache 2.9 keeps a lock whose Redis write failed — so a
 /// lock never outlives the probe it guards.
@@ -14,19 +14,19 @@ namespace ModelGateway.Caching;
 internal sealed class MetadataRedisLocker : IFusionCacheDistributedLocker
 {
     private readonly IFusionCacheDistributedLocker _locker;
-    private readonly Func<bool> _isConnected;
+    private readonly Func<bool> _isAvailable;
     private readonly TimeProvider _time;
     private volatile bool _isCircuitClosed = true;
 
-    public MetadataRedisLocker(RedisConnection redis, TimeProvider time)
-        : this(CreateRedisLocker(redis), () => redis.Multiplexer is { IsConnected: true }, time)
+    public MetadataRedisLocker(RedisConnection redis, RedisHealth health, TimeProvider time)
+        : this(CreateRedisLocker(redis), () => health.IsAvailable, time)
     {
     }
 
-    internal MetadataRedisLocker(IFusionCacheDistributedLocker locker, Func<bool> isConnected, TimeProvider time)
+    internal MetadataRedisLocker(IFusionCacheDistributedLocker locker, Func<bool> isAvailable, TimeProvider time)
     {
         _locker = locker;
-        _isConnected = isConnected;
+        _isAvailable = isAvailable;
         _time = time;
     }
 
@@ -40,7 +40,7 @@ internal sealed class MetadataRedisLocker : IFusionCacheDistributedLocker
     public async ValueTask<object?> AcquireLockAsync(string cacheName, string cacheInstanceId, string operationId, string key,
         string lockName, TimeSpan timeout, ILogger? logger, CancellationToken token)
     {
-        if (!_isCircuitClosed || !_isConnected())
+        if (!_isCircuitClosed || !_isAvailable())
         {
             return null; // "not acquired": FusionCache runs the factory without waiting
         }

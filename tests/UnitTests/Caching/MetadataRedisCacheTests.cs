@@ -1,7 +1,11 @@
 using Microsoft.Extensions.Caching.Distributed;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using ModelGateway.Caching;
+using ModelGateway.Redis;
+using StackExchange.Redis;
 
 namespace ModelGateway.UnitTests.Caching;
 
@@ -10,8 +14,13 @@ public sealed class MetadataRedisCacheTests
 {
     private static readonly DistributedCacheEntryOptions Expiring = new() { AbsoluteExpirationRelativeToNow = TimeSpan.FromMinutes(1) };
 
-    private readonly MemoryDistributedCache _redis = new(Options.Create(new MemoryDistributedCacheOptions()));
-    private bool _connected = true;
+    private static readonly TimeSpan RetryInterval = TimeSpan.FromSeconds(5);
+
+    private readonly MemoryDistributedCache _redis = new(Microsoft.Extensions.Options.Options.Create(new MemoryDistributedCacheOptions()));
+    private readonly FakeTimeProvider _time = new();
+    private readonly RedisHealth _health;
+
+    public MetadataRedisCacheTests() => _health = CreateHealth(_time);
 
     [Fact]
     public async Task SetAsync_AtCap_Written()
@@ -45,11 +54,11 @@ public sealed class MetadataRedisCacheTests
     }
 
     [Fact]
-    public async Task Disconnected_ReadsAsMissAndWritesNothing()
+    public async Task RedisUnavailable_ReadsAsMissAndWritesNothing()
     {
         var cache = Create(maxEntryKiB: 512);
         await _redis.SetAsync("old", [7], Expiring);
-        _connected = false;
+        _health.ReportFailure("test outage");
 
         var read = await cache.GetAsync("old");
         await cache.SetAsync("new", [1], Expiring);
@@ -61,20 +70,59 @@ public sealed class MetadataRedisCacheTests
     }
 
     [Fact]
-    public async Task Reconnected_UsesRedisAgain()
+    public async Task RedisUnavailable_AfterRetryInterval_OneCallProbesAndItsSuccessEndsTheOutage()
     {
         var cache = Create(maxEntryKiB: 512);
-        _connected = false;
-        await cache.SetAsync("k", [1], Expiring);
-        _connected = true;
+        _health.ReportFailure("test outage");
+        _time.Advance(RetryInterval);
 
         await cache.SetAsync("k", [2], Expiring);
 
+        Assert.True(_health.IsAvailable);
         Assert.Equal([2], await cache.GetAsync("k"));
     }
 
-    private MetadataRedisCache Create(int maxEntryKiB) =>
-        new(_redis, () => _connected, new FixedOptions(new MetadataCacheOptions { MaxEntryKiB = maxEntryKiB }));
+    [Fact]
+    public async Task RedisCallFails_ReportedToRedisHealthAndRethrownForFusionCache()
+    {
+        var cache = new MetadataRedisCache(new FailingRedis(), _health, Options(512));
+
+        await Assert.ThrowsAsync<RedisConnectionException>(() => cache.GetAsync("k"));
+
+        Assert.False(_health.IsAvailable);
+        Assert.Null(await cache.GetAsync("k")); // skipped until the next probe
+    }
+
+    private MetadataRedisCache Create(int maxEntryKiB) => new(_redis, _health, Options(maxEntryKiB));
+
+    private static FixedOptions Options(int maxEntryKiB) => new(new MetadataCacheOptions { MaxEntryKiB = maxEntryKiB });
+
+    private static RedisHealth CreateHealth(TimeProvider time) => new(
+        Microsoft.Extensions.Options.Options.Create(new RedisOptions { ConnectionString = "127.0.0.1:6379" }),
+        Microsoft.Extensions.Options.Options.Create(new RedisHealthOptions { RetryInterval = RetryInterval }),
+        time, NullLogger<RedisHealth>.Instance);
+
+    private sealed class FailingRedis : IDistributedCache
+    {
+        private static RedisConnectionException Down() => new(ConnectionFailureType.SocketFailure, "down");
+
+        public byte[]? Get(string key) => throw Down();
+
+        public Task<byte[]?> GetAsync(string key, CancellationToken token = default) => Task.FromException<byte[]?>(Down());
+
+        public void Refresh(string key) => throw Down();
+
+        public Task RefreshAsync(string key, CancellationToken token = default) => Task.FromException(Down());
+
+        public void Remove(string key) => throw Down();
+
+        public Task RemoveAsync(string key, CancellationToken token = default) => Task.FromException(Down());
+
+        public void Set(string key, byte[] value, DistributedCacheEntryOptions options) => throw Down();
+
+        public Task SetAsync(string key, byte[] value, DistributedCacheEntryOptions options, CancellationToken token = default) =>
+            Task.FromException(Down());
+    }
 
     private sealed class FixedOptions(MetadataCacheOptions value) : IOptionsMonitor<MetadataCacheOptions>
     {
