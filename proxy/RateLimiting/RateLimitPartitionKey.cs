@@ -7,6 +7,14 @@ namespace ModelGateway.RateLimiting;
 /// <summary>Who is counted (an API key's name, or an anonymous client's address) and how many requests they get.</summary>
 internal readonly record struct RateLimitPartitionKey(string Id, int PermitLimit)
 {
+    private const string AddressPrefix = "ip:";
+
+    /// <summary>
+    /// Whether the partition is a client address rather than a configured key: there can be any number of those, so
+    /// their windows must expire on their own; the configured keys' windows are few and never expire.
+    /// </summary>
+    public bool IsClientAddress => Id.StartsWith(AddressPrefix, StringComparison.Ordinal);
+
     /// <summary>
     /// An authenticated key is counted by its name, with its own limit when it carries
     /// <see cref="RateLimitingDefaults.PermitLimitClaim"/>; anything else by the client's address.
@@ -21,6 +29,6 @@ internal readonly record struct RateLimitPartitionKey(string Id, int PermitLimit
             return new RateLimitPartitionKey("key:" + name, limit);
         }
         var address = clientAddress is null ? "unknown" : (clientAddress.IsIPv4MappedToIPv6 ? clientAddress.MapToIPv4() : clientAddress).ToString();
-        return new RateLimitPartitionKey("ip:" + address, defaultPermitLimit);
+        return new RateLimitPartitionKey(AddressPrefix + address, defaultPermitLimit);
     }
 }

@@ -7,9 +7,16 @@ namespace ModelGateway.RateLimiting;
 /// <summary>
 /// The sliding-window log shared by every replica: one sorted set per partition in Redis (member = one counted
 /// request, score = when, in microseconds of Redis's own clock), decided by one script call — one round trip per
-/// request. The script trims the window, decides, counts, sets the key's expiry and answers everything the headers
-/// need, all on the server's clock, so replicas whose clocks disagree still count the same window.
+/// request. The script trims the window, decides, counts and answers everything the headers need, all on the server's
+/// clock, so replicas whose clocks disagree still count the same window.
 /// </summary>
+/// <remarks>
+/// A configured key's window has no expiry, so a Redis under memory pressure with a <c>volatile-*</c> eviction
+/// policy evicts cached metadata (which always expires) and never a counter: a counter evicted early would let its key
+/// exceed its limit. Redis deletes a window when its last request leaves it (at the key's next request); an idle
+/// key's window keeps at most its limit's entries. Client addresses (anonymous callers on open routes) are unbounded
+/// in number, so their windows expire with the window.
+/// </remarks>
 internal sealed class RedisSlidingWindow(RedisConnection connection)
 {
     /// <summary>
@@ -29,7 +36,9 @@ internal sealed class RedisSlidingWindow(RedisConnection connection)
         local permitted = 0
         if count < tonumber(@permitLimit) then
             redis.call('ZADD', @key, now, @member)
-            redis.call('PEXPIRE', @key, math.ceil(window / 1000))
+            if tonumber(@expires) == 1 then
+                redis.call('PEXPIRE', @key, math.ceil(window / 1000))
+            end
             count = count + 1
             permitted = 1
         end
@@ -55,6 +64,7 @@ internal sealed class RedisSlidingWindow(RedisConnection connection)
             permitLimit = partition.PermitLimit,
             windowMicroseconds = (long)window.TotalMicroseconds,
             member = _memberPrefix + Interlocked.Increment(ref _requests),
+            expires = partition.IsClientAddress ? 1 : 0,
         });
         var values = (long[]?)reply ?? throw new RedisServerException("The rate-limit script answered nothing.");
         return values is [var permitted, var count, var resetAfter]
