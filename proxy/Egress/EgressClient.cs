@@ -1,13 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
-using ModelGateway.Metadata;
 using ModelGateway.Primitives;
 using ModelGateway.Policies;
-using ModelGateway.Policy;
-using ModelGateway.Previews;
 
 namespace ModelGateway.Egress;
 
@@ -22,8 +18,7 @@ public sealed partial class EgressClient(
     ILogger<EgressClient> logger,
     EgressTrust? trust = null,
     TimeProvider? timeProvider = null,
-    IEgressResolver? resolver = null,
-    PolicyProvider? policies = null)
+    IEgressResolver? resolver = null)
 {
     /// <summary>Never browser-like: CivitAI answers browsers with HTML redirects instead of JSON errors.</summary>
     public static readonly ProductInfoHeaderValue UserAgent = new("ModelGateway", "1.0");
@@ -48,7 +43,7 @@ public sealed partial class EgressClient(
         var url = request.Url;
         // The one origin this request may reach on a private address or any port: its own, when the admin trusts it.
         var trustedOrigin = request.Trusted && url.IsAbsoluteUri && _trust.IsTrusted(url) ? url : null;
-        await CheckHopAsync(url, trustedOrigin, settings, redirected: false, cancellationToken);
+        await CheckHopAsync(url, trustedOrigin, request.BlockedHosts, settings, redirected: false, cancellationToken);
         var hops = new List<Uri> { url };
         var visited = new HashSet<string>(StringComparer.Ordinal) { url.AbsoluteUri };
 
@@ -73,7 +68,7 @@ public sealed partial class EgressClient(
             {
                 throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"The source redirected more than {settings.MaxRedirects} times.");
             }
-            await CheckHopAsync(location, trustedOrigin, settings, redirected: true, cancellationToken);
+            await CheckHopAsync(location, trustedOrigin, request.BlockedHosts, settings, redirected: true, cancellationToken);
             Log.FollowingRedirect(logger, (int)response.StatusCode, url.Host, location.Host);
             if (response.StatusCode == HttpStatusCode.SeeOther && method != HttpMethod.Head)
             {
@@ -85,104 +80,13 @@ public sealed partial class EgressClient(
     }
 
     /// <summary>
-    /// Reads a JSON body of at most <c>Egress:MaxJsonBytes</c>; a longer or malformed body fails with
-    /// <c>METADATA_FETCH_FAILED</c>.
-    /// </summary>
-    public async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var bytes = await ReadJsonBodyAsync(response, cancellationToken);
-        try
-        {
-            return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException ex)
-        {
-            throw GatewayException.SourceFailed(ErrorCodes.MetadataFetchFailed, "The source's answer is not valid JSON.", ex);
-        }
-    }
-
-    /// <summary>
     /// Reads a JSON body's bytes, at most <c>Egress:MaxJsonBytes</c> (else <c>METADATA_FETCH_FAILED</c>), for a source
     /// that deserializes them itself.
     /// </summary>
     public Task<byte[]> ReadJsonBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
-        return ReadBoundedAsync(response, options.CurrentValue.MaxJsonBytes, cancellationToken);
-    }
-
-    /// <summary>
-    /// Reads an image body of at most <paramref name="maxBytes"/> and returns it as a <c>data:</c> URL when its bytes
-    /// really are an image (whatever Content-Type says); null for anything else or anything larger.
-    /// </summary>
-    public static async Task<string?> ReadPreviewImageAsync(HttpResponseMessage response, CancellationToken cancellationToken, int maxBytes = PreviewImages.MaxBytes)
-    {
-        ArgumentNullException.ThrowIfNull(response);
-        if (!response.IsSuccessStatusCode || response.Content.Headers.ContentLength > maxBytes)
-        {
-            return null;
-        }
-        var bytes = await ReadHeadAsync(response, maxBytes + 1, cancellationToken);
-        return PreviewImages.ToDataUrl(bytes, maxBytes);
-    }
-
-    /// <summary>
-    /// Reads a body up to <paramref name="maxBytes"/>; a longer body fails with <c>METADATA_FETCH_FAILED</c>, a
-    /// connection lost mid-body with <c>NETWORK_ERROR</c>.
-    /// </summary>
-    public static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(response);
-        if (response.Content.Headers.ContentLength > maxBytes)
-        {
-            throw GatewayException.SourceFailed(ErrorCodes.MetadataFetchFailed, $"The source's answer is larger than {maxBytes} bytes.");
-        }
-        var buffer = await ReadHeadAsync(response, maxBytes + 1, cancellationToken);
-        if (buffer.Length > maxBytes)
-        {
-            throw GatewayException.SourceFailed(ErrorCodes.MetadataFetchFailed, $"The source's answer is larger than {maxBytes} bytes.");
-        }
-        return buffer;
-    }
-
-    /// <summary>
-    /// Reads at most <paramref name="maxBytes"/> of a body and stops there, whatever the server sends after. A
-    /// connection reset or a body shorter than announced fails with <c>NETWORK_ERROR</c>.
-    /// </summary>
-    public static async Task<byte[]> ReadHeadAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(response);
-        try
-        {
-            return await ReadUpToAsync(response, maxBytes, cancellationToken);
-        }
-        catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
-        {
-            // HttpIOException (a truncated body) is an IOException.
-            var host = response.RequestMessage?.RequestUri?.Host ?? "the source";
-            throw GatewayException.SourceFailed(ErrorCodes.NetworkError, $"Reading the answer of \"{host}\" failed: the connection closed before the full body.", ex);
-        }
-    }
-
-    private static async Task<byte[]> ReadUpToAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
-    {
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[Math.Min(maxBytes, 81_920)];
-        var total = 0;
-        while (total < maxBytes)
-        {
-            if (total == buffer.Length)
-            {
-                Array.Resize(ref buffer, (int)Math.Min(maxBytes, (long)buffer.Length * 2));
-            }
-            var read = await stream.ReadAsync(buffer.AsMemory(total, buffer.Length - total), cancellationToken);
-            if (read == 0)
-            {
-                break;
-            }
-            total += read;
-        }
-        return total == buffer.Length ? buffer : buffer[..total];
+        return EgressBody.ReadBoundedAsync(response, options.CurrentValue.MaxJsonBytes, cancellationToken);
     }
 
     private async Task<HttpResponseMessage> SendOnceAsync(
@@ -239,7 +143,8 @@ public sealed partial class EgressClient(
     /// A pooled connection is reused without the connector, so a hop on a trusted origin that is not the trusted
     /// request's own is resolved and checked here: a connection a trusted request opened may lead to a private address.
     /// </summary>
-    private async Task CheckHopAsync(Uri url, Uri? trustedOrigin, EgressOptions settings, bool redirected, CancellationToken cancellationToken)
+    private async Task CheckHopAsync(Uri url, Uri? trustedOrigin, IReadOnlyList<string> blockedHosts, EgressOptions settings, bool redirected,
+        CancellationToken cancellationToken)
     {
         var what = redirected ? "The source redirected to" : "The source pointed at";
         if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
@@ -264,9 +169,8 @@ public sealed partial class EgressClient(
             throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"{what} a URL without a host.");
         }
         // The pasted URL was checked against the caller's policy before any request; a redirect must not lead around
-        // the base policy's BlockedHosts. (Profiles are not consulted here: the facts a probe learns are shared.)
-        if (redirected && policies?.For(profile: null) is { BlockedHosts.Count: > 0 } basePolicy
-            && basePolicy.BlockedHosts.Any(pattern => HostPolicy.Matches(pattern, host)))
+        // the hosts the request blocks.
+        if (redirected && blockedHosts.Any(pattern => HostPolicy.Matches(pattern, host)))
         {
             throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"{what} \"{host}\", a host the policy blocks.");
         }
@@ -274,7 +178,7 @@ public sealed partial class EgressClient(
         {
             return;
         }
-        if (RemoteUrlParser.IsPrivateLiteral(host))
+        if (NetworkAddresses.IsPrivateLiteral(host))
         {
             throw GatewayException.SourceFailed(ErrorCodes.InvalidHost, $"{what} a private, loopback or link-local address.");
         }

@@ -22,6 +22,12 @@ public enum RedirectMode
 /// </param>
 public sealed record EgressRequest(HttpMethod Method, Uri Url, Action<HttpRequestMessage>? Configure = null)
 {
+    /// <summary>
+    /// Host patterns (as <see cref="Policies.HostPolicy.Matches"/> reads them) no redirect may lead to: the caller's
+    /// policy checked the first URL; this holds every later hop to the hosts the gateway's base policy blocks.
+    /// </summary>
+    public required IReadOnlyList<string> BlockedHosts { get; init; }
+
     public RedirectMode Redirects { get; init; } = RedirectMode.Follow;
 
     /// <summary>

@@ -55,6 +55,8 @@ public static class GatewayHostingExtensions
         services.AddGatewayPolicy();
         services.AddEgress();
         services.AddMetadataSources();
+        services.AddCivitAiSource();
+        services.AddHuggingFaceSource();
         services.AddContentSniffing();
         services.AddMetadataCache();
         services.AddSourcesStartupValidation();

@@ -14,7 +14,8 @@ namespace ModelGateway.Sniffing;
 /// </summary>
 public sealed partial class ContentInspector(EgressClient egress, ILogger<ContentInspector> logger)
 {
-    public async Task<AssetFacts> InspectAsync(ProbeResult probe, CancellationToken cancellationToken)
+    /// <param name="blockedHosts">Host patterns no redirect may lead to (the base policy's <c>BlockedHosts</c>).</param>
+    public async Task<AssetFacts> InspectAsync(ProbeResult probe, IReadOnlyList<string> blockedHosts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(probe);
         var facts = probe.Facts;
@@ -24,7 +25,7 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
         }
         try
         {
-            var (sniff, rangeTotal) = await SniffAsync(location, facts, cancellationToken);
+            var (sniff, rangeTotal) = await SniffAsync(location, blockedHosts, facts, cancellationToken);
             if (facts.ContentLength is null && rangeTotal is { } size)
             {
                 facts = facts with { ContentLength = size }; // the source could not tell; Content-Range did
@@ -46,9 +47,10 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
     }
 
     /// <summary>What the head says, and the file's size when a Content-Range told it.</summary>
-    private async Task<(SniffResult Sniff, long? RangeTotal)> SniffAsync(ContentLocation location, AssetFacts facts, CancellationToken cancellationToken)
+    private async Task<(SniffResult Sniff, long? RangeTotal)> SniffAsync(ContentLocation location, IReadOnlyList<string> blockedHosts, AssetFacts facts,
+        CancellationToken cancellationToken)
     {
-        if (await ReadAsync(location, 0, ContentSniffer.HeadBytes, cancellationToken) is not { } first)
+        if (await ReadAsync(location, blockedHosts, 0, ContentSniffer.HeadBytes, cancellationToken) is not { } first)
         {
             return (SniffResult.Undetermined, null);
         }
@@ -63,7 +65,7 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
 
         // A safetensors header longer than the head: one more read for the rest of it.
         var have = first.Bytes.Length;
-        if (await ReadAsync(location, have, (int)need - have, cancellationToken) is not { } rest)
+        if (await ReadAsync(location, blockedHosts, have, (int)need - have, cancellationToken) is not { } rest)
         {
             return (SniffResult.Undetermined, rangeTotal);
         }
@@ -87,7 +89,7 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
     /// file: it is read only up to the end of the wanted range, then the response is disposed (connection dropped).
     /// Null when the server refuses or sends something other than the file's own bytes.
     /// </summary>
-    private async Task<Chunk?> ReadAsync(ContentLocation location, int from, int count, CancellationToken cancellationToken)
+    private async Task<Chunk?> ReadAsync(ContentLocation location, IReadOnlyList<string> blockedHosts, int from, int count, CancellationToken cancellationToken)
     {
         var request = new EgressRequest(HttpMethod.Get, location.Url, message =>
         {
@@ -95,6 +97,7 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
             message.Headers.Range = new RangeHeaderValue(from, from + count - 1);
         })
         {
+            BlockedHosts = blockedHosts,
             Trusted = location.Trusted,
         };
         using var response = await egress.SendAsync(request, cancellationToken);
@@ -118,10 +121,10 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
             {
                 return null;
             }
-            return new Chunk(await EgressClient.ReadHeadAsync(response.Message, count, cancellationToken), from, range.Length, Ranged: true);
+            return new Chunk(await EgressBody.ReadHeadAsync(response.Message, count, cancellationToken), from, range.Length, Ranged: true);
         }
         Log.RangeIgnored(logger, response.FinalUrl.Host, response.StatusCode);
-        var bytes = await EgressClient.ReadHeadAsync(response.Message, from + count, cancellationToken);
+        var bytes = await EgressBody.ReadHeadAsync(response.Message, from + count, cancellationToken);
         return new Chunk(bytes, 0, headers.ContentLength, Ranged: false);
     }
 

@@ -20,8 +20,11 @@ public interface IMetadataSource
     /// </summary>
     string CacheKey(Uri url);
 
-    /// <summary>Asks the upstream. Failures are <see cref="Primitives.GatewayException"/>s with DESIGN.md codes.</summary>
-    Task<ProbeResult> ProbeAsync(Uri url, CancellationToken cancellationToken);
+    /// <summary>
+    /// Asks the upstream. <paramref name="blockedHosts"/>: host patterns no redirect may lead to (the base policy's
+    /// <c>BlockedHosts</c>), set on every egress request of the probe.
+    /// </summary>
+    Task<ProbeResult> ProbeAsync(Uri url, IReadOnlyList<string> blockedHosts, CancellationToken cancellationToken);
 }
 
 /// <summary>What a probe learned, and where the file's bytes can be read from for content checks.</summary>
