@@ -1,5 +1,4 @@
 using System.Net.Http.Headers;
-using ModelGateway.Primitives;
 
 namespace ModelGateway.Egress;
 
@@ -25,27 +24,27 @@ public static class EgressBody
     }
 
     /// <summary>
-    /// Reads a body up to <paramref name="maxBytes"/>; a longer body fails with <c>METADATA_FETCH_FAILED</c>, a
-    /// connection lost mid-body with <c>NETWORK_ERROR</c>.
+    /// Reads a body up to <paramref name="maxBytes"/>; a longer body fails with <see cref="EgressFailure.BodyTooLarge"/>
+    /// (before reading when Content-Length says so), a connection lost mid-body with <see cref="EgressFailure.TruncatedBody"/>.
     /// </summary>
     public static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
         if (response.Content.Headers.ContentLength > maxBytes)
         {
-            throw GatewayException.SourceFailed(ErrorCodes.MetadataFetchFailed, $"The source's answer is larger than {maxBytes} bytes.");
+            throw new EgressException(EgressFailure.BodyTooLarge, $"The source's answer is larger than {maxBytes} bytes.");
         }
         var buffer = await ReadHeadAsync(response, maxBytes + 1, cancellationToken);
         if (buffer.Length > maxBytes)
         {
-            throw GatewayException.SourceFailed(ErrorCodes.MetadataFetchFailed, $"The source's answer is larger than {maxBytes} bytes.");
+            throw new EgressException(EgressFailure.BodyTooLarge, $"The source's answer is larger than {maxBytes} bytes.");
         }
         return buffer;
     }
 
     /// <summary>
     /// Reads at most <paramref name="maxBytes"/> of a body and stops there, whatever the server sends after. A
-    /// connection reset or a body shorter than announced fails with <c>NETWORK_ERROR</c>.
+    /// connection reset or a body shorter than announced fails with <see cref="EgressFailure.TruncatedBody"/>.
     /// </summary>
     public static async Task<byte[]> ReadHeadAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
     {
@@ -58,7 +57,8 @@ public static class EgressBody
         {
             // HttpIOException (a truncated body) is an IOException.
             var host = response.RequestMessage?.RequestUri?.Host ?? "the source";
-            throw GatewayException.SourceFailed(ErrorCodes.NetworkError, $"Reading the answer of \"{host}\" failed: the connection closed before the full body.", ex);
+            throw new EgressException(EgressFailure.TruncatedBody,
+                $"Reading the answer of \"{host}\" failed: the connection closed before the full body.", ex);
         }
     }
 

@@ -84,6 +84,10 @@ public sealed partial class MetadataService(
             throw GatewayException.SourceFailed(ErrorCodes.NetworkTimeout,
                 $"The source did not answer within {timeout.TotalSeconds:0} seconds.", ex);
         }
+        catch (EgressException ex)
+        {
+            throw EgressFailures.ToGatewayException(ex);
+        }
     }
 
     private static partial class Log

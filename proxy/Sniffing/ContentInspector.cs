@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using ModelGateway.Egress;
-using ModelGateway.Primitives;
 using ModelGateway.Policies;
 using ModelGateway.Sources;
 
@@ -34,14 +33,9 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
             Log.Sniffed(logger, location.Url.Host, sniff.Kind, sniff.Signature ?? "-", verified.FormatCheck);
             return verified;
         }
-        catch (GatewayException ex)
+        catch (EgressException ex)
         {
-            Log.ReadFailed(logger, location.Url.Host, ex.Code);
-            return ContentVerification.Unverified(facts);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
-        {
-            Log.ReadFailed(logger, location.Url.Host, ErrorCodes.NetworkError);
+            Log.ReadFailed(logger, location.Url.Host, ex.Failure);
             return ContentVerification.Unverified(facts);
         }
     }
@@ -136,8 +130,8 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
         [LoggerMessage(1, LogLevel.Debug, "Content of a file on {Host}: {Kind} {Signature}, format check {Check}.", EventName = "ContentSniffed")]
         public static partial void Sniffed(ILogger logger, string host, SniffKind kind, string signature, FormatCheck check);
 
-        [LoggerMessage(2, LogLevel.Information, "Reading a file's head from {Host} failed with {Code}; its format stays unverified.", EventName = "ContentReadFailed")]
-        public static partial void ReadFailed(ILogger logger, string host, string code);
+        [LoggerMessage(2, LogLevel.Information, "Reading a file's head from {Host} failed ({Failure}); its format stays unverified.", EventName = "ContentReadFailed")]
+        public static partial void ReadFailed(ILogger logger, string host, EgressFailure failure);
 
         [LoggerMessage(3, LogLevel.Information, "{Host} answered {Status} to a Range read; the file's format stays unverified.", EventName = "ContentReadRefused")]
         public static partial void ReadRefused(ILogger logger, string host, int status);

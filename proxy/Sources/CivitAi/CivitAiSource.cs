@@ -120,7 +120,7 @@ public sealed partial class CivitAiSource(
         {
             throw await FailureAsync(response, what, probe.HasToken, cancellationToken);
         }
-        var body = await egress.ReadJsonBodyAsync(response.Message, cancellationToken);
+        var body = await response.ReadJsonBodyAsync(cancellationToken);
         try
         {
             return JsonSerializer.Deserialize<T>(body, CivitAiJson.Options)
@@ -205,7 +205,7 @@ public sealed partial class CivitAiSource(
             }
             return Clean(text);
         }
-        catch (Exception ex) when (ex is JsonException or GatewayException)
+        catch (Exception ex) when (ex is JsonException or EgressException)
         {
             return null; // not CivitAI's JSON (an HTML page, a proxy's error): the status alone says enough
         }
@@ -240,9 +240,9 @@ public sealed partial class CivitAiSource(
             }
             return dataUrl;
         }
-        catch (GatewayException ex)
+        catch (EgressException ex)
         {
-            Log.PreviewOmitted(logger, versionId, url.Host, ex.Code);
+            Log.PreviewOmitted(logger, versionId, url.Host, ex.Failure.ToString());
             return null;
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException

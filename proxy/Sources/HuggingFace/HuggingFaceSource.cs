@@ -126,7 +126,7 @@ public sealed partial class HuggingFaceSource(
                 Log.RepoInfoUnavailable(logger, file.RepoId, $"status {response.StatusCode}");
                 return null;
             }
-            var body = await egress.ReadJsonBodyAsync(response.Message, cancellationToken);
+            var body = await response.ReadJsonBodyAsync(cancellationToken);
             var info = JsonSerializer.Deserialize<HuggingFaceRepoInfo>(body, HuggingFaceRepoInfo.JsonOptions);
             if (info is not null)
             {
@@ -134,9 +134,9 @@ public sealed partial class HuggingFaceSource(
             }
             return info;
         }
-        catch (GatewayException ex)
+        catch (EgressException ex)
         {
-            Log.RepoInfoUnavailable(logger, file.RepoId, ex.Code);
+            Log.RepoInfoUnavailable(logger, file.RepoId, ex.Failure.ToString());
             return null;
         }
         catch (JsonException)

@@ -8,7 +8,6 @@ using Microsoft.Extensions.DependencyInjection;
 using ModelGateway.Egress;
 using ModelGateway.IntegrationTests.Infrastructure;
 using ModelGateway.Previews;
-using ModelGateway.Primitives;
 using Xunit.Abstractions;
 
 namespace ModelGateway.IntegrationTests.Security;
@@ -176,7 +175,7 @@ public sealed class HostileUpstreamTests(HostileUpstreamFixture fixture, ITestOu
 
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var stopwatch = Stopwatch.StartNew();
-        var ex = await Assert.ThrowsAsync<GatewayException>(async () =>
+        var ex = await Assert.ThrowsAsync<EgressException>(async () =>
         {
             using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, new Uri(server.Url("api/models/1"))) { BlockedHosts = [] }, deadline.Token);
             await EgressBody.ReadBoundedAsync(response.Message, cap, deadline.Token);
@@ -185,7 +184,7 @@ public sealed class HostileUpstreamTests(HostileUpstreamFixture fixture, ITestOu
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         output.WriteLine($"allocated {allocated}, server wrote {server.BytesWritten}, {stopwatch.Elapsed}");
 
-        Assert.Equal(ErrorCodes.MetadataFetchFailed, ex.Code);
+        Assert.Equal(EgressFailure.BodyTooLarge, ex.Failure);
         Assert.Equal($"The source's answer is larger than {cap} bytes.", ex.Message);
         Assert.True(stopwatch.Elapsed < Deadline, $"took {stopwatch.Elapsed}");
         Assert.True(allocated < 4L * cap, $"allocated {allocated} bytes for a {cap}-byte cap");
@@ -209,15 +208,15 @@ public sealed class HostileUpstreamTests(HostileUpstreamFixture fixture, ITestOu
         using var deadline = new CancellationTokenSource(Deadline);
 
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-        var ex = await Assert.ThrowsAsync<GatewayException>(async () =>
+        var ex = await Assert.ThrowsAsync<EgressException>(async () =>
         {
             using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, new Uri(server.Url("api/models/1"))) { BlockedHosts = [] }, deadline.Token);
-            await egress.ReadJsonBodyAsync(response.Message, deadline.Token);
+            await response.ReadJsonBodyAsync(deadline.Token);
         });
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         output.WriteLine($"allocated {allocated}, server wrote {server.BytesWritten}");
 
-        Assert.Equal(ErrorCodes.MetadataFetchFailed, ex.Code);
+        Assert.Equal(EgressFailure.BodyTooLarge, ex.Failure);
         Assert.True(allocated < 4 * 1024 * 1024, $"allocated {allocated} bytes");
         Assert.True(await server.WaitIdleAsync(TimeSpan.FromSeconds(10)));
         Assert.True(server.BytesWritten < FiftyMegabytes / 2, $"the server got to write {server.BytesWritten} bytes");

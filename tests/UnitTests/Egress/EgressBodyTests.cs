@@ -1,20 +1,18 @@
 using System.Net;
 using ModelGateway.Egress;
-using ModelGateway.Primitives;
 
 namespace ModelGateway.UnitTests.Egress;
 
 public sealed class EgressBodyTests
 {
     [Fact]
-    public async Task ReadBoundedAsync_ConnectionLostMidBody_NetworkError()
+    public async Task ReadBoundedAsync_ConnectionLostMidBody_TruncatedBody()
     {
         using var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new TruncatedStream()) };
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() => EgressBody.ReadBoundedAsync(response, 1024, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<EgressException>(() => EgressBody.ReadBoundedAsync(response, 1024, CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.NetworkError, ex.Code);
-        Assert.Equal(422, ex.StatusCode);
+        Assert.Equal(EgressFailure.TruncatedBody, ex.Failure);
     }
 
     [Fact]
@@ -24,9 +22,9 @@ public sealed class EgressBodyTests
         using var response = new HttpResponseMessage { Content = new StreamContent(body) };
         response.Content.Headers.ContentLength = 50_000_000;
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() => EgressBody.ReadBoundedAsync(response, 4096, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<EgressException>(() => EgressBody.ReadBoundedAsync(response, 4096, CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.MetadataFetchFailed, ex.Code);
+        Assert.Equal(EgressFailure.BodyTooLarge, ex.Failure);
         Assert.False(body.WasRead);
     }
 

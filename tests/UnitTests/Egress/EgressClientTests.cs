@@ -4,7 +4,6 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using ModelGateway.Egress;
-using ModelGateway.Primitives;
 
 namespace ModelGateway.UnitTests.Egress;
 
@@ -74,32 +73,31 @@ public sealed class EgressClientTests
     }
 
     [Theory]
-    [InlineData("http://127.0.0.1/admin", ErrorCodes.InvalidHost)]
-    [InlineData("http://2130706433/admin", ErrorCodes.InvalidHost)]
-    [InlineData("http://0x7f.1/admin", ErrorCodes.InvalidHost)]
-    [InlineData("http://[::1]/admin", ErrorCodes.InvalidHost)]
-    [InlineData("http://[::ffff:169.254.169.254]/latest", ErrorCodes.InvalidHost)]
-    [InlineData("http://169.254.169.254/latest/meta-data/", ErrorCodes.InvalidHost)]
-    [InlineData("http://10.1.2.3/", ErrorCodes.InvalidHost)]
-    [InlineData("http://localhost/", ErrorCodes.InvalidHost)]
-    [InlineData("http://redis.localhost./", ErrorCodes.InvalidHost)]
-    [InlineData("//127.0.0.1/", ErrorCodes.InvalidHost)]
-    [InlineData("file:///etc/passwd", ErrorCodes.HttpError)]
-    [InlineData("gopher://example.com:70/", ErrorCodes.HttpError)]
-    [InlineData("ftp://example.com/x", ErrorCodes.HttpError)]
-    [InlineData("https://user:pass@example.net/x", ErrorCodes.HttpError)]
-    [InlineData("http://example.net:22/", ErrorCodes.HttpError)]
-    [InlineData("http://example.net:6379/", ErrorCodes.HttpError)]
-    public async Task SendAsync_RedirectToForbiddenTarget_FailsWithoutRequestingIt(string location, string code)
+    [InlineData("http://127.0.0.1/admin", EgressFailure.PrivateAddress)]
+    [InlineData("http://2130706433/admin", EgressFailure.PrivateAddress)]
+    [InlineData("http://0x7f.1/admin", EgressFailure.PrivateAddress)]
+    [InlineData("http://[::1]/admin", EgressFailure.PrivateAddress)]
+    [InlineData("http://[::ffff:169.254.169.254]/latest", EgressFailure.PrivateAddress)]
+    [InlineData("http://169.254.169.254/latest/meta-data/", EgressFailure.PrivateAddress)]
+    [InlineData("http://10.1.2.3/", EgressFailure.PrivateAddress)]
+    [InlineData("http://localhost/", EgressFailure.PrivateAddress)]
+    [InlineData("http://redis.localhost./", EgressFailure.PrivateAddress)]
+    [InlineData("//127.0.0.1/", EgressFailure.PrivateAddress)]
+    [InlineData("file:///etc/passwd", EgressFailure.BadTarget)]
+    [InlineData("gopher://example.com:70/", EgressFailure.BadTarget)]
+    [InlineData("ftp://example.com/x", EgressFailure.BadTarget)]
+    [InlineData("https://user:pass@example.net/x", EgressFailure.BadTarget)]
+    [InlineData("http://example.net:22/", EgressFailure.BadTarget)]
+    [InlineData("http://example.net:6379/", EgressFailure.BadTarget)]
+    public async Task SendAsync_RedirectToForbiddenTarget_FailsWithoutRequestingIt(string location, EgressFailure failure)
     {
         var handler = new StubHandler(_ => StubHandler.Redirect(location));
         var client = Client(handler);
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
+        var ex = await Assert.ThrowsAsync<EgressException>(() =>
             client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://files.example.com/model.safetensors")) { BlockedHosts = [] }, CancellationToken.None));
 
-        Assert.Equal(code, ex.Code);
-        Assert.Equal(422, ex.StatusCode);
+        Assert.Equal(failure, ex.Failure);
         Assert.Single(handler.Seen);
     }
 
@@ -109,12 +107,12 @@ public sealed class EgressClientTests
         var handler = new StubHandler(r => r.RequestUri!.Host == "files.example.com"
             ? StubHandler.Redirect("http://127.0.0.1:9000/mirror/model.safetensors")
             : new HttpResponseMessage(HttpStatusCode.OK));
-        var client = Client(handler, trust: new EgressTrust([new Uri("http://127.0.0.1:9000/")]));
+        var client = Client(handler, trusted: [new Uri("http://127.0.0.1:9000/")]);
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() => client.SendAsync(
+        var ex = await Assert.ThrowsAsync<EgressException>(() => client.SendAsync(
             new EgressRequest(HttpMethod.Head, new Uri("https://files.example.com/m")) { BlockedHosts = [], Trusted = true }, CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.InvalidHost, ex.Code);
+        Assert.Equal(EgressFailure.PrivateAddress, ex.Failure);
         Assert.Equal(["files.example.com"], handler.Seen.Select(r => r.Url.Host));
     }
 
@@ -124,10 +122,10 @@ public sealed class EgressClientTests
         var marks = new List<bool>();
         var handler = new StubHandler(r =>
         {
-            marks.Add(r.Options.TryGetValue(EgressConnector.TrustedHop, out var trusted) && trusted);
+            marks.Add(r.Options.TryGetValue(EgressHopGuard.TrustedHop, out var trusted) && trusted);
             return r.RequestUri!.AbsolutePath == "/m" ? StubHandler.Redirect("/mirror/model.safetensors") : new HttpResponseMessage(HttpStatusCode.OK);
         });
-        var client = Client(handler, trust: new EgressTrust([new Uri("http://127.0.0.1:9000/")]));
+        var client = Client(handler, trusted: [new Uri("http://127.0.0.1:9000/")]);
 
         using var response = await client.SendAsync(
             new EgressRequest(HttpMethod.Head, new Uri("http://127.0.0.1:9000/m")) { BlockedHosts = [], Trusted = true }, CancellationToken.None);
@@ -141,12 +139,12 @@ public sealed class EgressClientTests
     public async Task SendAsync_UntrustedRequestToTrustedOrigin_RefusedBeforeSending()
     {
         var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
-        var client = Client(handler, trust: new EgressTrust([new Uri("http://127.0.0.1:9000/")]));
+        var client = Client(handler, trusted: [new Uri("http://127.0.0.1:9000/")]);
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
+        var ex = await Assert.ThrowsAsync<EgressException>(() =>
             client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("http://127.0.0.1:9000/m")) { BlockedHosts = [] }, CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.InvalidHost, ex.Code);
+        Assert.Equal(EgressFailure.PrivateAddress, ex.Failure);
         Assert.Empty(handler.Seen);
     }
 
@@ -154,12 +152,12 @@ public sealed class EgressClientTests
     public async Task SendAsync_TrustedRequestRedirectedToAnotherTrustedOrigin_Refused()
     {
         var handler = new StubHandler(_ => StubHandler.Redirect("http://10.0.0.5:8080/x"));
-        var client = Client(handler, trust: new EgressTrust([new Uri("http://127.0.0.1:9000/"), new Uri("http://10.0.0.5:8080/")]));
+        var client = Client(handler, trusted: [new Uri("http://127.0.0.1:9000/"), new Uri("http://10.0.0.5:8080/")]);
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() => client.SendAsync(
+        var ex = await Assert.ThrowsAsync<EgressException>(() => client.SendAsync(
             new EgressRequest(HttpMethod.Head, new Uri("http://127.0.0.1:9000/m")) { BlockedHosts = [], Trusted = true }, CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.InvalidHost, ex.Code);
+        Assert.Equal(EgressFailure.PrivateAddress, ex.Failure);
         Assert.Single(handler.Seen);
     }
 
@@ -168,13 +166,13 @@ public sealed class EgressClientTests
     {
         // A pooled connection a trusted request opened to the mirror would skip the connector: the check is here.
         var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
-        var client = Client(handler, trust: new EgressTrust([new Uri("https://mirror.internal/")]),
+        var client = Client(handler, trusted: [new Uri("https://mirror.internal/")],
             resolver: new TableResolver(new() { ["mirror.internal"] = [IPAddress.Parse("8.8.8.8"), IPAddress.Parse("10.0.0.5")] }));
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
+        var ex = await Assert.ThrowsAsync<EgressException>(() =>
             client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://mirror.internal/m")) { BlockedHosts = [] }, CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.InvalidHost, ex.Code);
+        Assert.Equal(EgressFailure.HostUnreachable, ex.Failure);
         Assert.Equal("The source pointed at \"mirror.internal\", which resolves to private, loopback or otherwise blocked addresses.", ex.Message);
         Assert.Empty(handler.Seen);
     }
@@ -183,7 +181,7 @@ public sealed class EgressClientTests
     public async Task SendAsync_UntrustedHopOnTrustedPublicName_Sent()
     {
         var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
-        var client = Client(handler, trust: new EgressTrust([new Uri("https://huggingface.co/")]),
+        var client = Client(handler, trusted: [new Uri("https://huggingface.co/")],
             resolver: new TableResolver(new() { ["huggingface.co"] = [IPAddress.Parse("8.8.8.8")] }));
 
         using var response = await client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://huggingface.co/m")) { BlockedHosts = [] }, CancellationToken.None);
@@ -205,15 +203,15 @@ public sealed class EgressClientTests
     }
 
     [Fact]
-    public async Task SendAsync_FirstHopPrivateLiteral_InvalidHostWithoutRequest()
+    public async Task SendAsync_FirstHopPrivateLiteral_RefusedWithoutRequest()
     {
         var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
         var client = Client(handler);
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
+        var ex = await Assert.ThrowsAsync<EgressException>(() =>
             client.SendAsync(new EgressRequest(HttpMethod.Get, new Uri("http://169.254.169.254/latest")) { BlockedHosts = [] }, CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.InvalidHost, ex.Code);
+        Assert.Equal(EgressFailure.PrivateAddress, ex.Failure);
         Assert.Empty(handler.Seen);
     }
 
@@ -223,10 +221,10 @@ public sealed class EgressClientTests
         var handler = new StubHandler(r => StubHandler.Redirect(r.RequestUri!.AbsolutePath == "/a" ? "/b" : "/a"));
         var client = Client(handler);
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
+        var ex = await Assert.ThrowsAsync<EgressException>(() =>
             client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://example.com/a")) { BlockedHosts = [] }, CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.HttpError, ex.Code);
+        Assert.Equal(EgressFailure.RedirectLoop, ex.Failure);
         Assert.Equal("The source redirects in a loop.", ex.Message);
         Assert.Equal(2, handler.Seen.Count);
     }
@@ -238,10 +236,10 @@ public sealed class EgressClientTests
         var handler = new StubHandler(_ => StubHandler.Redirect($"/r/{Interlocked.Increment(ref next)}"));
         var client = Client(handler, new EgressOptions { MaxRedirects = 3 });
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
+        var ex = await Assert.ThrowsAsync<EgressException>(() =>
             client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://example.com/r/0")) { BlockedHosts = [] }, CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.HttpError, ex.Code);
+        Assert.Equal(EgressFailure.TooManyRedirects, ex.Failure);
         Assert.Equal("The source redirected more than 3 times.", ex.Message);
         Assert.Equal(4, handler.Seen.Count); // the first request and three redirects
     }
@@ -309,9 +307,9 @@ public sealed class EgressClientTests
         Assert.False(sending.IsCompleted);
         time.Advance(TimeSpan.FromSeconds(1));
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() => sending);
-        Assert.Equal(ErrorCodes.NetworkTimeout, ex.Code);
-        Assert.Equal(422, ex.StatusCode);
+        var ex = await Assert.ThrowsAsync<EgressException>(() => sending);
+        Assert.Equal(EgressFailure.Timeout, ex.Failure);
+        Assert.Equal("\"slow.example.com\" did not answer within 3 seconds.", ex.Message);
     }
 
     [Fact]
@@ -330,19 +328,26 @@ public sealed class EgressClientTests
     }
 
     [Fact]
-    public async Task ReadJsonBodyAsync_LargerThanMaxJsonBytes_MetadataFetchFailed()
+    public async Task ReadJsonBodyAsync_LargerThanMaxJsonBytes_BodyTooLarge()
     {
-        var client = Client(new StubHandler(_ => new HttpResponseMessage()), new EgressOptions { MaxJsonBytes = 1024 });
-        using var response = new HttpResponseMessage { Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("[" + new string('1', 2000) + "]"))) };
+        var client = Client(new StubHandler(_ => new HttpResponseMessage
+        {
+            Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("[" + new string('1', 2000) + "]"))),
+        }), new EgressOptions { MaxJsonBytes = 1024 });
+        using var response = await client.SendAsync(new EgressRequest(HttpMethod.Get, new Uri("https://api.example.com/json")) { BlockedHosts = [] },
+            CancellationToken.None);
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() => client.ReadJsonBodyAsync(response, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<EgressException>(() => response.ReadJsonBodyAsync(CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.MetadataFetchFailed, ex.Code);
+        Assert.Equal(EgressFailure.BodyTooLarge, ex.Failure);
         Assert.Equal("The source's answer is larger than 1024 bytes.", ex.Message);
     }
 
-    private static EgressClient Client(StubHandler handler, EgressOptions? options = null, EgressTrust? trust = null, TimeProvider? time = null,
-        IEgressResolver? resolver = null) =>
-        new(new HttpClient(handler), new StaticOptionsMonitor<EgressOptions>(options ?? new EgressOptions()),
-            NullLogger<EgressClient>.Instance, trust, time, resolver ?? new TableResolver([]));
+    private static EgressClient Client(StubHandler handler, EgressOptions? options = null, Uri[]? trusted = null, TimeProvider? time = null,
+        IEgressResolver? resolver = null)
+    {
+        var monitor = new StaticOptionsMonitor<EgressOptions>(options ?? new EgressOptions());
+        var guard = new EgressHopGuard(monitor, trusted ?? [], resolver ?? new TableResolver([]));
+        return new EgressClient(new HttpClient(handler), monitor, guard, time ?? TimeProvider.System, NullLogger<EgressClient>.Instance);
+    }
 }

@@ -41,7 +41,7 @@ public sealed class EgressHandlerTests
         Assert.Equal(new Uri("http://egress-proxy.corp:4750/"), handler.Proxy!.GetProxy(new Uri("https://example.com/")));
         Assert.Equal(TimeSpan.FromSeconds(2), handler.ConnectTimeout);
         Assert.Equal(16, handler.MaxResponseHeadersLength);
-        Assert.True(services.GetRequiredService<EgressTrust>().IsTrusted("egress-proxy.corp", 4750));
+        Assert.True(services.GetRequiredService<EgressHopGuard>().IsTrustedOrigin("egress-proxy.corp", 4750));
     }
 
     private static ServiceProvider Services(Dictionary<string, string?> settings) =>

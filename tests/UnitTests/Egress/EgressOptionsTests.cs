@@ -71,16 +71,16 @@ public sealed class EgressOptionsTests
             .BuildServiceProvider();
 
         var options = services.GetRequiredService<IOptions<EgressOptions>>().Value;
-        var trust = services.GetRequiredService<EgressTrust>();
+        var guard = services.GetRequiredService<EgressHopGuard>();
 
         Assert.Equal([443, 8443], options.AllowedPorts);
-        Assert.True(trust.IsTrusted("127.0.0.1", 5001));
-        Assert.True(trust.IsTrusted("hf-mirror.corp", 443));
-        Assert.True(trust.IsTrusted("10.0.0.7", 8080));
-        Assert.True(trust.IsTrusted(new Uri("https://hf-cache.corp/x")));
-        Assert.True(trust.IsTrusted("egress-proxy.corp", 4750));
-        Assert.False(trust.IsTrusted("10.0.0.7", 80));
-        Assert.False(trust.IsTrusted("127.0.0.1", 5002));
+        Assert.True(guard.IsTrustedOrigin("127.0.0.1", 5001));
+        Assert.True(guard.IsTrustedOrigin("hf-mirror.corp", 443));
+        Assert.True(guard.IsTrustedOrigin("10.0.0.7", 8080));
+        Assert.True(guard.IsTrustedOrigin(new Uri("https://hf-cache.corp/x")));
+        Assert.True(guard.IsTrustedOrigin("egress-proxy.corp", 4750));
+        Assert.False(guard.IsTrustedOrigin("10.0.0.7", 80));
+        Assert.False(guard.IsTrustedOrigin("127.0.0.1", 5002));
         Assert.IsType<DnsEgressResolver>(services.GetRequiredService<IEgressResolver>());
     }
 
