@@ -32,7 +32,7 @@ public sealed partial class EgressClient(
         var settings = options.CurrentValue;
         var method = request.Method;
         var url = request.Url;
-        var trustedHop = await guard.CheckHopAsync(url, request, redirected: false, cancellationToken);
+        var trustedHop = guard.CheckHop(url, request, redirected: false);
         var hops = new List<Uri> { url };
         var visited = new HashSet<string>(StringComparer.Ordinal) { url.AbsoluteUri };
 
@@ -56,7 +56,7 @@ public sealed partial class EgressClient(
             {
                 throw new EgressException(EgressFailure.TooManyRedirects, $"The source redirected more than {settings.MaxRedirects} times.");
             }
-            trustedHop = await guard.CheckHopAsync(location, request, redirected: true, cancellationToken);
+            trustedHop = guard.CheckHop(location, request, redirected: true);
             Log.FollowingRedirect(logger, (int)response.StatusCode, url.Host, location.Host);
             if (response.StatusCode == HttpStatusCode.SeeOther && method != HttpMethod.Head)
             {
@@ -135,13 +135,13 @@ public sealed partial class EgressClient(
     {
         if (FindInner<EgressException>(ex) is { } refused)
         {
-            return refused; // the guard refused the connection's addresses
+            return refused; // the guard found no address the connection may use
         }
         var socketError = FindInner<SocketException>(ex)?.SocketErrorCode;
         if (ex.HttpRequestError == HttpRequestError.NameResolutionError
             || socketError is SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain)
         {
-            return new EgressException(EgressFailure.HostUnreachable, $"The host \"{url.Host}\" could not be resolved.", ex);
+            return EgressHopGuard.Unreachable(url.Host, ex);
         }
         if (socketError is SocketError.ConnectionRefused)
         {

@@ -6,15 +6,21 @@ using ModelGateway.Policies;
 namespace ModelGateway.Egress;
 
 /// <summary>
-/// The whole egress trust model. Before a hop is sent (<see cref="CheckHopAsync"/>): http(s) only, no credentials in
-/// the URL, no host the request blocks on a redirect, no literal private address, an allowed port. When a connection
-/// is opened (<see cref="AddressesToConnectAsync"/>): the host is resolved here and only public addresses are used, so
-/// a DNS answer that changes between check and connect (rebinding) cannot reach a private network.
+/// The whole egress trust model. Before a hop is sent (<see cref="CheckHop"/>): http(s) only, no credentials in the
+/// URL, no host the request blocks on a redirect, no literal private address, an allowed port. When a connection is
+/// opened (<see cref="AddressesToConnectAsync"/>): the host is resolved here and only public addresses are used, so a
+/// DNS answer that changes between check and connect (rebinding) cannot reach a private network.
 /// <para>
 /// Trusted origins are the ones the admin configured — sources' <c>BaseUrl</c>s, YARP cluster destinations, the egress
 /// proxy. Such an origin may sit on a private network and use any port, but only for the request that is meant for it:
 /// a named source's own <see cref="EgressRequest.Trusted"/> request to its BaseUrl (its "trusted hop"), or the
-/// connection to the proxy.
+/// connection to the proxy. Any other request or redirect naming a trusted origin is refused before it is sent,
+/// whether or not an egress proxy (which would resolve the name itself) is configured.
+/// </para>
+/// <para>
+/// A host that does not resolve, one that resolves only to blocked addresses and a trusted origin named by another
+/// request all fail alike (<see cref="EgressFailure.HostUnreachable"/>, one message): an API key cannot use the answers
+/// to learn which internal names exist.
 /// </para>
 /// </summary>
 public sealed class EgressHopGuard
@@ -49,14 +55,9 @@ public sealed class EgressHopGuard
         return IsTrustedOrigin(HostPolicy.NormalizeHost(url.IdnHost), url.Port);
     }
 
-    /// <summary>
-    /// Checks <paramref name="hop"/> of <paramref name="request"/> before it is sent and tells whether it is the request's
-    /// trusted hop. A pooled connection is reused without <see cref="AddressesToConnectAsync"/>, so a hop on a trusted
-    /// origin that is not the request's own is resolved and checked here: a connection a trusted request opened may
-    /// lead to a private address.
-    /// </summary>
+    /// <summary>Checks <paramref name="hop"/> of <paramref name="request"/> before it is sent; true when it is the request's trusted hop.</summary>
     /// <exception cref="EgressException">The hop may not be sent.</exception>
-    public async Task<bool> CheckHopAsync(Uri hop, EgressRequest request, bool redirected, CancellationToken cancellationToken)
+    public bool CheckHop(Uri hop, EgressRequest request, bool redirected)
     {
         ArgumentNullException.ThrowIfNull(hop);
         ArgumentNullException.ThrowIfNull(request);
@@ -102,9 +103,11 @@ public sealed class EgressHopGuard
         {
             throw new EgressException(EgressFailure.BadTarget, $"{what} port {hop.Port}, which is not allowed.");
         }
-        if (IsTrustedOrigin(host, hop.Port) && settings.Proxy is null)
+        if (IsTrustedOrigin(host, hop.Port))
         {
-            await EnsurePublicAsync(host, what, cancellationToken);
+            // Not this request's origin. Its name may resolve privately (for this gateway or for an egress proxy), and a
+            // pooled connection its own source opened would skip the address check: never sent.
+            throw Unreachable(host);
         }
         return false;
     }
@@ -127,24 +130,31 @@ public sealed class EgressHopGuard
     /// The addresses a new connection to <paramref name="endpoint"/> may use: its public ones; all of them when
     /// private networks are allowed, or when <paramref name="trustedConnection"/> and the endpoint is a trusted origin.
     /// </summary>
-    /// <exception cref="EgressException">Every address the host resolves to is blocked.</exception>
-    /// <exception cref="SocketException">The host does not resolve.</exception>
+    /// <exception cref="EgressException">The host does not resolve, or every address it resolves to is blocked.</exception>
     public async ValueTask<IPAddress[]> AddressesToConnectAsync(DnsEndPoint endpoint, bool trustedConnection, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         var host = HostPolicy.NormalizeHost(endpoint.Host);
-        var candidates = await _resolver.ResolveAsync(host, cancellationToken);
-        if (candidates.Length == 0)
+        IPAddress[] candidates;
+        try
         {
-            throw new SocketException((int)SocketError.HostNotFound);
+            candidates = await _resolver.ResolveAsync(host, cancellationToken);
+        }
+        catch (SocketException ex)
+        {
+            throw Unreachable(host, ex);
         }
         var mayBePrivate = _options.CurrentValue.AllowPrivateNetworks || (trustedConnection && IsTrustedOrigin(host, endpoint.Port));
         var allowed = mayBePrivate ? candidates : Array.FindAll(candidates, NetworkAddresses.IsPublic);
-        return allowed.Length > 0
-            ? allowed
-            : throw new EgressException(EgressFailure.HostUnreachable,
-                $"The host \"{host}\" resolves only to private, loopback or otherwise blocked addresses.");
+        return allowed.Length > 0 ? allowed : throw Unreachable(host);
     }
+
+    /// <summary>
+    /// The one failure for a host this gateway may not or cannot reach, whatever the reason: no DNS answer, only
+    /// blocked addresses, an origin reserved to its own source.
+    /// </summary>
+    public static EgressException Unreachable(string host, Exception? innerException = null) =>
+        new(EgressFailure.HostUnreachable, $"The host \"{host}\" cannot be reached from this gateway.", innerException);
 
     /// <summary>Same scheme, host and port.</summary>
     public static bool SameOrigin(Uri a, Uri b)
@@ -154,21 +164,4 @@ public sealed class EgressHopGuard
         return string.Equals(a.Host, b.Host, StringComparison.OrdinalIgnoreCase) && a.Port == b.Port && a.Scheme == b.Scheme;
     }
 
-    private async Task EnsurePublicAsync(string host, string what, CancellationToken cancellationToken)
-    {
-        IPAddress[] addresses;
-        try
-        {
-            addresses = await _resolver.ResolveAsync(host, cancellationToken);
-        }
-        catch (SocketException ex)
-        {
-            throw new EgressException(EgressFailure.HostUnreachable, $"The host \"{host}\" could not be resolved.", ex);
-        }
-        if (addresses.Length == 0 || !Array.TrueForAll(addresses, NetworkAddresses.IsPublic))
-        {
-            throw new EgressException(EgressFailure.HostUnreachable,
-                $"{what} \"{host}\", which resolves to private, loopback or otherwise blocked addresses.");
-        }
-    }
 }

@@ -162,31 +162,63 @@ public sealed class EgressClientTests
     }
 
     [Fact]
-    public async Task SendAsync_UntrustedHopOnTrustedNameResolvingPrivate_RefusedBeforeSending()
+    public async Task SendAsync_UntrustedRequestToTrustedOriginName_RefusedWithoutResolvingOrSending()
     {
-        // A pooled connection a trusted request opened to the mirror would skip the connector: the check is here.
+        // A pooled connection a trusted request opened to the mirror would skip the connect-time address check.
         var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
-        var client = Client(handler, trusted: [new Uri("https://mirror.internal/")],
-            resolver: new TableResolver(new() { ["mirror.internal"] = [IPAddress.Parse("8.8.8.8"), IPAddress.Parse("10.0.0.5")] }));
+        var resolver = new TableResolver(new() { ["mirror.internal"] = [IPAddress.Parse("10.0.0.5")] });
+        var client = Client(handler, trusted: [new Uri("https://mirror.internal/")], resolver: resolver);
 
         var ex = await Assert.ThrowsAsync<EgressException>(() =>
             client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://mirror.internal/m")) { BlockedHosts = [] }, CancellationToken.None));
 
         Assert.Equal(EgressFailure.HostUnreachable, ex.Failure);
-        Assert.Equal("The source pointed at \"mirror.internal\", which resolves to private, loopback or otherwise blocked addresses.", ex.Message);
+        Assert.Equal("The host \"mirror.internal\" cannot be reached from this gateway.", ex.Message);
+        Assert.Empty(resolver.Asked);
         Assert.Empty(handler.Seen);
     }
 
     [Fact]
-    public async Task SendAsync_UntrustedHopOnTrustedPublicName_Sent()
+    public async Task SendAsync_UntrustedRequestToPublicTrustedOrigin_Refused()
     {
+        // Only the named source's own requests may use its origin, whatever its name resolves to.
         var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
         var client = Client(handler, trusted: [new Uri("https://huggingface.co/")],
             resolver: new TableResolver(new() { ["huggingface.co"] = [IPAddress.Parse("8.8.8.8")] }));
 
-        using var response = await client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://huggingface.co/m")) { BlockedHosts = [] }, CancellationToken.None);
+        var ex = await Assert.ThrowsAsync<EgressException>(() =>
+            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://huggingface.co/m")) { BlockedHosts = [] }, CancellationToken.None));
+
+        Assert.Equal(EgressFailure.HostUnreachable, ex.Failure);
+        Assert.Empty(handler.Seen);
+    }
+
+    [Fact]
+    public async Task SendAsync_EgressProxySetAndUntrustedRequestToTrustedOrigin_RefusedBeforeTheProxySeesIt()
+    {
+        var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
+        // The port is allowed: only the trust check stands between the URL and the mirror.
+        var client = Client(handler, new EgressOptions { ProxyUrl = "http://proxy.corp:3128", AllowedPorts = [80, 443, 8080] },
+            trusted: [new Uri("http://mirror.corp:8080/")]);
+
+        var ex = await Assert.ThrowsAsync<EgressException>(() =>
+            client.SendAsync(new EgressRequest(HttpMethod.Get, new Uri("http://mirror.corp:8080/m")) { BlockedHosts = [] }, CancellationToken.None));
+
+        Assert.Equal(EgressFailure.HostUnreachable, ex.Failure);
+        Assert.Empty(handler.Seen);
+    }
+
+    [Fact]
+    public async Task SendAsync_EgressProxySetAndTrustedRequestOnItsOrigin_Sent()
+    {
+        var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
+        var client = Client(handler, new EgressOptions { ProxyUrl = "http://proxy.corp:3128" }, trusted: [new Uri("http://mirror.corp:8080/")]);
+
+        using var response = await client.SendAsync(
+            new EgressRequest(HttpMethod.Get, new Uri("http://mirror.corp:8080/m")) { BlockedHosts = [], Trusted = true }, CancellationToken.None);
 
         Assert.Equal(200, response.StatusCode);
+        Assert.Single(handler.Seen);
     }
 
     [Fact]

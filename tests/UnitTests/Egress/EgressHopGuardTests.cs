@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using ModelGateway.Egress;
 
 namespace ModelGateway.UnitTests.Egress;
@@ -103,25 +102,30 @@ public sealed class EgressHopGuardTests
     }
 
     [Fact]
-    public async Task AddressesToConnectAsync_UnknownName_HostNotFound()
+    public async Task AddressesToConnectAsync_UnknownNameAndBlockedName_SameFailureAndMessage()
     {
-        var guard = Guard(new TableResolver([]));
+        // No DNS oracle: a key cannot tell a name that does not exist from one that points inside.
+        var guard = Guard(new TableResolver(new() { ["internal.example.com"] = [IPAddress.Parse("10.0.0.1")] }));
+        var missing = new TableResolver([]);
 
-        var ex = await Assert.ThrowsAsync<SocketException>(() =>
-            guard.AddressesToConnectAsync(new DnsEndPoint("missing.invalid", Port), trustedConnection: false, CancellationToken.None).AsTask());
+        var blocked = await Assert.ThrowsAsync<EgressException>(() =>
+            guard.AddressesToConnectAsync(new DnsEndPoint("internal.example.com", Port), trustedConnection: false, CancellationToken.None).AsTask());
+        var unknown = await Assert.ThrowsAsync<EgressException>(() =>
+            Guard(missing).AddressesToConnectAsync(new DnsEndPoint("internal.example.com", Port), trustedConnection: false, CancellationToken.None).AsTask());
 
-        Assert.Equal(SocketError.HostNotFound, ex.SocketErrorCode);
+        Assert.Equal((EgressFailure.HostUnreachable, "The host \"internal.example.com\" cannot be reached from this gateway."), (blocked.Failure, blocked.Message));
+        Assert.Equal((blocked.Failure, blocked.Message), (unknown.Failure, unknown.Message));
     }
 
     [Fact]
-    public async Task AddressesToConnectAsync_EmptyAnswer_HostNotFound()
+    public async Task AddressesToConnectAsync_EmptyAnswer_Unreachable()
     {
         var guard = Guard(new TableResolver(new() { ["empty.example.com"] = [] }));
 
-        var ex = await Assert.ThrowsAsync<SocketException>(() =>
+        var ex = await Assert.ThrowsAsync<EgressException>(() =>
             guard.AddressesToConnectAsync(new DnsEndPoint("empty.example.com", Port), trustedConnection: false, CancellationToken.None).AsTask());
 
-        Assert.Equal(SocketError.HostNotFound, ex.SocketErrorCode);
+        Assert.Equal(EgressFailure.HostUnreachable, ex.Failure);
     }
 
     [Theory]
