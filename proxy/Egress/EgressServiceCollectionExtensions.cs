@@ -2,22 +2,22 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModelGateway.Egress;
+using ModelGateway.Primitives;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
 public static class EgressServiceCollectionExtensions
 {
     /// <summary>
-    /// The hardened probe client and its hop guard. Trusted origins are the <c>BaseUrl</c> of every entry under <c>Sources</c>, every
-    /// YARP cluster destination (<c>ReverseProxy:Clusters:*:Destinations:*:Address</c>) and <c>Egress:ProxyUrl</c>.
+    /// The hardened probe client and its hop guard. Trusted origins are the <c>BaseUrl</c> of every entry under
+    /// <c>Sources</c>, every YARP cluster destination (<c>ReverseProxy:Clusters:*:Destinations:*:Address</c>) and
+    /// <c>Egress:ProxyUrl</c>.
     /// </summary>
     public static IServiceCollection AddEgress(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<EgressOptions>()
-            .BindConfiguration(EgressOptions.SectionName)
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EgressOptions>, EgressOptionsValidator>());
+        services.AddOptions<EgressOptions>().BindConfiguration(EgressOptions.SectionName);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, EgressConfigValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IEgressResolver, DnsEgressResolver>();
         services.TryAddSingleton(sp => new EgressHopGuard(

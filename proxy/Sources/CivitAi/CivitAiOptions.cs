@@ -19,18 +19,6 @@ public sealed class CivitAiOptions : SourceOptions
 
     /// <summary>The origin API and download requests go to.</summary>
     public Uri ApiOrigin => new(string.IsNullOrEmpty(BaseUrl) ? DefaultBaseUrl : BaseUrl, UriKind.Absolute);
-
-    public override IEnumerable<string> Validate(string section)
-    {
-        foreach (var problem in base.Validate(section))
-        {
-            yield return problem;
-        }
-        if (!CivitAiNsfwLevels.TryParseMask(MaxPreviewNsfwLevel, out _))
-        {
-            yield return $"{section}:MaxPreviewNsfwLevel: \"{MaxPreviewNsfwLevel}\" is not one of {CivitAiNsfwLevels.Names}.";
-        }
-    }
 }
 
 /// <summary>CivitAI's nsfwLevel bitmask (<c>src/server/common/enums.ts</c>): PG=1, PG13=2, R=4, X=8, XXX=16, Blocked=32.</summary>
