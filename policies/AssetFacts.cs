@@ -54,7 +54,4 @@ public sealed record AssetFacts
     /// suggests (title, folder) does not replace <see cref="Name"/>, <see cref="ModelType"/> or <see cref="ModelFolder"/>.
     /// </summary>
     public bool NamedBySource { get; init; }
-
-    /// <summary>Non-blocking remarks a source made (early access, …); the evaluator adds them to the warnings.</summary>
-    public IReadOnlyList<ValidationIssue> SourceWarnings { get; init; } = [];
 }

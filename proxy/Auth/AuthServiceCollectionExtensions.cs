@@ -6,7 +6,7 @@ using ModelGateway.Primitives;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class AuthServiceCollectionExtensions
+internal static class AuthServiceCollectionExtensions
 {
     /// <summary>
     /// The <c>ApiKey</c> authentication scheme, the <c>ApiKey</c> authorization policy YARP routes can name, and the

@@ -6,7 +6,7 @@ namespace ModelGateway.Egress;
 /// What an answer's body is (the gateway never decompresses) and how it is read: bounded, never more than asked for,
 /// whatever the server sends.
 /// </summary>
-public static class EgressBody
+internal static class EgressBody
 {
     /// <summary>Whether a Content-Encoding other than identity makes the body something else than the file's bytes.</summary>
     public static bool IsEncoded(HttpContentHeaders headers)

@@ -10,7 +10,7 @@ namespace ModelGateway.Egress;
 /// <see cref="EgressHopGuard"/> before it is sent; a non-browser User-Agent, no decompression; transport failures
 /// thrown as <see cref="EgressException"/>.
 /// </summary>
-public sealed partial class EgressClient(
+internal sealed partial class EgressClient(
     HttpClient httpClient,
     IOptionsMonitor<EgressOptions> options,
     EgressHopGuard guard,

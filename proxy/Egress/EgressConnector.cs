@@ -7,7 +7,7 @@ namespace ModelGateway.Egress;
 /// The connect step of the egress client (<see cref="SocketsHttpHandler.ConnectCallback"/>): connects to exactly an
 /// address <see cref="EgressHopGuard"/> allowed, never to what the system resolver might answer a moment later.
 /// </summary>
-public sealed class EgressConnector(EgressHopGuard guard)
+internal sealed class EgressConnector(EgressHopGuard guard)
 {
     public async ValueTask<Stream> ConnectAsync(SocketsHttpConnectionContext context, CancellationToken cancellationToken)
     {

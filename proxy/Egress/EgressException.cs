@@ -4,7 +4,7 @@ namespace ModelGateway.Egress;
 /// Why an egress request got no usable answer, as YARP's <c>ForwarderError</c> says why a forward failed: the
 /// transport's own outcome. The endpoint that shapes the answer maps it to a status and a code.
 /// </summary>
-public enum EgressFailure
+internal enum EgressFailure
 {
     /// <summary>No answer within <c>Egress:TimeoutSeconds</c>, or no connection within its connect timeout.</summary>
     Timeout,
@@ -50,7 +50,7 @@ public enum EgressFailure
 }
 
 /// <summary>An egress request that failed in transport; <see cref="Exception.Message"/> says what happened, never with a secret.</summary>
-public sealed class EgressException(EgressFailure failure, string message, Exception? innerException = null)
+internal sealed class EgressException(EgressFailure failure, string message, Exception? innerException = null)
     : Exception(message, innerException)
 {
     public EgressFailure Failure { get; } = failure;

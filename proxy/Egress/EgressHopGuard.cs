@@ -23,7 +23,7 @@ namespace ModelGateway.Egress;
 /// to learn which internal names exist.
 /// </para>
 /// </summary>
-public sealed class EgressHopGuard
+internal sealed class EgressHopGuard
 {
     /// <summary>Set on a hop's request message when it is a trusted hop: a new connection for it may be private.</summary>
     public static readonly HttpRequestOptionsKey<bool> TrustedHop = new("ModelGateway.Egress.TrustedHop");

@@ -1,7 +1,7 @@
 namespace ModelGateway.Egress;
 
 /// <summary>Which redirects <see cref="EgressClient"/> follows by itself.</summary>
-public enum RedirectMode
+internal enum RedirectMode
 {
     /// <summary>Follow every redirect (each hop re-checked) up to <c>Egress:MaxRedirects</c>.</summary>
     Follow,
@@ -20,7 +20,7 @@ public enum RedirectMode
 /// Called for every hop with the hop's <see cref="HttpRequestMessage.RequestUri"/> set: the place to add a Range
 /// header or a source token — and to leave the token off when the hop is on another host.
 /// </param>
-public sealed record EgressRequest(HttpMethod Method, Uri Url, Action<HttpRequestMessage>? Configure = null)
+internal sealed record EgressRequest(HttpMethod Method, Uri Url, Action<HttpRequestMessage>? Configure = null)
 {
     /// <summary>
     /// Host patterns (as <see cref="Policies.HostPolicy.Matches"/> reads them) no redirect may lead to: the caller's

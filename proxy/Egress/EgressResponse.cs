@@ -1,7 +1,7 @@
 namespace ModelGateway.Egress;
 
 /// <summary>The final answer of an <see cref="EgressRequest"/> and the URLs it passed through.</summary>
-public sealed class EgressResponse(HttpResponseMessage response, IReadOnlyList<Uri> hops, int maxJsonBytes) : IDisposable
+internal sealed class EgressResponse(HttpResponseMessage response, IReadOnlyList<Uri> hops, int maxJsonBytes) : IDisposable
 {
     public HttpResponseMessage Message { get; } = response;
 

@@ -6,7 +6,7 @@ using ModelGateway.Primitives;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class EgressServiceCollectionExtensions
+internal static class EgressServiceCollectionExtensions
 {
     /// <summary>
     /// The hardened probe client and its hop guard. Trusted origins are the <c>BaseUrl</c> of every entry under

@@ -14,7 +14,7 @@ public interface IEgressResolver
 }
 
 /// <summary>The system resolver; a literal address resolves to itself.</summary>
-public sealed class DnsEgressResolver : IEgressResolver
+internal sealed class DnsEgressResolver : IEgressResolver
 {
     public async ValueTask<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken)
     {

@@ -6,7 +6,7 @@ using Yarp.ReverseProxy.Transforms;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class ForwardingServiceCollectionExtensions
+internal static class ForwardingServiceCollectionExtensions
 {
     // Headers that would tell a public model host about the organisation's internal network.
     private static readonly string[] InternalHeaders =

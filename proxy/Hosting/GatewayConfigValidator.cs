@@ -6,7 +6,7 @@ namespace ModelGateway.Hosting;
 /// Every feature's <see cref="IFeatureConfigValidator"/> over one configuration: the app's at startup (before YARP maps
 /// its routes), or any candidate configuration, which need not be the app's.
 /// </summary>
-public sealed class GatewayConfigValidator(IEnumerable<IFeatureConfigValidator> validators)
+internal sealed class GatewayConfigValidator(IEnumerable<IFeatureConfigValidator> validators)
 {
     /// <summary>Every problem of <paramref name="configuration"/>, in the order the features were registered; empty when valid.</summary>
     public IReadOnlyList<string> Validate(IConfiguration configuration)
@@ -32,7 +32,7 @@ public sealed class GatewayConfigValidator(IEnumerable<IFeatureConfigValidator> 
 }
 
 /// <summary>A configuration the gateway cannot start with, and every problem it has (never a secret).</summary>
-public sealed class GatewayConfigurationException(IReadOnlyList<string> problems)
+internal sealed class GatewayConfigurationException(IReadOnlyList<string> problems)
     : Exception($"The gateway's configuration is invalid ({problems.Count} problem(s)).")
 {
     public IReadOnlyList<string> Problems { get; } = problems;

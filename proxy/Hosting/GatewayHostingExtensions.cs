@@ -9,7 +9,7 @@ using ModelGateway.Redis;
 
 namespace Microsoft.AspNetCore.Builder;
 
-public static class GatewayHostingExtensions
+internal static class GatewayHostingExtensions
 {
     /// <summary>
     /// Reads <c>config/appsettings.json</c> (required: without it the shipped sources and policy would silently be

@@ -4,7 +4,7 @@ using ModelGateway.Primitives;
 namespace ModelGateway.Metadata;
 
 /// <summary>How a transport failure of a probe is answered: 422 with the code the API documents (docs/api.md).</summary>
-public static class EgressFailures
+internal static class EgressFailures
 {
     public static string CodeFor(EgressFailure failure) => failure switch
     {

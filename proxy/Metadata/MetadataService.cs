@@ -15,7 +15,7 @@ namespace ModelGateway.Metadata;
 /// The remote-metadata use case: check the URL, check the host against policy before any request, probe the
 /// source within the probe timeout, evaluate the caller's policy on the facts.
 /// </summary>
-public sealed partial class MetadataService(
+internal sealed partial class MetadataService(
     SourceSelector sources,
     PolicyProvider policies,
     MetadataCache cache,
@@ -100,4 +100,4 @@ public sealed partial class MetadataService(
 }
 
 /// <summary>The response, and how the metadata cache produced it (<c>X-Cache-Status</c>).</summary>
-public sealed record MetadataAnswer(AssetMetadataResponse Response, CacheStatus CacheStatus);
+internal sealed record MetadataAnswer(AssetMetadataResponse Response, CacheStatus CacheStatus);

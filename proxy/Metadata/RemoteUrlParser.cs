@@ -13,7 +13,7 @@ namespace ModelGateway.Metadata;
 /// Literal addresses are recognised in every notation <see cref="Uri"/> and the system resolver accept (decimal,
 /// hex, octal, short forms, IPv6 forms embedding IPv4, full-width digits and ideographic dots after IDNA mapping).
 /// </summary>
-public static class RemoteUrlParser
+internal static class RemoteUrlParser
 {
     public const int MaxLength = 2048;
 

@@ -4,7 +4,7 @@ using ModelGateway.Primitives;
 namespace ModelGateway.Policy;
 
 /// <summary>The <c>Policy</c> section and the <c>PolicyProfiles</c> that override it for keys naming them.</summary>
-public sealed class GatewayPolicyOptions
+internal sealed class GatewayPolicyOptions
 {
     public PolicyOptions Policy { get; set; } = new();
 

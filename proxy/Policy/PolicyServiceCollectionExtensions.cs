@@ -4,7 +4,7 @@ using ModelGateway.Primitives;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class PolicyServiceCollectionExtensions
+internal static class PolicyServiceCollectionExtensions
 {
     /// <summary>The <c>Policy</c> and <c>PolicyProfiles</c> sections, their check, and <see cref="PolicyProvider"/>.</summary>
     public static IServiceCollection AddGatewayPolicy(this IServiceCollection services)

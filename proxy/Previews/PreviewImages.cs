@@ -6,7 +6,7 @@ namespace ModelGateway.Previews;
 /// Builds the <c>preview_image</c> data URL from bytes that really are an image (checked by magic bytes, not by
 /// what a server or a header claims), capped in size.
 /// </summary>
-public static class PreviewImages
+internal static class PreviewImages
 {
     /// <summary>Largest preview returned, in bytes before base64.</summary>
     public const int MaxBytes = 256 * 1024;

@@ -1,7 +1,7 @@
 namespace ModelGateway.Primitives;
 
 /// <summary>Binding a section for a <see cref="IFeatureConfigValidator"/>, with a value of the wrong type as a problem.</summary>
-public static class ConfigBinding
+internal static class ConfigBinding
 {
     /// <summary>
     /// Binds <paramref name="section"/> onto <paramref name="options"/>. A value the binder cannot convert (<c>"ten"</c>

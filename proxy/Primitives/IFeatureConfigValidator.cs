@@ -5,7 +5,7 @@ namespace ModelGateway.Primitives;
 /// the <see cref="IConfiguration"/> it is given — the app's at startup, or a candidate that is not (yet) the app's — and
 /// binds its own sections from it; it never reads the app's options.
 /// </summary>
-public interface IFeatureConfigValidator
+internal interface IFeatureConfigValidator
 {
     void Validate(IConfiguration configuration, IList<string> problems);
 }

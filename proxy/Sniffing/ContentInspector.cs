@@ -11,7 +11,7 @@ namespace ModelGateway.Sniffing;
 /// <see cref="ContentLocation.Authorize"/> callback sees every hop and adds credentials only on the source's own
 /// hosts. A failed read never fails the request: the facts come back <see cref="FormatCheck.Unverified"/>.
 /// </summary>
-public sealed partial class ContentInspector(EgressClient egress, ILogger<ContentInspector> logger)
+internal sealed partial class ContentInspector(EgressClient egress, ILogger<ContentInspector> logger)
 {
     /// <param name="blockedHosts">Host patterns no redirect may lead to (the base policy's <c>BlockedHosts</c>).</param>
     public async Task<AssetFacts> InspectAsync(ProbeResult probe, IReadOnlyList<string> blockedHosts, CancellationToken cancellationToken)

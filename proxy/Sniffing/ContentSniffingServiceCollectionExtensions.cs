@@ -4,7 +4,7 @@ using ModelGateway.Sniffing;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class ContentSniffingServiceCollectionExtensions
+internal static class ContentSniffingServiceCollectionExtensions
 {
     /// <summary><see cref="ContentInspector"/>, <c>Policy:VerifyContent</c> and its check.</summary>
     public static IServiceCollection AddContentSniffing(this IServiceCollection services)

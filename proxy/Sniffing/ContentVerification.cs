@@ -4,7 +4,7 @@ using ModelGateway.Previews;
 namespace ModelGateway.Sniffing;
 
 /// <summary>Merges what the bytes say into what the source said. Pure.</summary>
-public static class ContentVerification
+internal static class ContentVerification
 {
     /// <summary>The head could not be read or told nothing: the claimed format stands, flagged as unverified.</summary>
     public static AssetFacts Unverified(AssetFacts facts)

@@ -8,7 +8,7 @@ namespace ModelGateway.Sources;
 /// Any HTTP(S) host: HEAD first, then a one-byte Range GET when HEAD is refused or tells no size. Never reads a
 /// body: a server that ignores Range has its connection dropped after the headers.
 /// </summary>
-public sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFileSource> logger) : IMetadataSource
+internal sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFileSource> logger) : IMetadataSource
 {
     public const string SourceName = "http";
 

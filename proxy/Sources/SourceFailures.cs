@@ -3,7 +3,7 @@ using ModelGateway.Primitives;
 namespace ModelGateway.Sources;
 
 /// <summary>Maps an upstream's HTTP status to the 422 code DESIGN.md gives it.</summary>
-public static class SourceFailures
+internal static class SourceFailures
 {
     /// <summary>The code alone, for a source that words its own message.</summary>
     public static string CodeFor(int status) => status switch

@@ -7,7 +7,7 @@ namespace ModelGateway.Sources;
 /// What every named source shares (<c>Sources:&lt;name&gt;</c>): the hosts it answers for, where it is really
 /// fetched from, and an optional token sent to its own hosts only.
 /// </summary>
-public class SourceOptions
+internal class SourceOptions
 {
     /// <summary>Longest token accepted, from configuration or a pasted URL.</summary>
     public const int MaxTokenLength = 512;

@@ -1,7 +1,7 @@
 namespace ModelGateway.Sources;
 
 /// <summary>Picks the source for a URL: the first named source that recognises its host, else the generic one.</summary>
-public sealed class SourceSelector(IEnumerable<IMetadataSource> named, HttpFileSource generic)
+internal sealed class SourceSelector(IEnumerable<IMetadataSource> named, HttpFileSource generic)
 {
     private readonly IMetadataSource[] _named = named.ToArray();
 

@@ -4,7 +4,7 @@ using ModelGateway.Sources;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class SourcesServiceCollectionExtensions
+internal static class SourcesServiceCollectionExtensions
 {
     /// <summary>
     /// The generic HTTP source, the selector and the check of every <c>Sources:&lt;name&gt;</c> section. Named sources

@@ -3,7 +3,7 @@ using ModelGateway.Policies;
 namespace ModelGateway.Sources.CivitAi;
 
 /// <summary>Which of a version's files a URL means, and which ComfyUI folder it belongs in.</summary>
-public static class CivitAiFiles
+internal static class CivitAiFiles
 {
     // model.type → ComfyUI folder (upstreams.md §5.4). Types not listed (Poses, Wildcards, Workflows, MotionModule,
     // Detection, AestheticGradient, LLM, Other …) have no core ComfyUI folder.

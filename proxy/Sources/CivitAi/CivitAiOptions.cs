@@ -1,7 +1,7 @@
 namespace ModelGateway.Sources.CivitAi;
 
 /// <summary><c>Sources:CivitAI</c>: the shared source settings plus what only CivitAI has.</summary>
-public sealed class CivitAiOptions : SourceOptions
+internal sealed class CivitAiOptions : SourceOptions
 {
     public const string SectionName = "Sources:CivitAI";
 
@@ -22,7 +22,7 @@ public sealed class CivitAiOptions : SourceOptions
 }
 
 /// <summary>CivitAI's nsfwLevel bitmask (<c>src/server/common/enums.ts</c>): PG=1, PG13=2, R=4, X=8, XXX=16, Blocked=32.</summary>
-public static class CivitAiNsfwLevels
+internal static class CivitAiNsfwLevels
 {
     public const int PG = 1;
     public const int PG13 = 2;

@@ -5,7 +5,7 @@ using ModelGateway.Sources.CivitAi;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class CivitAiServiceCollectionExtensions
+internal static class CivitAiServiceCollectionExtensions
 {
     /// <summary>The CivitAI source as an <see cref="IMetadataSource"/>, its options (<c>Sources:CivitAI</c>) and their check.</summary>
     public static IServiceCollection AddCivitAiSource(this IServiceCollection services)

@@ -16,7 +16,7 @@ namespace ModelGateway.Sources.CivitAi;
 /// to a gated version (its redirect not followed) and — with <c>Policy:VerifyContent</c> on — by the content check,
 /// which GETs the file's first bytes through it with a Range request (following the redirect to storage).
 /// </summary>
-public sealed partial class CivitAiSource(
+internal sealed partial class CivitAiSource(
     EgressClient egress,
     IOptionsMonitor<CivitAiOptions> options,
     TimeProvider timeProvider,

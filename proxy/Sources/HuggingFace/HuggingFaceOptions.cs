@@ -1,7 +1,7 @@
 namespace ModelGateway.Sources.HuggingFace;
 
 /// <summary><c>Sources:HuggingFace</c>: the hosts recognised as Hugging Face, where they are fetched from, an optional token.</summary>
-public sealed class HuggingFaceOptions : SourceOptions
+internal sealed class HuggingFaceOptions : SourceOptions
 {
     public const string SectionName = "Sources:HuggingFace";
 }

@@ -5,7 +5,7 @@ using ModelGateway.Sources.HuggingFace;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class HuggingFaceServiceCollectionExtensions
+internal static class HuggingFaceServiceCollectionExtensions
 {
     /// <summary>The Hugging Face source as an <see cref="IMetadataSource"/>, its options (<c>Sources:HuggingFace</c>) and their check.</summary>
     public static IServiceCollection AddHuggingFaceSource(this IServiceCollection services)

@@ -13,7 +13,7 @@ namespace ModelGateway.Sources.HuggingFace;
 /// <c>X-Linked-*</c> headers carry the true size and sha256), and — at the same time — the Hub API for the
 /// repository's tags. The file itself is never downloaded.
 /// </summary>
-public sealed partial class HuggingFaceSource(
+internal sealed partial class HuggingFaceSource(
     EgressClient egress,
     IOptionsMonitor<HuggingFaceOptions> options,
     ILogger<HuggingFaceSource> logger) : IMetadataSource

@@ -7,22 +7,22 @@ namespace ModelGateway.UnitTests.Metadata;
 public sealed class EgressFailuresTests
 {
     [Theory]
-    [InlineData(EgressFailure.Timeout, ErrorCodes.NetworkTimeout)]
-    [InlineData(EgressFailure.ConnectionRefused, ErrorCodes.ConnectionRefused)]
-    [InlineData(EgressFailure.HostUnreachable, ErrorCodes.InvalidHost)]
-    [InlineData(EgressFailure.PrivateAddress, ErrorCodes.InvalidHost)]
-    [InlineData(EgressFailure.BlockedHost, ErrorCodes.HttpError)]
-    [InlineData(EgressFailure.BadTarget, ErrorCodes.HttpError)]
-    [InlineData(EgressFailure.RedirectLoop, ErrorCodes.HttpError)]
-    [InlineData(EgressFailure.TooManyRedirects, ErrorCodes.HttpError)]
-    [InlineData(EgressFailure.Tls, ErrorCodes.NetworkError)]
-    [InlineData(EgressFailure.InvalidResponse, ErrorCodes.NetworkError)]
-    [InlineData(EgressFailure.ConnectionLost, ErrorCodes.NetworkError)]
-    [InlineData(EgressFailure.TruncatedBody, ErrorCodes.NetworkError)]
-    [InlineData(EgressFailure.BodyTooLarge, ErrorCodes.MetadataFetchFailed)]
-    public void ToGatewayException_EveryFailure_422WithItsCodeAndTheEgressMessage(EgressFailure failure, string code)
+    [InlineData(nameof(EgressFailure.Timeout), ErrorCodes.NetworkTimeout)]
+    [InlineData(nameof(EgressFailure.ConnectionRefused), ErrorCodes.ConnectionRefused)]
+    [InlineData(nameof(EgressFailure.HostUnreachable), ErrorCodes.InvalidHost)]
+    [InlineData(nameof(EgressFailure.PrivateAddress), ErrorCodes.InvalidHost)]
+    [InlineData(nameof(EgressFailure.BlockedHost), ErrorCodes.HttpError)]
+    [InlineData(nameof(EgressFailure.BadTarget), ErrorCodes.HttpError)]
+    [InlineData(nameof(EgressFailure.RedirectLoop), ErrorCodes.HttpError)]
+    [InlineData(nameof(EgressFailure.TooManyRedirects), ErrorCodes.HttpError)]
+    [InlineData(nameof(EgressFailure.Tls), ErrorCodes.NetworkError)]
+    [InlineData(nameof(EgressFailure.InvalidResponse), ErrorCodes.NetworkError)]
+    [InlineData(nameof(EgressFailure.ConnectionLost), ErrorCodes.NetworkError)]
+    [InlineData(nameof(EgressFailure.TruncatedBody), ErrorCodes.NetworkError)]
+    [InlineData(nameof(EgressFailure.BodyTooLarge), ErrorCodes.MetadataFetchFailed)]
+    public void ToGatewayException_EveryFailure_422WithItsCodeAndTheEgressMessage(string failure, string code)
     {
-        var egress = new EgressException(failure, "What happened on the wire.");
+        var egress = new EgressException(Enum.Parse<EgressFailure>(failure), "What happened on the wire.");
 
         var answer = EgressFailures.ToGatewayException(egress);
 
