@@ -107,6 +107,12 @@ internal sealed partial class EgressClient(
             Log.RequestFailed(logger, url.Host, EgressFailure.Timeout, HttpRequestError.Unknown);
             throw new EgressException(EgressFailure.Timeout, $"\"{url.Host}\" did not answer within {settings.Timeout.TotalSeconds:0} seconds.", ex);
         }
+        catch (OperationCanceledException ex) when (ex.InnerException is TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            // SocketsHttpHandler's ConnectTimeout (Egress:ConnectTimeoutSeconds) ends the connect this way.
+            Log.RequestFailed(logger, url.Host, EgressFailure.Timeout, HttpRequestError.ConnectionError);
+            throw new EgressException(EgressFailure.Timeout, $"Connecting to \"{url.Host}\" timed out.", ex);
+        }
         catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
         {
             var failure = TransportFailure(ex, url);
