@@ -1,6 +1,6 @@
 namespace ModelGateway.Primitives;
 
-/// <summary>Codes of <see cref="ErrorResponse"/>: the ComfyUI frontend's vocabulary (DESIGN.md, "Errors").</summary>
+/// <summary>Codes of <see cref="ErrorResponse"/>: the ComfyUI frontend's vocabulary (docs/api.md, "Errors").</summary>
 internal static class ErrorCodes
 {
     // 400: the request itself

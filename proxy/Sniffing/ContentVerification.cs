@@ -43,7 +43,7 @@ internal static class ContentVerification
     {
         if (!facts.NamedBySource && sniff.Title is { } title)
         {
-            facts = facts with { Name = title }; // DESIGN.md: the header's title ranks above the file name's stem
+            facts = facts with { Name = title }; // the header's title ranks above the file name's stem (docs/api.md, name)
         }
         if (!facts.NamedBySource && facts.ModelFolder is null && sniff.Folder is { } folder)
         {

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace ModelGateway.Sources.CivitAi;
 
-// The parts of CivitAI's public API answers the gateway reads (upstreams.md §2.4). Every member is optional: the
+// The parts of CivitAI's public API answers the gateway reads. Every member is optional: the
 // API omits fields by version, moderation state and host, and older answers lack newer fields.
 
 /// <summary><c>GET /api/v1/model-versions/{id}</c>.</summary>

@@ -21,7 +21,7 @@ internal sealed class CivitAiOptions : SourceOptions
     public Uri ApiOrigin => new(string.IsNullOrEmpty(BaseUrl) ? DefaultBaseUrl : BaseUrl, UriKind.Absolute);
 }
 
-/// <summary>CivitAI's nsfwLevel bitmask (<c>src/server/common/enums.ts</c>): PG=1, PG13=2, R=4, X=8, XXX=16, Blocked=32.</summary>
+/// <summary>CivitAI's nsfwLevel bitmask, as its API reports it: PG=1, PG13=2, R=4, X=8, XXX=16, Blocked=32.</summary>
 internal static class CivitAiNsfwLevels
 {
     public const int PG = 1;

@@ -178,7 +178,7 @@ internal sealed partial class CivitAiSource(
         return string.Equals(version.Availability, "EarlyAccess", StringComparison.OrdinalIgnoreCase) ? DateTimeOffset.MaxValue : null;
     }
 
-    /// <summary>CivitAI's status and its JSON error body (<c>{"error": …, "message": …}</c>) → a DESIGN.md 422.</summary>
+    /// <summary>CivitAI's status and its JSON error body (<c>{"error": …, "message": …}</c>) → a 422 of docs/api.md.</summary>
     private static async Task<GatewayException> FailureAsync(EgressResponse response, string what, bool hasToken, CancellationToken cancellationToken)
     {
         var status = response.StatusCode;

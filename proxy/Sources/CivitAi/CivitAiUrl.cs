@@ -7,7 +7,7 @@ using ModelGateway.Primitives;
 namespace ModelGateway.Sources.CivitAi;
 
 /// <summary>
-/// The download endpoint's file selectors (<c>src/pages/api/download/models/[modelVersionId].ts</c>): which of a
+/// The file selectors CivitAI's download endpoint (<c>/api/download/models/{id}</c>) reads from its query: which of a
 /// version's files is meant. All null: the version's primary file.
 /// </summary>
 internal sealed record CivitAiFileSelectors(string? Type = null, string? Format = null, string? Size = null, string? Fp = null,

@@ -194,7 +194,7 @@ internal sealed partial class HuggingFaceSource(
         return requested;
     }
 
-    /// <summary>BaseUrl's scheme, host and port (DESIGN.md's BaseUrl rule); the URL's own origin when none is set.</summary>
+    /// <summary>BaseUrl's scheme, host and port (config/README.md, "Sources"); the URL's own origin when none is set.</summary>
     private static string Origin(HuggingFaceOptions settings, Uri url) =>
         Uri.TryCreate(settings.BaseUrl, UriKind.Absolute, out var baseUrl)
             ? baseUrl.GetLeftPart(UriPartial.Authority)
