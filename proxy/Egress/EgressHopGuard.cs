@@ -163,5 +163,4 @@ internal sealed class EgressHopGuard
         ArgumentNullException.ThrowIfNull(b);
         return string.Equals(a.Host, b.Host, StringComparison.OrdinalIgnoreCase) && a.Port == b.Port && a.Scheme == b.Scheme;
     }
-
 }

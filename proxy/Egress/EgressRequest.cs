@@ -32,8 +32,8 @@ internal sealed record EgressRequest(HttpMethod Method, Uri Url, Action<HttpRequ
 
     /// <summary>
     /// Set only by a named source for a request to its own <c>BaseUrl</c> origin: hops on that origin (and no other)
-    /// may then be private and on any port when it is an admin-trusted origin (<see cref="EgressTrust"/>). A user's URL
-    /// or a redirect that lands on a trusted origin without this is checked like any other hop.
+    /// may then be private and on any port when it is a trusted origin (<see cref="EgressHopGuard"/>). A user's URL or a
+    /// redirect that names a trusted origin without this is refused.
     /// </summary>
     public bool Trusted { get; init; }
 }

@@ -32,6 +32,12 @@ public sealed partial class NamespaceDependencyTests
     }
 
     [Fact]
+    public void ProxySources_EveryCrefNamesSomething()
+    {
+        Assert.True(Graph.Value.UnresolvedCrefs.Count == 0, string.Join(Environment.NewLine, Graph.Value.UnresolvedCrefs));
+    }
+
+    [Fact]
     public void ProxySources_NamespaceIsTheFolder()
     {
         var misplaced = GatewaySources.Value

@@ -24,10 +24,12 @@ internal sealed class NamespaceGraph
         "Microsoft.Extensions.DependencyInjection", "Microsoft.Extensions.Hosting", "Microsoft.Extensions.Logging",
     ];
 
-    private NamespaceGraph(IReadOnlyDictionary<string, SortedSet<string>> edges, IReadOnlyDictionary<(string From, string To), string> examples)
+    private NamespaceGraph(IReadOnlyDictionary<string, SortedSet<string>> edges, IReadOnlyDictionary<(string From, string To), string> examples,
+        IReadOnlyList<string> unresolvedCrefs)
     {
         Edges = edges;
         Examples = examples;
+        UnresolvedCrefs = unresolvedCrefs;
     }
 
     /// <summary>Every namespace and the namespaces it refers to (never itself).</summary>
@@ -35,6 +37,9 @@ internal sealed class NamespaceGraph
 
     /// <summary>For each edge, one reference that makes it (<c>file:line: name</c>).</summary>
     public IReadOnlyDictionary<(string From, string To), string> Examples { get; }
+
+    /// <summary>Doc-comment <c>cref</c>s that name nothing (<c>file:line: cref</c>): the compiler checks them only with a documentation file.</summary>
+    public IReadOnlyList<string> UnresolvedCrefs { get; }
 
     public static NamespaceGraph Build(IReadOnlyList<SourceFile> files, IEnumerable<MetadataReference> references)
     {
@@ -48,9 +53,18 @@ internal sealed class NamespaceGraph
 
         var edges = files.Select(f => f.Namespace).Distinct().ToDictionary(n => n, _ => new SortedSet<string>(StringComparer.Ordinal));
         var examples = new Dictionary<(string, string), string>();
+        var unresolvedCrefs = new List<string>();
         foreach (var (tree, file) in trees.Zip(files))
         {
             var model = compilation.GetSemanticModel(tree);
+            foreach (var cref in tree.GetRoot().DescendantNodes(descendIntoTrivia: true).OfType<CrefSyntax>())
+            {
+                var info = model.GetSymbolInfo(cref);
+                if (info.Symbol is null && info.CandidateSymbols.IsEmpty)
+                {
+                    unresolvedCrefs.Add($"{file.Path}:{cref.GetLocation().GetLineSpan().StartLinePosition.Line + 1}: {cref}");
+                }
+            }
             foreach (var name in tree.GetRoot().DescendantNodes(descendIntoTrivia: true).OfType<SimpleNameSyntax>())
             {
                 foreach (var target in DeclaringPaths(model, name))
@@ -67,7 +81,7 @@ internal sealed class NamespaceGraph
                 }
             }
         }
-        return new NamespaceGraph(edges, examples);
+        return new NamespaceGraph(edges, examples, unresolvedCrefs);
     }
 
     /// <summary>

@@ -52,7 +52,7 @@ public sealed class NamespaceGraphTests
             new SourceFile("Feature", "Feature/ThingExtensions.cs",
                 "namespace Microsoft.Extensions.DependencyInjection; public static class ThingExtensions { public static int AddThing(this string s) => s.Length; }"),
             new SourceFile("Hosting", "Hosting/Setup.cs", "namespace Hosting; public static class Setup { public static int Run() => \"x\".AddThing(); }"),
-            new SourceFile("Docs", "Docs/Note.cs", "namespace Docs; /// <summary>See <see cref=\"Feature.Thing\"/>.</summary> public static class Note { }"),
+            new SourceFile("Docs", "Docs/Note.cs", "namespace Docs;\n/// <summary>See <see cref=\"Feature.Thing\"/>.</summary>\npublic static class Note { }"),
             new SourceFile("User", "User/Use.cs", "using Feature; namespace User; public static class Use { public static Thing Make() => new(); }"),
         ], NamespaceGraph.PlatformReferences("ModelGateway"));
 
@@ -61,6 +61,17 @@ public sealed class NamespaceGraphTests
         Assert.Equal(["Feature"], graph.Edges["User"]);
         Assert.Empty(graph.Edges["Feature"]);
         Assert.Empty(NamespaceGraph.Cycles(graph.Edges));
+    }
+
+    [Fact]
+    public void Build_CrefToARemovedType_Unresolved()
+    {
+        var graph = NamespaceGraph.Build(
+        [
+            new SourceFile("A", "A/Doc.cs", "namespace A;\n/// <summary>See <see cref=\"Gone\"/> and <see cref=\"Here\"/>.</summary>\npublic static class Here { }"),
+        ], NamespaceGraph.PlatformReferences("ModelGateway"));
+
+        Assert.Equal(["A/Doc.cs:2: Gone"], graph.UnresolvedCrefs);
     }
 
     private static Dictionary<string, SortedSet<string>> Graph(params (string From, string To)[] edges)
