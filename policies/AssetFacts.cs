@@ -49,6 +49,9 @@ public sealed record AssetFacts
     /// <summary>Which source answered: <c>http</c>, <c>civitai</c>, <c>huggingface</c>.</summary>
     public string Source { get; init; } = "http";
 
-    /// <summary>Non-blocking remarks a source made (early access, …); the evaluator adds them to the warnings.</summary>
-    public IReadOnlyList<ValidationIssue> SourceWarnings { get; init; } = [];
+    /// <summary>
+    /// The source's own catalogue named the file and its model type (e.g. CivitAI's API): what the file's header
+    /// suggests (title, folder) does not replace <see cref="Name"/>, <see cref="ModelType"/> or <see cref="ModelFolder"/>.
+    /// </summary>
+    public bool NamedBySource { get; init; }
 }

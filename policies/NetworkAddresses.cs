@@ -74,6 +74,21 @@ public static class NetworkAddresses
     /// The IPv4 address an IPv6 address stands for — mapped (::ffff:a.b.c.d), translated (::ffff:0:a.b.c.d),
     /// compatible (::a.b.c.d), well-known NAT64 (64:ff9b::a.b.c.d), 6to4 (2002:AABB:CCDD::) — if any.
     /// </summary>
+    /// <summary>
+    /// A host, as <see cref="HostPolicy.NormalizeHost"/> gives it, that names a non-public address by itself: a literal
+    /// address that is not public, or a <c>localhost</c> name (which always resolves to loopback).
+    /// </summary>
+    public static bool IsPrivateLiteral(string normalizedHost)
+    {
+        ArgumentNullException.ThrowIfNull(normalizedHost);
+        if (normalizedHost == "localhost" || normalizedHost.EndsWith(".localhost", StringComparison.Ordinal))
+        {
+            return true;
+        }
+        // IPAddress.TryParse reads what the resolver would: 2130706433, 0x7f000001, 0177.0.0.1, 127.1, IPv6 forms.
+        return IPAddress.TryParse(normalizedHost, out var address) && !IsPublic(address);
+    }
+
     public static IPAddress? EmbeddedIPv4(IPAddress v6)
     {
         ArgumentNullException.ThrowIfNull(v6);

@@ -17,7 +17,6 @@ public static class PolicyEvaluator
         CheckScan(facts.PickleScan, ValidationCodes.UnsafePickleScan, "pickle", errors, warnings);
         CheckScan(facts.VirusScan, ValidationCodes.UnsafeVirusScan, "virus", errors, warnings);
         CheckModelType(facts, policy, errors);
-        warnings.AddRange(facts.SourceWarnings);
 
         return new ValidationResult(errors, warnings);
     }

@@ -11,10 +11,11 @@ try
     await app.RunAsync();
     return 0;
 }
-catch (Exception ex) when (StartupErrors.TryDescribe(ex, out var problems))
+// As its own process the gateway prints the list and exits 1; another host (WebApplicationFactory) gets the exception.
+catch (GatewayConfigurationException ex) when (System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly)
 {
-    await Console.Error.WriteLineAsync($"The gateway's configuration is invalid ({problems.Count} problem(s)):");
-    foreach (var problem in problems)
+    await Console.Error.WriteLineAsync($"The gateway's configuration is invalid ({ex.Problems.Count} problem(s)):");
+    foreach (var problem in ex.Problems)
     {
         await Console.Error.WriteLineAsync($"  - {problem}");
     }

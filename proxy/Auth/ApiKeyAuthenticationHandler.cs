@@ -69,9 +69,6 @@ internal sealed class ApiKeyAuthenticationHandler(
             $"A valid API key is required in the {ApiKeyDefaults.HeaderName} header.");
     }
 
-    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        WriteErrorAsync(StatusCodes.Status403Forbidden, "FORBIDDEN", "This API key may not use this route.");
-
     private Task WriteErrorAsync(int status, string code, string message)
     {
         Response.StatusCode = status;

@@ -1,6 +1,6 @@
 namespace ModelGateway.Auth;
 
-public static class ApiKeyDefaults
+internal static class ApiKeyDefaults
 {
     /// <summary>The authentication scheme and the authorization policy YARP routes name.</summary>
     public const string SchemeName = "ApiKey";

@@ -19,5 +19,7 @@ public sealed class ApiKeyEntry
 /// <summary>All configured keys.</summary>
 public sealed class ApiKeyOptions
 {
+    public const string SectionName = "ApiKeys";
+
     public List<ApiKeyEntry> Keys { get; set; } = [];
 }

@@ -88,10 +88,6 @@ internal sealed record CachedMetadata
             characters += Length(facts.ContentType) + Length(facts.Filename) + Length(facts.Name) + Length(facts.ModelType)
                 + Length(facts.ModelFolder) + Length(facts.Sha256) + Length(facts.FinalUrl) + Length(facts.PreviewImage)
                 + Length(facts.Source);
-            foreach (var warning in facts.SourceWarnings)
-            {
-                characters += Length(warning.Code) + Length(warning.Message) + Length(warning.Field);
-            }
         }
         return EntryOverheadBytes + (characters * sizeof(char));
     }

@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Options;
 
 namespace ModelGateway.Caching;
 
@@ -47,37 +46,4 @@ internal sealed class MetadataCacheOptions
     public long MemoryLimitBytes => MemoryLimitMB * 1024L * 1024L;
 
     public long MaxEntryBytes => MaxEntryKiB * 1024L;
-}
-
-/// <summary>Reports every out-of-range <c>MetadataCache</c> key at startup, not just the first.</summary>
-internal sealed class MetadataCacheOptionsValidator : IValidateOptions<MetadataCacheOptions>
-{
-    // A year: longer lifetimes are a typo, not a plan.
-    private const int MaxSeconds = 365 * 24 * 3600;
-
-    // 64 GiB of memory, 64 MiB for one Redis entry (a real entry is under 400 KiB): more is a typo.
-    private const int MaxMegabytes = 65536;
-    private const int MaxKibibytes = 65536;
-
-    public ValidateOptionsResult Validate(string? name, MetadataCacheOptions options)
-    {
-        ArgumentNullException.ThrowIfNull(options);
-        var failures = new List<string>();
-        Check(failures, nameof(options.TtlSeconds), options.TtlSeconds, 1, MaxSeconds, "seconds");
-        Check(failures, nameof(options.NegativeTtlSeconds), options.NegativeTtlSeconds, 0, MaxSeconds, "seconds");
-        Check(failures, nameof(options.StaleGraceSeconds), options.StaleGraceSeconds, 0, MaxSeconds, "seconds");
-        Check(failures, nameof(options.FailureRetrySeconds), options.FailureRetrySeconds, 1, MaxSeconds, "seconds");
-        Check(failures, nameof(options.RedisRetrySeconds), options.RedisRetrySeconds, 1, MaxSeconds, "seconds");
-        Check(failures, nameof(options.MemoryLimitMB), options.MemoryLimitMB, 1, MaxMegabytes, "MB");
-        Check(failures, nameof(options.MaxEntryKiB), options.MaxEntryKiB, 1, MaxKibibytes, "KiB");
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-
-    private static void Check(List<string> failures, string key, int value, int min, int max, string unit)
-    {
-        if (value < min || value > max)
-        {
-            failures.Add($"{MetadataCacheOptions.SectionName}:{key} must be between {min} and {max} {unit}, not {value}.");
-        }
-    }
 }

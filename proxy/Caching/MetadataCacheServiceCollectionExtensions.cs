@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using ModelGateway.Caching;
+using ModelGateway.Primitives;
 using ModelGateway.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -14,9 +16,8 @@ public static class MetadataCacheServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<MetadataCacheOptions>()
-            .BindConfiguration(MetadataCacheOptions.SectionName)
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<MetadataCacheOptions>, MetadataCacheOptionsValidator>();
+            .BindConfiguration(MetadataCacheOptions.SectionName);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, MetadataCacheConfigValidator>());
         services.AddSingleton(sp => new MetadataCache(
             sp.GetRequiredService<IOptionsMonitor<MetadataCacheOptions>>(),
             sp.GetRequiredService<RedisConnection>(),

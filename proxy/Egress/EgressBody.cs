@@ -2,8 +2,11 @@ using System.Net.Http.Headers;
 
 namespace ModelGateway.Egress;
 
-/// <summary>What an answer's content headers say about the bytes on the wire (the gateway never decompresses).</summary>
-public static class EgressBody
+/// <summary>
+/// What an answer's body is (the gateway never decompresses) and how it is read: bounded, never more than asked for,
+/// whatever the server sends.
+/// </summary>
+internal static class EgressBody
 {
     /// <summary>Whether a Content-Encoding other than identity makes the body something else than the file's bytes.</summary>
     public static bool IsEncoded(HttpContentHeaders headers)
@@ -18,5 +21,65 @@ public static class EgressBody
         ArgumentNullException.ThrowIfNull(response);
         var headers = response.Content.Headers;
         return IsEncoded(headers) ? null : headers.ContentLength;
+    }
+
+    /// <summary>
+    /// Reads a body up to <paramref name="maxBytes"/>; a longer body fails with <see cref="EgressFailure.BodyTooLarge"/>
+    /// (before reading when Content-Length says so), a connection lost mid-body with <see cref="EgressFailure.TruncatedBody"/>.
+    /// </summary>
+    public static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (response.Content.Headers.ContentLength > maxBytes)
+        {
+            throw new EgressException(EgressFailure.BodyTooLarge, $"The source's answer is larger than {maxBytes} bytes.");
+        }
+        var buffer = await ReadHeadAsync(response, maxBytes + 1, cancellationToken);
+        if (buffer.Length > maxBytes)
+        {
+            throw new EgressException(EgressFailure.BodyTooLarge, $"The source's answer is larger than {maxBytes} bytes.");
+        }
+        return buffer;
+    }
+
+    /// <summary>
+    /// Reads at most <paramref name="maxBytes"/> of a body and stops there, whatever the server sends after. A
+    /// connection reset or a body shorter than announced fails with <see cref="EgressFailure.TruncatedBody"/>.
+    /// </summary>
+    public static async Task<byte[]> ReadHeadAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        try
+        {
+            return await ReadUpToAsync(response, maxBytes, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
+        {
+            // HttpIOException (a truncated body) is an IOException.
+            var host = response.RequestMessage?.RequestUri?.Host ?? "the source";
+            throw new EgressException(EgressFailure.TruncatedBody,
+                $"Reading the answer of \"{host}\" failed: the connection closed before the full body.", ex);
+        }
+    }
+
+    private static async Task<byte[]> ReadUpToAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
+    {
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+        var buffer = new byte[Math.Min(maxBytes, 81_920)];
+        var total = 0;
+        while (total < maxBytes)
+        {
+            if (total == buffer.Length)
+            {
+                Array.Resize(ref buffer, (int)Math.Min(maxBytes, (long)buffer.Length * 2));
+            }
+            var read = await stream.ReadAsync(buffer.AsMemory(total, buffer.Length - total), cancellationToken);
+            if (read == 0)
+            {
+                break;
+            }
+            total += read;
+        }
+        return total == buffer.Length ? buffer : buffer[..total];
     }
 }

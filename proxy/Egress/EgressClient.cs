@@ -1,79 +1,62 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Sockets;
-using System.Text.Json;
 using Microsoft.Extensions.Options;
-using ModelGateway.Metadata;
-using ModelGateway.Primitives;
-using ModelGateway.Policies;
-using ModelGateway.Policy;
-using ModelGateway.Previews;
 
 namespace ModelGateway.Egress;
 
 /// <summary>
-/// The typed HttpClient every probe goes through: redirects handled here (each hop checked here before it is sent,
-/// its addresses by <see cref="EgressConnector"/> when it connects), a non-browser User-Agent, no decompression,
-/// bounded reads, failures mapped to DESIGN.md codes.
+/// The typed HttpClient every probe goes through: sends a request and follows its redirects, each hop checked by
+/// <see cref="EgressHopGuard"/> before it is sent; a non-browser User-Agent, no decompression; transport failures
+/// thrown as <see cref="EgressException"/>.
 /// </summary>
-public sealed partial class EgressClient(
+internal sealed partial class EgressClient(
     HttpClient httpClient,
     IOptionsMonitor<EgressOptions> options,
-    ILogger<EgressClient> logger,
-    EgressTrust? trust = null,
-    TimeProvider? timeProvider = null,
-    IEgressResolver? resolver = null,
-    PolicyProvider? policies = null)
+    EgressHopGuard guard,
+    TimeProvider timeProvider,
+    ILogger<EgressClient> logger)
 {
     /// <summary>Never browser-like: CivitAI answers browsers with HTML redirects instead of JSON errors.</summary>
     public static readonly ProductInfoHeaderValue UserAgent = new("ModelGateway", "1.0");
 
-    private readonly EgressTrust _trust = trust ?? new EgressTrust([]);
-    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
-    private readonly IEgressResolver _resolver = resolver ?? new DnsEgressResolver();
-
     /// <summary>
-    /// Sends <paramref name="request"/>, following redirects as it says. Every hop is checked before it is sent
-    /// (http/https only, no user info, no private literal address, an allowed port, and a name on an admin-trusted
-    /// origin must resolve to public addresses only — unless the request is <see cref="EgressRequest.Trusted"/> and the
-    /// hop is on its own first, trusted origin); a hop on another origin than the first never carries <c>Authorization</c> or <c>Cookie</c>, whatever
-    /// <see cref="EgressRequest.Configure"/> added. Waiting for an answer's headers is bounded by
-    /// <c>Egress:TimeoutSeconds</c> (<c>NETWORK_TIMEOUT</c>).
+    /// Sends <paramref name="request"/>, following redirects as it says. A hop on another origin than the first never
+    /// carries <c>Authorization</c> or <c>Cookie</c>, whatever <see cref="EgressRequest.Configure"/> added. Waiting for
+    /// an answer's headers is bounded by <c>Egress:TimeoutSeconds</c>.
     /// </summary>
+    /// <exception cref="EgressException">A hop may not be sent, or the transport failed.</exception>
     public async Task<EgressResponse> SendAsync(EgressRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         var settings = options.CurrentValue;
         var method = request.Method;
         var url = request.Url;
-        // The one origin this request may reach on a private address or any port: its own, when the admin trusts it.
-        var trustedOrigin = request.Trusted && url.IsAbsoluteUri && _trust.IsTrusted(url) ? url : null;
-        await CheckHopAsync(url, trustedOrigin, settings, redirected: false, cancellationToken);
+        var trustedHop = guard.CheckHop(url, request, redirected: false);
         var hops = new List<Uri> { url };
         var visited = new HashSet<string>(StringComparer.Ordinal) { url.AbsoluteUri };
 
         while (true)
         {
-            var crossOrigin = !SameOrigin(url, hops[0]);
-            var trustedHop = trustedOrigin is not null && SameOrigin(url, trustedOrigin);
+            var crossOrigin = !EgressHopGuard.SameOrigin(url, hops[0]);
             var response = await SendOnceAsync(method, url, request.Configure, crossOrigin, trustedHop, settings, cancellationToken);
             var location = RedirectTarget(response, url);
             if (location is null || request.Redirects == RedirectMode.None
-                || (request.Redirects == RedirectMode.SameHostOnly && !SameOrigin(location, url)))
+                || (request.Redirects == RedirectMode.SameHostOnly && !EgressHopGuard.SameOrigin(location, url)))
             {
-                return new EgressResponse(response, hops);
+                return new EgressResponse(response, hops, settings.MaxJsonBytes);
             }
             response.Dispose();
 
             if (!visited.Add(location.AbsoluteUri))
             {
-                throw GatewayException.SourceFailed(ErrorCodes.HttpError, "The source redirects in a loop.");
+                throw new EgressException(EgressFailure.RedirectLoop, "The source redirects in a loop.");
             }
             if (hops.Count > settings.MaxRedirects)
             {
-                throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"The source redirected more than {settings.MaxRedirects} times.");
+                throw new EgressException(EgressFailure.TooManyRedirects, $"The source redirected more than {settings.MaxRedirects} times.");
             }
-            await CheckHopAsync(location, trustedOrigin, settings, redirected: true, cancellationToken);
+            trustedHop = guard.CheckHop(location, request, redirected: true);
             Log.FollowingRedirect(logger, (int)response.StatusCode, url.Host, location.Host);
             if (response.StatusCode == HttpStatusCode.SeeOther && method != HttpMethod.Head)
             {
@@ -84,114 +67,13 @@ public sealed partial class EgressClient(
         }
     }
 
-    /// <summary>
-    /// Reads a JSON body of at most <c>Egress:MaxJsonBytes</c>; a longer or malformed body fails with
-    /// <c>METADATA_FETCH_FAILED</c>.
-    /// </summary>
-    public async Task<JsonDocument> ReadJsonAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        var bytes = await ReadJsonBodyAsync(response, cancellationToken);
-        try
-        {
-            return JsonDocument.Parse(bytes, new JsonDocumentOptions { MaxDepth = 64 });
-        }
-        catch (JsonException ex)
-        {
-            throw GatewayException.SourceFailed(ErrorCodes.MetadataFetchFailed, "The source's answer is not valid JSON.", ex);
-        }
-    }
-
-    /// <summary>
-    /// Reads a JSON body's bytes, at most <c>Egress:MaxJsonBytes</c> (else <c>METADATA_FETCH_FAILED</c>), for a source
-    /// that deserializes them itself.
-    /// </summary>
-    public Task<byte[]> ReadJsonBodyAsync(HttpResponseMessage response, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(response);
-        return ReadBoundedAsync(response, options.CurrentValue.MaxJsonBytes, cancellationToken);
-    }
-
-    /// <summary>
-    /// Reads an image body of at most <paramref name="maxBytes"/> and returns it as a <c>data:</c> URL when its bytes
-    /// really are an image (whatever Content-Type says); null for anything else or anything larger.
-    /// </summary>
-    public static async Task<string?> ReadPreviewImageAsync(HttpResponseMessage response, CancellationToken cancellationToken, int maxBytes = PreviewImages.MaxBytes)
-    {
-        ArgumentNullException.ThrowIfNull(response);
-        if (!response.IsSuccessStatusCode || response.Content.Headers.ContentLength > maxBytes)
-        {
-            return null;
-        }
-        var bytes = await ReadHeadAsync(response, maxBytes + 1, cancellationToken);
-        return PreviewImages.ToDataUrl(bytes, maxBytes);
-    }
-
-    /// <summary>
-    /// Reads a body up to <paramref name="maxBytes"/>; a longer body fails with <c>METADATA_FETCH_FAILED</c>, a
-    /// connection lost mid-body with <c>NETWORK_ERROR</c>.
-    /// </summary>
-    public static async Task<byte[]> ReadBoundedAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(response);
-        if (response.Content.Headers.ContentLength > maxBytes)
-        {
-            throw GatewayException.SourceFailed(ErrorCodes.MetadataFetchFailed, $"The source's answer is larger than {maxBytes} bytes.");
-        }
-        var buffer = await ReadHeadAsync(response, maxBytes + 1, cancellationToken);
-        if (buffer.Length > maxBytes)
-        {
-            throw GatewayException.SourceFailed(ErrorCodes.MetadataFetchFailed, $"The source's answer is larger than {maxBytes} bytes.");
-        }
-        return buffer;
-    }
-
-    /// <summary>
-    /// Reads at most <paramref name="maxBytes"/> of a body and stops there, whatever the server sends after. A
-    /// connection reset or a body shorter than announced fails with <c>NETWORK_ERROR</c>.
-    /// </summary>
-    public static async Task<byte[]> ReadHeadAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(response);
-        try
-        {
-            return await ReadUpToAsync(response, maxBytes, cancellationToken);
-        }
-        catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
-        {
-            // HttpIOException (a truncated body) is an IOException.
-            var host = response.RequestMessage?.RequestUri?.Host ?? "the source";
-            throw GatewayException.SourceFailed(ErrorCodes.NetworkError, $"Reading the answer of \"{host}\" failed: the connection closed before the full body.", ex);
-        }
-    }
-
-    private static async Task<byte[]> ReadUpToAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
-    {
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[Math.Min(maxBytes, 81_920)];
-        var total = 0;
-        while (total < maxBytes)
-        {
-            if (total == buffer.Length)
-            {
-                Array.Resize(ref buffer, (int)Math.Min(maxBytes, (long)buffer.Length * 2));
-            }
-            var read = await stream.ReadAsync(buffer.AsMemory(total, buffer.Length - total), cancellationToken);
-            if (read == 0)
-            {
-                break;
-            }
-            total += read;
-        }
-        return total == buffer.Length ? buffer : buffer[..total];
-    }
-
     private async Task<HttpResponseMessage> SendOnceAsync(
         HttpMethod method, Uri url, Action<HttpRequestMessage>? configure, bool crossOrigin, bool trustedHop, EgressOptions settings,
         CancellationToken cancellationToken)
     {
         using var message = new HttpRequestMessage(method, url);
         // Tells the connector that a new connection for this hop may go to the trusted origin's private address.
-        message.Options.Set(EgressConnector.TrustedHop, trustedHop);
+        message.Options.Set(EgressHopGuard.TrustedHop, trustedHop);
         message.Headers.UserAgent.Add(UserAgent);
         message.Headers.AcceptEncoding.Add(new StringWithQualityHeaderValue("identity"));
         configure?.Invoke(message);
@@ -214,7 +96,7 @@ public sealed partial class EgressClient(
             message.Headers.Remove("Cookie");
         }
 
-        using var deadline = new CancellationTokenSource(settings.Timeout, _time);
+        using var deadline = new CancellationTokenSource(settings.Timeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
@@ -222,87 +104,20 @@ public sealed partial class EgressClient(
         }
         catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
-            Log.RequestFailed(logger, url.Host, ErrorCodes.NetworkTimeout, HttpRequestError.Unknown);
-            throw GatewayException.SourceFailed(ErrorCodes.NetworkTimeout,
-                $"\"{url.Host}\" did not answer within {settings.Timeout.TotalSeconds:0} seconds.", ex);
+            Log.RequestFailed(logger, url.Host, EgressFailure.Timeout, HttpRequestError.Unknown);
+            throw new EgressException(EgressFailure.Timeout, $"\"{url.Host}\" did not answer within {settings.Timeout.TotalSeconds:0} seconds.", ex);
+        }
+        catch (OperationCanceledException ex) when (ex.InnerException is TimeoutException && !cancellationToken.IsCancellationRequested)
+        {
+            // SocketsHttpHandler's ConnectTimeout (Egress:ConnectTimeoutSeconds) ends the connect this way.
+            Log.RequestFailed(logger, url.Host, EgressFailure.Timeout, HttpRequestError.ConnectionError);
+            throw new EgressException(EgressFailure.Timeout, $"Connecting to \"{url.Host}\" timed out.", ex);
         }
         catch (HttpRequestException ex) when (!cancellationToken.IsCancellationRequested)
         {
-            var failure = MapFailure(ex, url);
-            Log.RequestFailed(logger, url.Host, failure.Code, ex.HttpRequestError);
+            var failure = TransportFailure(ex, url);
+            Log.RequestFailed(logger, url.Host, failure.Failure, ex.HttpRequestError);
             throw failure;
-        }
-    }
-
-    /// <summary>
-    /// What a hop must be before it is sent; the connector checks the resolved addresses of a new connection after.
-    /// A pooled connection is reused without the connector, so a hop on a trusted origin that is not the trusted
-    /// request's own is resolved and checked here: a connection a trusted request opened may lead to a private address.
-    /// </summary>
-    private async Task CheckHopAsync(Uri url, Uri? trustedOrigin, EgressOptions settings, bool redirected, CancellationToken cancellationToken)
-    {
-        var what = redirected ? "The source redirected to" : "The source pointed at";
-        if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps))
-        {
-            throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"{what} an unsupported scheme \"{(url.IsAbsoluteUri ? url.Scheme : "relative")}\".");
-        }
-        if (url.UserInfo.Length > 0)
-        {
-            throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"{what} a URL with a user name or password.");
-        }
-        string host;
-        try
-        {
-            host = HostPolicy.NormalizeHost(url.IdnHost);
-        }
-        catch (UriFormatException ex)
-        {
-            throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"{what} a malformed host.", ex);
-        }
-        if (host.Length == 0)
-        {
-            throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"{what} a URL without a host.");
-        }
-        // The pasted URL was checked against the caller's policy before any request; a redirect must not lead around
-        // the base policy's BlockedHosts. (Profiles are not consulted here: the facts a probe learns are shared.)
-        if (redirected && policies?.For(profile: null) is { BlockedHosts.Count: > 0 } basePolicy
-            && basePolicy.BlockedHosts.Any(pattern => HostPolicy.Matches(pattern, host)))
-        {
-            throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"{what} \"{host}\", a host the policy blocks.");
-        }
-        if (settings.AllowPrivateNetworks || (trustedOrigin is not null && SameOrigin(url, trustedOrigin)))
-        {
-            return;
-        }
-        if (RemoteUrlParser.IsPrivateLiteral(host))
-        {
-            throw GatewayException.SourceFailed(ErrorCodes.InvalidHost, $"{what} a private, loopback or link-local address.");
-        }
-        if (!settings.IsPortAllowed(url.Port))
-        {
-            throw GatewayException.SourceFailed(ErrorCodes.HttpError, $"{what} port {url.Port}, which is not allowed.");
-        }
-        if (_trust.IsTrusted(host, url.Port) && settings.Proxy is null)
-        {
-            await EnsurePublicAsync(host, what, cancellationToken);
-        }
-    }
-
-    private async Task EnsurePublicAsync(string host, string what, CancellationToken cancellationToken)
-    {
-        IPAddress[] addresses;
-        try
-        {
-            addresses = await _resolver.ResolveAsync(host, cancellationToken);
-        }
-        catch (SocketException ex)
-        {
-            throw GatewayException.SourceFailed(ErrorCodes.InvalidHost, $"The host \"{host}\" could not be resolved.", ex);
-        }
-        if (addresses.Length == 0 || !Array.TrueForAll(addresses, NetworkAddresses.IsPublic))
-        {
-            throw GatewayException.SourceFailed(ErrorCodes.InvalidHost,
-                $"{what} \"{host}\", which resolves to private, loopback or otherwise blocked addresses.");
         }
     }
 
@@ -319,40 +134,38 @@ public sealed partial class EgressClient(
         }
         return Uri.TryCreate(current, location, out var target)
             ? target
-            : throw GatewayException.SourceFailed(ErrorCodes.HttpError, "The source redirected to a malformed URL.");
+            : throw new EgressException(EgressFailure.BadTarget, "The source redirected to a malformed URL.");
     }
 
-    private static bool SameOrigin(Uri a, Uri b) =>
-        string.Equals(a.Host, b.Host, StringComparison.OrdinalIgnoreCase) && a.Port == b.Port && a.Scheme == b.Scheme;
-
-    private static GatewayException MapFailure(HttpRequestException ex, Uri url)
+    private static EgressException TransportFailure(HttpRequestException ex, Uri url)
     {
-        if (FindInner<BlockedAddressException>(ex) is { } blocked)
+        if (FindInner<EgressException>(ex) is { } refused)
         {
-            return GatewayException.SourceFailed(ErrorCodes.InvalidHost, blocked.Message, ex);
+            return refused; // the guard found no address the connection may use
         }
+        var socketError = FindInner<SocketException>(ex)?.SocketErrorCode;
         if (ex.HttpRequestError == HttpRequestError.NameResolutionError
-            || FindInner<SocketException>(ex)?.SocketErrorCode is SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain)
+            || socketError is SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain)
         {
-            return GatewayException.SourceFailed(ErrorCodes.InvalidHost, $"The host \"{url.Host}\" could not be resolved.", ex);
+            return EgressHopGuard.Unreachable(url.Host, ex);
         }
-        if (FindInner<SocketException>(ex)?.SocketErrorCode is SocketError.ConnectionRefused)
+        if (socketError is SocketError.ConnectionRefused)
         {
-            return GatewayException.SourceFailed(ErrorCodes.ConnectionRefused, $"The host \"{url.Host}\" refused the connection.", ex);
+            return new EgressException(EgressFailure.ConnectionRefused, $"The host \"{url.Host}\" refused the connection.", ex);
         }
-        if (FindInner<SocketException>(ex)?.SocketErrorCode is SocketError.TimedOut)
+        if (socketError is SocketError.TimedOut)
         {
-            return GatewayException.SourceFailed(ErrorCodes.NetworkTimeout, $"Connecting to \"{url.Host}\" timed out.", ex);
+            return new EgressException(EgressFailure.Timeout, $"Connecting to \"{url.Host}\" timed out.", ex);
         }
-        var reason = ex.HttpRequestError switch
+        var (failure, reason) = ex.HttpRequestError switch
         {
-            HttpRequestError.SecureConnectionError => "the TLS handshake failed",
-            HttpRequestError.ResponseEnded => "the connection closed before a full answer",
-            HttpRequestError.InvalidResponse => "the answer was not valid HTTP",
-            HttpRequestError.ConfigurationLimitExceeded => "the answer's headers are too large",
-            _ => "the connection failed",
+            HttpRequestError.SecureConnectionError => (EgressFailure.Tls, "the TLS handshake failed"),
+            HttpRequestError.ResponseEnded => (EgressFailure.ConnectionLost, "the connection closed before a full answer"),
+            HttpRequestError.InvalidResponse => (EgressFailure.InvalidResponse, "the answer was not valid HTTP"),
+            HttpRequestError.ConfigurationLimitExceeded => (EgressFailure.InvalidResponse, "the answer's headers are too large"),
+            _ => (EgressFailure.ConnectionLost, "the connection failed"),
         };
-        return GatewayException.SourceFailed(ErrorCodes.NetworkError, $"Reaching \"{url.Host}\" failed: {reason}.", ex);
+        return new EgressException(failure, $"Reaching \"{url.Host}\" failed: {reason}.", ex);
     }
 
     private static T? FindInner<T>(Exception ex) where T : Exception
@@ -372,7 +185,7 @@ public sealed partial class EgressClient(
         [LoggerMessage(1, LogLevel.Debug, "Following a {Status} redirect from {FromHost} to {ToHost}.", EventName = "FollowingRedirect")]
         public static partial void FollowingRedirect(ILogger logger, int status, string fromHost, string toHost);
 
-        [LoggerMessage(2, LogLevel.Information, "Probe request to {Host} failed with {Code} ({Error}).", EventName = "ProbeRequestFailed")]
-        public static partial void RequestFailed(ILogger logger, string host, string code, HttpRequestError error);
+        [LoggerMessage(2, LogLevel.Information, "Probe request to {Host} failed: {Failure} ({Error}).", EventName = "ProbeRequestFailed")]
+        public static partial void RequestFailed(ILogger logger, string host, EgressFailure failure, HttpRequestError error);
     }
 }

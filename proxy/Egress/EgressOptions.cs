@@ -1,7 +1,7 @@
 namespace ModelGateway.Egress;
 
 /// <summary>Bounds and rules for every outbound probe (<c>Egress</c> section).</summary>
-public sealed class EgressOptions
+internal sealed class EgressOptions
 {
     public const string SectionName = "Egress";
 

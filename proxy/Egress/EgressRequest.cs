@@ -1,7 +1,7 @@
 namespace ModelGateway.Egress;
 
 /// <summary>Which redirects <see cref="EgressClient"/> follows by itself.</summary>
-public enum RedirectMode
+internal enum RedirectMode
 {
     /// <summary>Follow every redirect (each hop re-checked) up to <c>Egress:MaxRedirects</c>.</summary>
     Follow,
@@ -20,14 +20,20 @@ public enum RedirectMode
 /// Called for every hop with the hop's <see cref="HttpRequestMessage.RequestUri"/> set: the place to add a Range
 /// header or a source token — and to leave the token off when the hop is on another host.
 /// </param>
-public sealed record EgressRequest(HttpMethod Method, Uri Url, Action<HttpRequestMessage>? Configure = null)
+internal sealed record EgressRequest(HttpMethod Method, Uri Url, Action<HttpRequestMessage>? Configure = null)
 {
+    /// <summary>
+    /// Host patterns (as <see cref="Policies.HostPolicy.Matches"/> reads them) no redirect may lead to: the caller's
+    /// policy checked the first URL; this holds every later hop to the hosts the gateway's base policy blocks.
+    /// </summary>
+    public required IReadOnlyList<string> BlockedHosts { get; init; }
+
     public RedirectMode Redirects { get; init; } = RedirectMode.Follow;
 
     /// <summary>
     /// Set only by a named source for a request to its own <c>BaseUrl</c> origin: hops on that origin (and no other)
-    /// may then be private and on any port when it is an admin-trusted origin (<see cref="EgressTrust"/>). A user's URL
-    /// or a redirect that lands on a trusted origin without this is checked like any other hop.
+    /// may then be private and on any port when it is a trusted origin (<see cref="EgressHopGuard"/>). A user's URL or a
+    /// redirect that names a trusted origin without this is refused.
     /// </summary>
     public bool Trusted { get; init; }
 }

@@ -1,7 +1,7 @@
 namespace ModelGateway.Egress;
 
 /// <summary>The final answer of an <see cref="EgressRequest"/> and the URLs it passed through.</summary>
-public sealed class EgressResponse(HttpResponseMessage response, IReadOnlyList<Uri> hops) : IDisposable
+internal sealed class EgressResponse(HttpResponseMessage response, IReadOnlyList<Uri> hops, int maxJsonBytes) : IDisposable
 {
     public HttpResponseMessage Message { get; } = response;
 
@@ -13,6 +13,13 @@ public sealed class EgressResponse(HttpResponseMessage response, IReadOnlyList<U
     public int StatusCode => (int)Message.StatusCode;
 
     public bool IsSuccess => Message.IsSuccessStatusCode;
+
+    /// <summary>
+    /// The body's bytes, at most <c>Egress:MaxJsonBytes</c> (else <see cref="EgressFailure.BodyTooLarge"/>), for a
+    /// source that deserializes a JSON answer itself.
+    /// </summary>
+    public Task<byte[]> ReadJsonBodyAsync(CancellationToken cancellationToken) =>
+        EgressBody.ReadBoundedAsync(Message, maxJsonBytes, cancellationToken);
 
     public void Dispose() => Message.Dispose();
 }

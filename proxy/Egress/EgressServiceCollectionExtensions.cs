@@ -2,24 +2,28 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using ModelGateway.Egress;
+using ModelGateway.Primitives;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class EgressServiceCollectionExtensions
+internal static class EgressServiceCollectionExtensions
 {
     /// <summary>
-    /// The hardened probe client. Trusted origins are the <c>BaseUrl</c> of every entry under <c>Sources</c>, every
-    /// YARP cluster destination (<c>ReverseProxy:Clusters:*:Destinations:*:Address</c>) and <c>Egress:ProxyUrl</c>.
+    /// The hardened probe client and its hop guard. Trusted origins are the <c>BaseUrl</c> of every entry under
+    /// <c>Sources</c>, every YARP cluster destination (<c>ReverseProxy:Clusters:*:Destinations:*:Address</c>) and
+    /// <c>Egress:ProxyUrl</c>.
     /// </summary>
     public static IServiceCollection AddEgress(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<EgressOptions>()
-            .BindConfiguration(EgressOptions.SectionName)
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<EgressOptions>, EgressOptionsValidator>());
+        services.AddOptions<EgressOptions>().BindConfiguration(EgressOptions.SectionName);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, EgressConfigValidator>());
+        services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IEgressResolver, DnsEgressResolver>();
-        services.TryAddSingleton(sp => new EgressTrust(TrustedOrigins(sp.GetRequiredService<IConfiguration>())));
+        services.TryAddSingleton(sp => new EgressHopGuard(
+            sp.GetRequiredService<IOptionsMonitor<EgressOptions>>(),
+            TrustedOrigins(sp.GetRequiredService<IConfiguration>()),
+            sp.GetRequiredService<IEgressResolver>()));
         services.TryAddSingleton<EgressConnector>();
         services.AddHttpClient<EgressClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(
@@ -35,7 +39,7 @@ public static class EgressServiceCollectionExtensions
         var proxy = options.Proxy;
         return new SocketsHttpHandler
         {
-            AllowAutoRedirect = false, // EgressClient follows redirects itself, re-checking every hop
+            AllowAutoRedirect = false, // EgressClient follows redirects itself, the guard checking every hop
             AutomaticDecompression = DecompressionMethods.None, // sizes stay the sizes of what is on the wire
             UseCookies = false,
             PreAuthenticate = false,

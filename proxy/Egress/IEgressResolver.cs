@@ -3,8 +3,8 @@ using System.Net;
 namespace ModelGateway.Egress;
 
 /// <summary>
-/// Turns the host of an outbound connection into the addresses <see cref="EgressConnector"/> checks and then connects
-/// to. Replaceable so tests can make any name (or literal) resolve where they need.
+/// Turns the host of an outbound connection into the addresses <see cref="EgressHopGuard"/> checks and the connector
+/// connects to. Replaceable so tests can make any name (or literal) resolve where they need.
 /// </summary>
 public interface IEgressResolver
 {
@@ -14,7 +14,7 @@ public interface IEgressResolver
 }
 
 /// <summary>The system resolver; a literal address resolves to itself.</summary>
-public sealed class DnsEgressResolver : IEgressResolver
+internal sealed class DnsEgressResolver : IEgressResolver
 {
     public async ValueTask<IPAddress[]> ResolveAsync(string host, CancellationToken cancellationToken)
     {

@@ -8,7 +8,7 @@ namespace ModelGateway.Forwarding;
 /// YARP answers a failed forward with a bare 502/504 and an empty body. This step gives it the gateway's error body
 /// (a code an operator and a client can act on) and one log line naming the route and the kind of failure.
 /// </summary>
-public static partial class ForwarderErrorResponses
+internal static partial class ForwarderErrorResponses
 {
     public static async Task WriteErrorBodyAsync(HttpContext context, Func<Task> next)
     {

@@ -1,24 +1,27 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using ModelGateway.Auth;
+using ModelGateway.Forwarding;
+using ModelGateway.Primitives;
 using Yarp.ReverseProxy.Transforms;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class ForwardingServiceCollectionExtensions
+internal static class ForwardingServiceCollectionExtensions
 {
     // Headers that would tell a public model host about the organisation's internal network.
     private static readonly string[] InternalHeaders =
         ["X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix", "X-Real-IP", "Forwarded"];
 
     /// <summary>
-    /// YARP from the <c>ReverseProxy</c> section. For every route: the gateway's <c>X-API-Key</c> is removed and no
-    /// forwarding headers are added or passed on; bodies and other headers go through untouched.
+    /// YARP from the <c>ReverseProxy</c> section, and its check. For every route: the gateway's <c>X-API-Key</c> is
+    /// removed and no forwarding headers are added or passed on; bodies and other headers go through untouched.
     /// </summary>
     public static IServiceCollection AddGatewayForwarding(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddReverseProxy()
-            .LoadFromConfig(configuration.GetSection("ReverseProxy"))
+            .LoadFromConfig(configuration.GetSection(ReverseProxyConfigValidator.SectionName))
             .AddTransforms(context =>
             {
                 context.UseDefaultForwarders = false;
@@ -28,6 +31,7 @@ public static class ForwardingServiceCollectionExtensions
                     context.AddRequestHeaderRemove(header);
                 }
             });
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, ReverseProxyConfigValidator>());
         return services;
     }
 }

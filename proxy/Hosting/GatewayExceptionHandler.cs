@@ -4,7 +4,7 @@ using ModelGateway.Primitives;
 namespace ModelGateway.Hosting;
 
 /// <summary>Writes every failure as <see cref="ErrorResponse"/>: documented codes, never a stack trace.</summary>
-public sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHandler> logger) : IExceptionHandler
+internal sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHandler> logger) : IExceptionHandler
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {

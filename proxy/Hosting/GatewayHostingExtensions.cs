@@ -1,14 +1,15 @@
-using System.Runtime.ExceptionServices;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
+using ModelGateway.Caching;
 using ModelGateway.Forwarding;
 using ModelGateway.Hosting;
 using ModelGateway.Metadata;
 using ModelGateway.Primitives;
+using ModelGateway.RateLimiting;
+using ModelGateway.Redis;
 
 namespace Microsoft.AspNetCore.Builder;
 
-public static class GatewayHostingExtensions
+internal static class GatewayHostingExtensions
 {
     /// <summary>
     /// Reads <c>config/appsettings.json</c> (required: without it the shipped sources and policy would silently be
@@ -16,12 +17,21 @@ public static class GatewayHostingExtensions
     /// and the command line over them. The files are read once: a restart applies an edit, so a half-saved or invalid
     /// file can never turn a running gateway's answers into errors (validation runs at startup only).
     /// </summary>
+    /// <exception cref="GatewayConfigurationException"><c>config/appsettings.json</c> does not exist.</exception>
     public static WebApplicationBuilder AddGatewayConfiguration(this WebApplicationBuilder builder, string[] args)
     {
         ArgumentNullException.ThrowIfNull(builder);
         var folder = Path.Combine(builder.Environment.ContentRootPath, "config");
+        var shipped = Path.Combine(folder, "appsettings.json");
+        if (!File.Exists(shipped))
+        {
+            throw new GatewayConfigurationException(
+            [
+                $"The configuration file '{shipped}' was not found. Start the gateway from the repository root (or /app in the container), where config/ is.",
+            ]);
+        }
         builder.Configuration
-            .AddJsonFile(Path.Combine(folder, "appsettings.json"), optional: false, reloadOnChange: false)
+            .AddJsonFile(shipped, optional: false, reloadOnChange: false)
             .AddJsonFile(Path.Combine(folder, $"appsettings.{builder.Environment.EnvironmentName}.json"), optional: true, reloadOnChange: false)
             .AddEnvironmentVariables()
             .AddCommandLine(args);
@@ -41,7 +51,7 @@ public static class GatewayHostingExtensions
         return builder;
     }
 
-    /// <summary>Every feature of the gateway.</summary>
+    /// <summary>Every feature of the gateway, and the validator that checks all their configuration at once.</summary>
     public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
@@ -55,60 +65,40 @@ public static class GatewayHostingExtensions
         services.AddGatewayPolicy();
         services.AddEgress();
         services.AddMetadataSources();
+        services.AddCivitAiSource();
+        services.AddHuggingFaceSource();
         services.AddContentSniffing();
         services.AddMetadataCache();
-        services.AddSourcesStartupValidation();
         services.AddTransient<MetadataService>();
         services.AddGatewayForwarding(configuration);
         services.AddGatewayRateLimiting();
+        services.AddSingleton<GatewayConfigValidator>();
         return services;
     }
 
-    /// <summary>The middleware pipeline and every endpoint: health, remote-metadata, YARP routes.</summary>
+    /// <summary>
+    /// Checks the whole configuration — every problem in one <see cref="GatewayConfigurationException"/> — then the
+    /// middleware pipeline and every endpoint: health, remote-metadata, YARP routes.
+    /// </summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
+        // Before YARP maps its routes, which would throw at the first bad route alone.
+        app.Services.GetRequiredService<GatewayConfigValidator>().ThrowIfInvalid(app.Configuration);
         app.UseExceptionHandler();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseGatewayRateLimiter();
         app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapRemoteMetadata();
-        MapReverseProxyReportingEveryProblem(app);
+        app.MapReverseProxy(proxy =>
+        {
+            proxy.Use(ForwarderErrorResponses.WriteErrorBodyAsync);
+            // A custom pipeline must add YARP's default steps itself.
+            proxy.UseSessionAffinity();
+            proxy.UseLoadBalancing();
+            proxy.UsePassiveHealthChecks();
+        });
         return app;
-    }
-
-    // YARP rejects bad routes/clusters when they are mapped, before the host starts and validates options: check the
-    // options first and throw both sets together, so one failed start lists every configuration problem.
-    private static void MapReverseProxyReportingEveryProblem(WebApplication app)
-    {
-        Exception? optionsFailure = null;
-        try
-        {
-            app.Services.GetService<IStartupValidator>()?.Validate();
-        }
-        catch (Exception ex) when (ex is OptionsValidationException or AggregateException || StartupErrors.IsBindingFailure(ex))
-        {
-            optionsFailure = ex;
-        }
-        try
-        {
-            app.MapReverseProxy(proxy =>
-            {
-                proxy.Use(ForwarderErrorResponses.WriteErrorBodyAsync);
-                // A custom pipeline must add YARP's default steps itself.
-                proxy.UseSessionAffinity();
-                proxy.UseLoadBalancing();
-                proxy.UsePassiveHealthChecks();
-            });
-        }
-        catch (InvalidOperationException ex) when (optionsFailure is not null)
-        {
-            throw new AggregateException(optionsFailure, ex);
-        }
-        if (optionsFailure is not null)
-        {
-            ExceptionDispatchInfo.Throw(optionsFailure);
-        }
     }
 }

@@ -3,7 +3,7 @@ using ModelGateway.Policies;
 namespace ModelGateway.Metadata;
 
 /// <summary>The 200 body of <c>GET /api/assets/remote-metadata</c>; serialized snake_case, nulls omitted.</summary>
-public sealed record AssetMetadataResponse
+internal sealed record AssetMetadataResponse
 {
     public required long ContentLength { get; init; }
 
@@ -46,4 +46,4 @@ public sealed record AssetMetadataResponse
 }
 
 /// <summary><c>validation</c>: always present, both lists always present.</summary>
-public sealed record ValidationResponse(bool IsValid, IReadOnlyList<ValidationIssue> Errors, IReadOnlyList<ValidationIssue> Warnings);
+internal sealed record ValidationResponse(bool IsValid, IReadOnlyList<ValidationIssue> Errors, IReadOnlyList<ValidationIssue> Warnings);

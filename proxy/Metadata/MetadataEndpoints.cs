@@ -5,7 +5,7 @@ using ModelGateway.Primitives;
 
 namespace Microsoft.AspNetCore.Builder;
 
-public static class MetadataEndpoints
+internal static class MetadataEndpoints
 {
     public const string RemoteMetadataPath = "/api/assets/remote-metadata";
 

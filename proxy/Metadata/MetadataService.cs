@@ -15,7 +15,7 @@ namespace ModelGateway.Metadata;
 /// The remote-metadata use case: check the URL, check the host against policy before any request, probe the
 /// source within the probe timeout, evaluate the caller's policy on the facts.
 /// </summary>
-public sealed partial class MetadataService(
+internal sealed partial class MetadataService(
     SourceSelector sources,
     PolicyProvider policies,
     MetadataCache cache,
@@ -38,8 +38,10 @@ public sealed partial class MetadataService(
 
         var source = sources.Select(url);
         var sourceKey = source.CacheKey(url); // rejects a URL shape the source cannot read, before any request
+        // The facts are shared by every caller: redirects are held to the base policy's BlockedHosts, not the caller's.
+        var blockedHosts = policies.For(profile: null).BlockedHosts;
         var lookup = await cache.GetOrProbeAsync(source.Name, sourceKey,
-            ct => ProbeAsync(source, url, egress.Timeout, ct), egress.Timeout, cancellationToken);
+            ct => ProbeAsync(source, url, blockedHosts, egress.Timeout, ct), egress.Timeout, cancellationToken);
         var facts = lookup.Facts;
         var verdict = PolicyEvaluator.Evaluate(facts, policy);
         if (lookup.Status == CacheStatus.Stale)
@@ -56,20 +58,21 @@ public sealed partial class MetadataService(
             $"The source could not be reached; these facts are from {answeredAt:yyyy-MM-ddTHH:mm:ssZ} and may be out of date."),
         "metadata");
 
-    private async Task<AssetFacts> ProbeAsync(IMetadataSource source, Uri url, TimeSpan timeout, CancellationToken cancellationToken)
+    private async Task<AssetFacts> ProbeAsync(IMetadataSource source, Uri url, IReadOnlyList<string> blockedHosts, TimeSpan timeout,
+        CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(timeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
         try
         {
-            var result = await source.ProbeAsync(url, linked.Token);
+            var result = await source.ProbeAsync(url, blockedHosts, linked.Token);
             if (!sniffingOptions.CurrentValue.VerifyContent)
             {
                 return result.Facts;
             }
             try
             {
-                return await contentInspector.InspectAsync(result, linked.Token);
+                return await contentInspector.InspectAsync(result, blockedHosts, linked.Token);
             }
             catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
@@ -80,6 +83,10 @@ public sealed partial class MetadataService(
         {
             throw GatewayException.SourceFailed(ErrorCodes.NetworkTimeout,
                 $"The source did not answer within {timeout.TotalSeconds:0} seconds.", ex);
+        }
+        catch (EgressException ex)
+        {
+            throw EgressFailures.ToGatewayException(ex);
         }
     }
 
@@ -93,4 +100,4 @@ public sealed partial class MetadataService(
 }
 
 /// <summary>The response, and how the metadata cache produced it (<c>X-Cache-Status</c>).</summary>
-public sealed record MetadataAnswer(AssetMetadataResponse Response, CacheStatus CacheStatus);
+internal sealed record MetadataAnswer(AssetMetadataResponse Response, CacheStatus CacheStatus);

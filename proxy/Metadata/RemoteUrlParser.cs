@@ -13,7 +13,7 @@ namespace ModelGateway.Metadata;
 /// Literal addresses are recognised in every notation <see cref="Uri"/> and the system resolver accept (decimal,
 /// hex, octal, short forms, IPv6 forms embedding IPv4, full-width digits and ideographic dots after IDNA mapping).
 /// </summary>
-public static class RemoteUrlParser
+internal static class RemoteUrlParser
 {
     public const int MaxLength = 2048;
 
@@ -58,7 +58,7 @@ public static class RemoteUrlParser
             throw GatewayException.BadRequest(ErrorCodes.InvalidUrlFormat, "The URL has an invalid port.");
         }
         var host = CanonicalHost(url);
-        if (!allowPrivateNetworks && IsPrivateLiteral(host))
+        if (!allowPrivateNetworks && NetworkAddresses.IsPrivateLiteral(host))
         {
             throw GatewayException.BadRequest(ErrorCodes.InvalidHost, "The URL points at a private, loopback or link-local address.");
         }
@@ -74,18 +74,6 @@ public static class RemoteUrlParser
         var unchanged = url.HostNameType == UriHostNameType.IPv6 ? HostPolicy.NormalizeHost(url.Host) == host : url.Host == host;
         // Policies, sources and the connection then all see the same ASCII host.
         return unchanged ? url : new UriBuilder(url) { Host = host }.Uri;
-    }
-
-    /// <summary>A literal address that is not public, or a <c>localhost</c> name (which always resolves to loopback).</summary>
-    public static bool IsPrivateLiteral(string normalizedHost)
-    {
-        ArgumentNullException.ThrowIfNull(normalizedHost);
-        if (normalizedHost == "localhost" || normalizedHost.EndsWith(".localhost", StringComparison.Ordinal))
-        {
-            return true;
-        }
-        // IPAddress.TryParse reads what the resolver would: 2130706433, 0x7f000001, 0177.0.0.1, 127.1, IPv6 forms.
-        return IPAddress.TryParse(normalizedHost, out var address) && !NetworkAddresses.IsPublic(address);
     }
 
     /// <summary>

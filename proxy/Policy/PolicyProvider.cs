@@ -3,8 +3,11 @@ using ModelGateway.Policies;
 
 namespace ModelGateway.Policy;
 
-/// <summary>The effective policy for a caller: its key's profile over the base policy. Reads options live.</summary>
-public sealed class PolicyProvider(IOptionsMonitor<GatewayPolicyOptions> options)
+/// <summary>
+/// The effective policy for a caller: its key's profile laid over the base policy, resolved on each call from the
+/// <c>Policy</c> and <c>PolicyProfiles</c> sections as bound at startup (the configuration is read once).
+/// </summary>
+internal sealed class PolicyProvider(IOptionsMonitor<GatewayPolicyOptions> options)
 {
     /// <param name="profile">The profile the caller's API key names, or null for the base policy.</param>
     public PolicySettings For(string? profile)

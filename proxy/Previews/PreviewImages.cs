@@ -1,10 +1,12 @@
+using ModelGateway.Egress;
+
 namespace ModelGateway.Previews;
 
 /// <summary>
 /// Builds the <c>preview_image</c> data URL from bytes that really are an image (checked by magic bytes, not by
 /// what a server or a header claims), capped in size.
 /// </summary>
-public static class PreviewImages
+internal static class PreviewImages
 {
     /// <summary>Largest preview returned, in bytes before base64.</summary>
     public const int MaxBytes = 256 * 1024;
@@ -43,6 +45,21 @@ public static class PreviewImages
             return null;
         }
         return $"data:image/{subtype};base64,{Convert.ToBase64String(bytes)}";
+    }
+
+    /// <summary>
+    /// Reads an image body of at most <paramref name="maxBytes"/> and returns it as a <c>data:</c> URL when its bytes
+    /// really are an image (whatever Content-Type says); null for an error status, anything else or anything larger.
+    /// </summary>
+    public static async Task<string?> ReadDataUrlAsync(HttpResponseMessage response, CancellationToken cancellationToken, int maxBytes = MaxBytes)
+    {
+        ArgumentNullException.ThrowIfNull(response);
+        if (!response.IsSuccessStatusCode || response.Content.Headers.ContentLength > maxBytes)
+        {
+            return null;
+        }
+        var bytes = await EgressBody.ReadHeadAsync(response, maxBytes + 1, cancellationToken);
+        return ToDataUrl(bytes, maxBytes);
     }
 
     /// <summary>

@@ -1,7 +1,7 @@
 namespace ModelGateway.Primitives;
 
-/// <summary>Codes of <see cref="ErrorResponse"/>: the ComfyUI frontend's vocabulary (DESIGN.md, "Errors").</summary>
-public static class ErrorCodes
+/// <summary>Codes of <see cref="ErrorResponse"/>: the ComfyUI frontend's vocabulary (docs/api.md, "Errors").</summary>
+internal static class ErrorCodes
 {
     // 400: the request itself
     public const string InvalidUrl = "INVALID_URL";

@@ -4,7 +4,7 @@ namespace ModelGateway.Primitives;
 /// A failure with a documented status and code. Thrown anywhere below the endpoint, written as
 /// <see cref="ErrorResponse"/>; never carries a secret in <see cref="Exception.Message"/>.
 /// </summary>
-public sealed class GatewayException : Exception
+internal sealed class GatewayException : Exception
 {
     public GatewayException(int statusCode, string code, string message, Exception? innerException = null)
         : base(message, innerException)

@@ -5,7 +5,7 @@ using System.Text.Json.Serialization;
 namespace ModelGateway.Primitives;
 
 /// <summary>The gateway's JSON shape: snake_case, absent values omitted (never <c>null</c>).</summary>
-public static class GatewayJson
+internal static class GatewayJson
 {
     public static readonly JsonSerializerOptions Options = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
 

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
+using ModelGateway.Primitives;
 using ModelGateway.RateLimiting;
 using ModelGateway.Redis;
 
@@ -17,11 +18,9 @@ public static class RateLimitingServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<RateLimitingOptions>()
-            .BindConfiguration(RateLimitingOptions.SectionName)
-            .ValidateOnStart();
-        services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RateLimitingOptions>, RateLimitingOptionsValidator>());
-        // One Redis health for the app, paced by the limiter's setting. Created on first use, after startup validation
-        // (not ValidateOnStart): an invalid RateLimiting section is then reported once, by its own validator.
+            .BindConfiguration(RateLimitingOptions.SectionName);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, RateLimitingConfigValidator>());
+        // One Redis health for the app, paced by the limiter's setting (checked by the validator above at startup).
         services.AddOptions<RedisHealthOptions>()
             .Configure<IOptions<RateLimitingOptions>>((health, limits) => health.RetryInterval = limits.Value.RedisRetry);
         services.TryAddSingleton(TimeProvider.System);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ModelGateway.Primitives;
 using ModelGateway.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
@@ -12,9 +14,8 @@ public static class RedisServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<RedisOptions>()
-            .Configure<IConfiguration>((options, configuration) => options.ConnectionString = configuration.GetConnectionString("Redis"))
-            .Validate(RedisOptions.IsValid, "ConnectionStrings:Redis is not a valid StackExchange.Redis connection string (e.g. \"redis:6379,password=…\").")
-            .ValidateOnStart();
+            .Configure<IConfiguration>((options, configuration) => options.ConnectionString = configuration.GetConnectionString("Redis"));
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, RedisConfigValidator>());
         services.AddSingleton<RedisHealth>();
         services.AddSingleton<RedisConnection>();
         services.AddHostedService<RedisConnectionWarmup>();

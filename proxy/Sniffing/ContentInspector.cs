@@ -1,6 +1,5 @@
 using System.Net.Http.Headers;
 using ModelGateway.Egress;
-using ModelGateway.Primitives;
 using ModelGateway.Policies;
 using ModelGateway.Sources;
 
@@ -12,9 +11,10 @@ namespace ModelGateway.Sniffing;
 /// <see cref="ContentLocation.Authorize"/> callback sees every hop and adds credentials only on the source's own
 /// hosts. A failed read never fails the request: the facts come back <see cref="FormatCheck.Unverified"/>.
 /// </summary>
-public sealed partial class ContentInspector(EgressClient egress, ILogger<ContentInspector> logger)
+internal sealed partial class ContentInspector(EgressClient egress, ILogger<ContentInspector> logger)
 {
-    public async Task<AssetFacts> InspectAsync(ProbeResult probe, CancellationToken cancellationToken)
+    /// <param name="blockedHosts">Host patterns no redirect may lead to (the base policy's <c>BlockedHosts</c>).</param>
+    public async Task<AssetFacts> InspectAsync(ProbeResult probe, IReadOnlyList<string> blockedHosts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(probe);
         var facts = probe.Facts;
@@ -24,7 +24,7 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
         }
         try
         {
-            var (sniff, rangeTotal) = await SniffAsync(location, facts, cancellationToken);
+            var (sniff, rangeTotal) = await SniffAsync(location, blockedHosts, facts, cancellationToken);
             if (facts.ContentLength is null && rangeTotal is { } size)
             {
                 facts = facts with { ContentLength = size }; // the source could not tell; Content-Range did
@@ -33,22 +33,18 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
             Log.Sniffed(logger, location.Url.Host, sniff.Kind, sniff.Signature ?? "-", verified.FormatCheck);
             return verified;
         }
-        catch (GatewayException ex)
+        catch (EgressException ex)
         {
-            Log.ReadFailed(logger, location.Url.Host, ex.Code);
-            return ContentVerification.Unverified(facts);
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException && !cancellationToken.IsCancellationRequested)
-        {
-            Log.ReadFailed(logger, location.Url.Host, ErrorCodes.NetworkError);
+            Log.ReadFailed(logger, location.Url.Host, ex.Failure);
             return ContentVerification.Unverified(facts);
         }
     }
 
     /// <summary>What the head says, and the file's size when a Content-Range told it.</summary>
-    private async Task<(SniffResult Sniff, long? RangeTotal)> SniffAsync(ContentLocation location, AssetFacts facts, CancellationToken cancellationToken)
+    private async Task<(SniffResult Sniff, long? RangeTotal)> SniffAsync(ContentLocation location, IReadOnlyList<string> blockedHosts, AssetFacts facts,
+        CancellationToken cancellationToken)
     {
-        if (await ReadAsync(location, 0, ContentSniffer.HeadBytes, cancellationToken) is not { } first)
+        if (await ReadAsync(location, blockedHosts, 0, ContentSniffer.HeadBytes, cancellationToken) is not { } first)
         {
             return (SniffResult.Undetermined, null);
         }
@@ -63,7 +59,7 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
 
         // A safetensors header longer than the head: one more read for the rest of it.
         var have = first.Bytes.Length;
-        if (await ReadAsync(location, have, (int)need - have, cancellationToken) is not { } rest)
+        if (await ReadAsync(location, blockedHosts, have, (int)need - have, cancellationToken) is not { } rest)
         {
             return (SniffResult.Undetermined, rangeTotal);
         }
@@ -87,7 +83,7 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
     /// file: it is read only up to the end of the wanted range, then the response is disposed (connection dropped).
     /// Null when the server refuses or sends something other than the file's own bytes.
     /// </summary>
-    private async Task<Chunk?> ReadAsync(ContentLocation location, int from, int count, CancellationToken cancellationToken)
+    private async Task<Chunk?> ReadAsync(ContentLocation location, IReadOnlyList<string> blockedHosts, int from, int count, CancellationToken cancellationToken)
     {
         var request = new EgressRequest(HttpMethod.Get, location.Url, message =>
         {
@@ -95,6 +91,7 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
             message.Headers.Range = new RangeHeaderValue(from, from + count - 1);
         })
         {
+            BlockedHosts = blockedHosts,
             Trusted = location.Trusted,
         };
         using var response = await egress.SendAsync(request, cancellationToken);
@@ -118,10 +115,10 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
             {
                 return null;
             }
-            return new Chunk(await EgressClient.ReadHeadAsync(response.Message, count, cancellationToken), from, range.Length, Ranged: true);
+            return new Chunk(await EgressBody.ReadHeadAsync(response.Message, count, cancellationToken), from, range.Length, Ranged: true);
         }
         Log.RangeIgnored(logger, response.FinalUrl.Host, response.StatusCode);
-        var bytes = await EgressClient.ReadHeadAsync(response.Message, from + count, cancellationToken);
+        var bytes = await EgressBody.ReadHeadAsync(response.Message, from + count, cancellationToken);
         return new Chunk(bytes, 0, headers.ContentLength, Ranged: false);
     }
 
@@ -133,8 +130,8 @@ public sealed partial class ContentInspector(EgressClient egress, ILogger<Conten
         [LoggerMessage(1, LogLevel.Debug, "Content of a file on {Host}: {Kind} {Signature}, format check {Check}.", EventName = "ContentSniffed")]
         public static partial void Sniffed(ILogger logger, string host, SniffKind kind, string signature, FormatCheck check);
 
-        [LoggerMessage(2, LogLevel.Information, "Reading a file's head from {Host} failed with {Code}; its format stays unverified.", EventName = "ContentReadFailed")]
-        public static partial void ReadFailed(ILogger logger, string host, string code);
+        [LoggerMessage(2, LogLevel.Information, "Reading a file's head from {Host} failed ({Failure}); its format stays unverified.", EventName = "ContentReadFailed")]
+        public static partial void ReadFailed(ILogger logger, string host, EgressFailure failure);
 
         [LoggerMessage(3, LogLevel.Information, "{Host} answered {Status} to a Range read; the file's format stays unverified.", EventName = "ContentReadRefused")]
         public static partial void ReadRefused(ILogger logger, string host, int status);

@@ -3,10 +3,11 @@ using ModelGateway.Policies;
 namespace ModelGateway.Sniffing;
 
 /// <summary>
-/// Tells a file's true format from its first bytes (upstreams.md §4.5 order). Pure: no I/O, never throws, allocates
-/// only the few strings it extracts, whatever lengths the bytes claim.
+/// Tells a file's true format from its first bytes, trying the most specific signatures first (GGUF magic, zip,
+/// pickle, safetensors' length prefix). Pure: no I/O, never throws, allocates only the few strings it extracts,
+/// whatever lengths the bytes claim.
 /// </summary>
-public static class ContentSniffer
+internal static class ContentSniffer
 {
     /// <summary>The head to read first (as the Hugging Face clients do).</summary>
     public const int HeadBytes = 100 * 1024;

@@ -4,7 +4,7 @@ namespace ModelGateway.Sniffing;
 /// <c>Policy:VerifyContent</c>. Global, not per policy profile: the verified facts are cached per URL and shared by
 /// every caller, so a profile could not switch the check off for itself alone.
 /// </summary>
-public sealed class ContentSniffingOptions
+internal sealed class ContentSniffingOptions
 {
     public const string SectionName = "Policy";
 

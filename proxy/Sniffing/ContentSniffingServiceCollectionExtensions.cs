@@ -1,19 +1,17 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ModelGateway.Primitives;
 using ModelGateway.Sniffing;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class ContentSniffingServiceCollectionExtensions
+internal static class ContentSniffingServiceCollectionExtensions
 {
-    /// <summary><see cref="ContentInspector"/> and <c>Policy:VerifyContent</c>.</summary>
+    /// <summary><see cref="ContentInspector"/>, <c>Policy:VerifyContent</c> and its check.</summary>
     public static IServiceCollection AddContentSniffing(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<ContentSniffingOptions>()
-            .BindConfiguration(ContentSniffingOptions.SectionName)
-            .Validate<IConfiguration>(
-                (_, configuration) => !configuration.GetSection("PolicyProfiles").GetChildren().Any(p => p["VerifyContent"] is not null),
-                "PolicyProfiles:<name>:VerifyContent is not supported: VerifyContent is global (facts are cached per URL for every caller); set Policy:VerifyContent.")
-            .ValidateOnStart();
+        services.AddOptions<ContentSniffingOptions>().BindConfiguration(ContentSniffingOptions.SectionName);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, ContentSniffingConfigValidator>());
         services.AddTransient<ContentInspector>();
         return services;
     }

@@ -1,11 +1,10 @@
 using ModelGateway.Policies;
 using ModelGateway.Previews;
-using ModelGateway.Sources.CivitAi;
 
 namespace ModelGateway.Sniffing;
 
 /// <summary>Merges what the bytes say into what the source said. Pure.</summary>
-public static class ContentVerification
+internal static class ContentVerification
 {
     /// <summary>The head could not be read or told nothing: the claimed format stands, flagged as unverified.</summary>
     public static AssetFacts Unverified(AssetFacts facts)
@@ -42,13 +41,11 @@ public static class ContentVerification
 
     private static AssetFacts WithHeaderFacts(AssetFacts facts, SniffResult sniff)
     {
-        // CivitAI's own name and model type win over header guesses.
-        var fromCivitAi = string.Equals(facts.Source, CivitAiSource.SourceName, StringComparison.Ordinal);
-        if (!fromCivitAi && sniff.Title is { } title)
+        if (!facts.NamedBySource && sniff.Title is { } title)
         {
-            facts = facts with { Name = title }; // DESIGN.md: the header's title ranks above the file name's stem
+            facts = facts with { Name = title }; // the header's title ranks above the file name's stem (docs/api.md, name)
         }
-        if (!fromCivitAi && facts.ModelFolder is null && sniff.Folder is { } folder)
+        if (!facts.NamedBySource && facts.ModelFolder is null && sniff.Folder is { } folder)
         {
             facts = facts with { ModelFolder = folder };
         }

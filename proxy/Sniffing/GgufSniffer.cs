@@ -9,7 +9,7 @@ namespace ModelGateway.Sniffing;
 /// key/value pairs. Reads <c>general.name</c> and <c>general.architecture</c>; every length is checked against the
 /// bytes at hand before it is used, nothing is allocated from a claimed length.
 /// </summary>
-public static class GgufSniffer
+internal static class GgufSniffer
 {
     private const int MaxTextLength = 512;
     private const int MaxArrayDepth = 4;
@@ -72,7 +72,6 @@ public static class GgufSniffer
         return result with
         {
             Title = name,
-            Architecture = architecture,
             Folder = ModelFolderGuess.FromGgufArchitecture(architecture),
         };
     }

@@ -7,7 +7,7 @@ namespace ModelGateway.Sniffing;
 /// <c>…/lora</c> → loras; <c>lora_unet_</c> keys → loras; <c>model.diffusion_model.</c> keys → checkpoints) and adds
 /// textual inversions and stand-alone VAEs.
 /// </summary>
-public static class ModelFolderGuess
+internal static class ModelFolderGuess
 {
     // city96's ComfyUI-GGUF diffusion models: loaded from models/diffusion_models (legacy unet).
     private static readonly HashSet<string> GgufDiffusionArchitectures = new(StringComparer.OrdinalIgnoreCase)

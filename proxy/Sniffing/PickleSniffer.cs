@@ -8,7 +8,7 @@ namespace ModelGateway.Sniffing;
 /// is itself a pickle), a raw pickle starting with PROTO 2–5, or a legacy <c>torch.save</c> stream opening with
 /// its magic number. Any other ZIP is <see cref="ModelFormat.Other"/>.
 /// </summary>
-public static class PickleSniffer
+internal static class PickleSniffer
 {
     private static ReadOnlySpan<byte> LocalHeader => "PK\x03\x04"u8;
 

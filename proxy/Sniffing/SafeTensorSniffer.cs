@@ -8,7 +8,7 @@ namespace ModelGateway.Sniffing;
 /// safetensors: a little-endian u64 header length N, then N bytes of JSON starting with <c>{</c> (tensor name →
 /// dtype, shape, data_offsets; optional <c>__metadata__</c> string map), then the tensor bytes.
 /// </summary>
-public static class SafeTensorSniffer
+internal static class SafeTensorSniffer
 {
     /// <summary>Largest header the gateway reads (the Hugging Face clients' limit).</summary>
     public const int MaxHeaderBytes = 25_000_000;
@@ -86,7 +86,6 @@ public static class SafeTensorSniffer
             return SniffResult.Of(ModelFormat.SafeTensor, "safetensors") with
             {
                 Title = metadata.Title,
-                Architecture = metadata.Architecture,
                 Thumbnail = metadata.Thumbnail,
                 Folder = ModelFolderGuess.FromArchitecture(metadata.Architecture) ?? names.Folder(),
             };

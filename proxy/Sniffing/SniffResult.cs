@@ -3,7 +3,7 @@ using ModelGateway.Policies;
 namespace ModelGateway.Sniffing;
 
 /// <summary>How far the first bytes of a file told what it is.</summary>
-public enum SniffKind
+internal enum SniffKind
 {
     /// <summary>A known signature matched; <see cref="SniffResult.Format"/> is the file's true format.</summary>
     Recognised,
@@ -19,7 +19,7 @@ public enum SniffKind
 }
 
 /// <summary>What a sniffer learned from a file's head. Never throws, never holds more than the few strings it extracts.</summary>
-public sealed record SniffResult
+internal sealed record SniffResult
 {
     public static SniffResult Undetermined { get; } = new() { Kind = SniffKind.Undetermined };
 
@@ -39,10 +39,10 @@ public sealed record SniffResult
     /// <summary>Display title from the header: safetensors <c>modelspec.title</c>, GGUF <c>general.name</c>.</summary>
     public string? Title { get; init; }
 
-    /// <summary>safetensors <c>modelspec.architecture</c>, GGUF <c>general.architecture</c>.</summary>
-    public string? Architecture { get; init; }
-
-    /// <summary>The ComfyUI folder the header suggests (from the architecture or the tensor names).</summary>
+    /// <summary>
+    /// The ComfyUI folder the header suggests: from safetensors <c>modelspec.architecture</c> or the tensor names, from
+    /// GGUF <c>general.architecture</c>.
+    /// </summary>
     public string? Folder { get; init; }
 
     /// <summary>safetensors <c>modelspec.thumbnail</c> as found (a data URL, not yet validated).</summary>

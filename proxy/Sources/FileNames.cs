@@ -3,7 +3,7 @@ using System.Net.Http.Headers;
 namespace ModelGateway.Sources;
 
 /// <summary>The name a file is served under, always a bare name (never a path).</summary>
-public static class FileNames
+internal static class FileNames
 {
     private const int MaxLength = 255;
 
@@ -25,10 +25,6 @@ public static class FileNames
         var plain = Unquote(header.FileName);
         return Sanitize(plain is null ? null : PercentDecode(plain));
     }
-
-    /// <summary>Parses a raw Content-Disposition value (e.g. from a presigned URL's query).</summary>
-    public static string? FromContentDisposition(string? value) =>
-        ContentDispositionHeaderValue.TryParse(value, out var header) ? FromContentDisposition(header) : null;
 
     /// <summary>The last path segment of <paramref name="url"/>, percent-decoded; null when the path ends in '/'.</summary>
     public static string? FromUrl(Uri url)

@@ -6,7 +6,7 @@ namespace ModelGateway.Sources;
 /// A model host the gateway knows how to ask about a file (CivitAI, Hugging Face, any HTTP host). A source turns
 /// a user's URL into <see cref="AssetFacts"/> without downloading the file.
 /// </summary>
-public interface IMetadataSource
+internal interface IMetadataSource
 {
     /// <summary>Short name, also <see cref="AssetFacts.Source"/>: <c>http</c>, <c>civitai</c>, <c>huggingface</c>.</summary>
     string Name { get; }
@@ -20,16 +20,19 @@ public interface IMetadataSource
     /// </summary>
     string CacheKey(Uri url);
 
-    /// <summary>Asks the upstream. Failures are <see cref="Primitives.GatewayException"/>s with DESIGN.md codes.</summary>
-    Task<ProbeResult> ProbeAsync(Uri url, CancellationToken cancellationToken);
+    /// <summary>
+    /// Asks the upstream. <paramref name="blockedHosts"/>: host patterns no redirect may lead to (the base policy's
+    /// <c>BlockedHosts</c>), set on every egress request of the probe.
+    /// </summary>
+    Task<ProbeResult> ProbeAsync(Uri url, IReadOnlyList<string> blockedHosts, CancellationToken cancellationToken);
 }
 
 /// <summary>What a probe learned, and where the file's bytes can be read from for content checks.</summary>
-public sealed record ProbeResult(AssetFacts Facts, ContentLocation? Content);
+internal sealed record ProbeResult(AssetFacts Facts, ContentLocation? Content);
 
 /// <summary>
 /// How to fetch the file's bytes: the download URL and the credentials to add to requests for its own host (they
 /// must not follow a redirect to storage or a CDN). <paramref name="Trusted"/>: the URL is on the named source's own
 /// <c>BaseUrl</c> origin, so reading it is an <see cref="Egress.EgressRequest.Trusted"/> request; never for a user's URL.
 /// </summary>
-public sealed record ContentLocation(Uri Url, Action<HttpRequestMessage>? Authorize = null, bool Trusted = false);
+internal sealed record ContentLocation(Uri Url, Action<HttpRequestMessage>? Authorize = null, bool Trusted = false);

@@ -2,8 +2,8 @@ using ModelGateway.Primitives;
 
 namespace ModelGateway.Sources;
 
-/// <summary>Maps an upstream's HTTP status to the 422 code DESIGN.md gives it.</summary>
-public static class SourceFailures
+/// <summary>Maps an upstream's HTTP status to its 422 code (docs/api.md, "Errors").</summary>
+internal static class SourceFailures
 {
     /// <summary>The code alone, for a source that words its own message.</summary>
     public static string CodeFor(int status) => status switch

@@ -7,7 +7,7 @@ namespace ModelGateway.Sources;
 /// What every named source shares (<c>Sources:&lt;name&gt;</c>): the hosts it answers for, where it is really
 /// fetched from, and an optional token sent to its own hosts only.
 /// </summary>
-public class SourceOptions
+internal class SourceOptions
 {
     /// <summary>Longest token accepted, from configuration or a pasted URL.</summary>
     public const int MaxTokenLength = 512;
@@ -65,8 +65,8 @@ public class SourceOptions
             ? value.Replace(url.UserInfo, "***", StringComparison.Ordinal)
             : value;
 
-    /// <summary>Problems with these options, for startup validation.</summary>
-    public virtual IEnumerable<string> Validate(string section)
+    /// <summary>Problems with the keys every source shares, named under <paramref name="section"/>.</summary>
+    public IEnumerable<string> Validate(string section)
     {
         if (!string.IsNullOrEmpty(BaseUrl)
             && (!Uri.TryCreate(BaseUrl, UriKind.Absolute, out var baseUrl) || (baseUrl.Scheme != Uri.UriSchemeHttp && baseUrl.Scheme != Uri.UriSchemeHttps)
@@ -88,9 +88,3 @@ public class SourceOptions
         }
     }
 }
-
-/// <summary>
-/// Registered by a named source that binds and validates its own <c>Sources:&lt;name&gt;</c> section (with its extra
-/// keys), so the generic startup check does not report the same problem twice.
-/// </summary>
-public sealed record SelfValidatedSourceSection(string Path);

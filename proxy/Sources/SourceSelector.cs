@@ -1,11 +1,9 @@
-using ModelGateway.Sources.Http;
-
 namespace ModelGateway.Sources;
 
 /// <summary>Picks the source for a URL: the first named source that recognises its host, else the generic one.</summary>
-public sealed class SourceSelector(IEnumerable<IMetadataSource> sources, HttpFileSource generic)
+internal sealed class SourceSelector(IEnumerable<IMetadataSource> named, HttpFileSource generic)
 {
-    private readonly IMetadataSource[] _named = sources.Where(s => s is not HttpFileSource).ToArray();
+    private readonly IMetadataSource[] _named = named.ToArray();
 
     public IMetadataSource Select(Uri url) => _named.FirstOrDefault(s => s.CanHandle(url)) ?? generic;
 }

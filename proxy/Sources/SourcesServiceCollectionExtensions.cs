@@ -1,18 +1,21 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ModelGateway.Primitives;
 using ModelGateway.Sources;
-using ModelGateway.Sources.Http;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class SourcesServiceCollectionExtensions
+internal static class SourcesServiceCollectionExtensions
 {
-    /// <summary>The generic HTTP source and the selector. Named sources register themselves as <see cref="IMetadataSource"/>.</summary>
+    /// <summary>
+    /// The generic HTTP source, the selector and the check of every <c>Sources:&lt;name&gt;</c> section. Named sources
+    /// (CivitAI, Hugging Face) register themselves as <see cref="IMetadataSource"/>; the selector asks them first.
+    /// </summary>
     public static IServiceCollection AddMetadataSources(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddTransient<HttpFileSource>();
         services.AddTransient<SourceSelector>();
-        services.AddCivitAiSource();
-        services.AddHuggingFaceSource();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, SourcesConfigValidator>());
         return services;
     }
 }

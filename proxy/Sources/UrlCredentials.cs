@@ -1,7 +1,7 @@
 namespace ModelGateway.Sources;
 
 /// <summary>Keeps credentials out of URLs the gateway shows (<c>final_url</c>) or uses as cache keys.</summary>
-public static class UrlCredentials
+internal static class UrlCredentials
 {
     // Query parameters that carry a secret themselves.
     private static readonly HashSet<string> SecretParameters = new(StringComparer.OrdinalIgnoreCase)

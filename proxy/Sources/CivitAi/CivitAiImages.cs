@@ -1,7 +1,7 @@
 namespace ModelGateway.Sources.CivitAi;
 
-/// <summary>CivitAI's image URLs (upstreams.md §2.7): <c>{host}/{account}/{uuid}/{params}/{name}.{ext}</c>.</summary>
-public static class CivitAiImages
+/// <summary>CivitAI's image URLs: <c>{host}/{account}/{uuid}/{params}/{name}.{ext}</c>.</summary>
+internal static class CivitAiImages
 {
     /// <summary>The width asked for: small enough for a preview, a step of CivitAI's own width ladder.</summary>
     public const string PreviewParams = "width=450";

@@ -3,11 +3,11 @@ using System.Text.Json.Serialization;
 
 namespace ModelGateway.Sources.CivitAi;
 
-// The parts of CivitAI's public API answers the gateway reads (upstreams.md §2.4). Every member is optional: the
+// The parts of CivitAI's public API answers the gateway reads. Every member is optional: the
 // API omits fields by version, moderation state and host, and older answers lack newer fields.
 
 /// <summary><c>GET /api/v1/model-versions/{id}</c>.</summary>
-public sealed class CivitAiModelVersion
+internal sealed class CivitAiModelVersion
 {
     public long Id { get; set; }
 
@@ -33,7 +33,7 @@ public sealed class CivitAiModelVersion
 }
 
 /// <summary>The version's <c>model</c> object.</summary>
-public sealed class CivitAiModelSummary
+internal sealed class CivitAiModelSummary
 {
     public string? Name { get; set; }
 
@@ -45,7 +45,7 @@ public sealed class CivitAiModelSummary
 }
 
 /// <summary>One entry of <c>files[]</c>.</summary>
-public sealed class CivitAiFile
+internal sealed class CivitAiFile
 {
     public long? Id { get; set; }
 
@@ -71,7 +71,7 @@ public sealed class CivitAiFile
 }
 
 /// <summary>A file's <c>metadata</c>.</summary>
-public sealed class CivitAiFileMetadata
+internal sealed class CivitAiFileMetadata
 {
     public string? Format { get; set; }
 
@@ -83,7 +83,7 @@ public sealed class CivitAiFileMetadata
 }
 
 /// <summary>One entry of <c>images[]</c>.</summary>
-public sealed class CivitAiImage
+internal sealed class CivitAiImage
 {
     public string? Url { get; set; }
 
@@ -100,7 +100,7 @@ public sealed class CivitAiImage
 }
 
 /// <summary><c>GET /api/v1/models/{id}</c>: only which versions it has, newest first.</summary>
-public sealed class CivitAiModel
+internal sealed class CivitAiModel
 {
     public long Id { get; set; }
 
@@ -112,13 +112,13 @@ public sealed class CivitAiModel
 }
 
 /// <summary>An entry of a model's <c>modelVersions[]</c>.</summary>
-public sealed class CivitAiVersionReference
+internal sealed class CivitAiVersionReference
 {
     public long Id { get; set; }
 }
 
 /// <summary>CivitAI's JSON error body: <c>{"error": "...", "message": "..."}</c>.</summary>
-public sealed class CivitAiError
+internal sealed class CivitAiError
 {
     public JsonElement Error { get; set; }
 

@@ -1,7 +1,7 @@
 namespace ModelGateway.Sources.CivitAi;
 
 /// <summary><c>Sources:CivitAI</c>: the shared source settings plus what only CivitAI has.</summary>
-public sealed class CivitAiOptions : SourceOptions
+internal sealed class CivitAiOptions : SourceOptions
 {
     public const string SectionName = "Sources:CivitAI";
 
@@ -19,22 +19,10 @@ public sealed class CivitAiOptions : SourceOptions
 
     /// <summary>The origin API and download requests go to.</summary>
     public Uri ApiOrigin => new(string.IsNullOrEmpty(BaseUrl) ? DefaultBaseUrl : BaseUrl, UriKind.Absolute);
-
-    public override IEnumerable<string> Validate(string section)
-    {
-        foreach (var problem in base.Validate(section))
-        {
-            yield return problem;
-        }
-        if (!CivitAiNsfwLevels.TryParseMask(MaxPreviewNsfwLevel, out _))
-        {
-            yield return $"{section}:MaxPreviewNsfwLevel: \"{MaxPreviewNsfwLevel}\" is not one of {CivitAiNsfwLevels.Names}.";
-        }
-    }
 }
 
-/// <summary>CivitAI's nsfwLevel bitmask (<c>src/server/common/enums.ts</c>): PG=1, PG13=2, R=4, X=8, XXX=16, Blocked=32.</summary>
-public static class CivitAiNsfwLevels
+/// <summary>CivitAI's nsfwLevel bitmask, as its API reports it: PG=1, PG13=2, R=4, X=8, XXX=16, Blocked=32.</summary>
+internal static class CivitAiNsfwLevels
 {
     public const int PG = 1;
     public const int PG13 = 2;

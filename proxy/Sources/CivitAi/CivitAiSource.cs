@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using ModelGateway.Egress;
+using ModelGateway.Previews;
 using ModelGateway.Primitives;
 using ModelGateway.Policies;
 
@@ -15,7 +16,7 @@ namespace ModelGateway.Sources.CivitAi;
 /// to a gated version (its redirect not followed) and — with <c>Policy:VerifyContent</c> on — by the content check,
 /// which GETs the file's first bytes through it with a Range request (following the redirect to storage).
 /// </summary>
-public sealed partial class CivitAiSource(
+internal sealed partial class CivitAiSource(
     EgressClient egress,
     IOptionsMonitor<CivitAiOptions> options,
     TimeProvider timeProvider,
@@ -37,16 +38,16 @@ public sealed partial class CivitAiSource(
 
     public string CacheKey(Uri url) => CivitAiUrl.Parse(url).CacheKey;
 
-    public async Task<ProbeResult> ProbeAsync(Uri url, CancellationToken cancellationToken)
+    public async Task<ProbeResult> ProbeAsync(Uri url, IReadOnlyList<string> blockedHosts, CancellationToken cancellationToken)
     {
         var settings = options.CurrentValue;
         var parsed = CivitAiUrl.Parse(url);
         var token = parsed.Token ?? (string.IsNullOrEmpty(settings.Token) ? null : settings.Token);
-        var authorize = settings.Authorizer(token);
+        var probe = new Probe(settings, settings.Authorizer(token), token is not null, blockedHosts);
 
-        var versionId = parsed.VersionId ?? await NewestVersionAsync(settings, parsed.ModelId!.Value, authorize, token is not null, cancellationToken);
-        var version = await GetJsonAsync<CivitAiModelVersion>(settings, $"/api/v1/model-versions/{versionId}",
-            $"model version {versionId}", authorize, token is not null, cancellationToken);
+        var versionId = parsed.VersionId ?? await NewestVersionAsync(probe, parsed.ModelId!.Value, cancellationToken);
+        var version = await GetJsonAsync<CivitAiModelVersion>(probe, $"/api/v1/model-versions/{versionId}", $"model version {versionId}",
+            cancellationToken);
 
         if (version.Model?.Mode is { Length: > 0 } mode)
         {
@@ -64,15 +65,16 @@ public sealed partial class CivitAiSource(
             ? parsed.Selectors
             : new CivitAiFileSelectors(file.Type, file.Metadata?.Format, file.Metadata?.Size, file.Metadata?.Fp);
         var pathAndQuery = CivitAiUrl.DownloadPathAndQuery(versionId, selectors);
-        var content = new ContentLocation(new Uri(settings.ApiOrigin, pathAndQuery), authorize, Trusted: true);
+        var content = new ContentLocation(new Uri(settings.ApiOrigin, pathAndQuery), probe.Authorize, Trusted: true);
 
-        await CheckAccessAsync(versionId, version, content, token is not null, cancellationToken);
+        await CheckAccessAsync(probe, versionId, version, content, cancellationToken);
 
         var filename = FileNames.Sanitize(file.Name);
         var (modelType, folder) = CivitAiFiles.Classify(version.Model?.Type, file.Type);
         var facts = new AssetFacts
         {
             Source = SourceName,
+            NamedBySource = true,
             ContentLength = file.SizeKB is >= 0 and < 9e15 and var kb ? (long)Math.Round(kb * 1024, MidpointRounding.AwayFromZero) : null,
             ContentType = "application/octet-stream",
             Filename = filename,
@@ -84,16 +86,15 @@ public sealed partial class CivitAiSource(
             PickleScan = Scan(file.PickleScanResult),
             VirusScan = Scan(file.VirusScanResult),
             FinalUrl = new Uri(CivitAiUrl.CanonicalOrigin, pathAndQuery).AbsoluteUri,
-            PreviewImage = await PreviewAsync(versionId, version.Images, settings.PreviewNsfwMask, cancellationToken),
+            PreviewImage = await PreviewAsync(probe, versionId, version.Images, cancellationToken),
         };
         Log.Probed(logger, versionId, file.Id ?? 0, modelType ?? "-", folder ?? "-", facts.PreviewImage is not null);
         return new ProbeResult(facts, content);
     }
 
-    private async Task<long> NewestVersionAsync(CivitAiOptions settings, long modelId, Action<HttpRequestMessage> authorize, bool hasToken,
-        CancellationToken cancellationToken)
+    private async Task<long> NewestVersionAsync(Probe probe, long modelId, CancellationToken cancellationToken)
     {
-        var model = await GetJsonAsync<CivitAiModel>(settings, $"/api/v1/models/{modelId}", $"model {modelId}", authorize, hasToken, cancellationToken);
+        var model = await GetJsonAsync<CivitAiModel>(probe, $"/api/v1/models/{modelId}", $"model {modelId}", cancellationToken);
         if (model.Mode is { Length: > 0 } mode)
         {
             throw GatewayException.SourceFailed(ErrorCodes.ResourceNotFound, $"CivitAI model {modelId} is not available for download (model {mode}).");
@@ -103,23 +104,23 @@ public sealed partial class CivitAiSource(
             ?? throw GatewayException.SourceFailed(ErrorCodes.ResourceNotFound, $"CivitAI model {modelId} has no published versions.");
     }
 
-    private async Task<T> GetJsonAsync<T>(CivitAiOptions settings, string path, string what, Action<HttpRequestMessage> authorize, bool hasToken,
-        CancellationToken cancellationToken) where T : class
+    private async Task<T> GetJsonAsync<T>(Probe probe, string path, string what, CancellationToken cancellationToken) where T : class
     {
-        var request = new EgressRequest(HttpMethod.Get, new Uri(settings.ApiOrigin, path), message =>
+        var request = new EgressRequest(HttpMethod.Get, new Uri(probe.Settings.ApiOrigin, path), message =>
         {
             message.Headers.Accept.Add(Json);
-            authorize(message);
+            probe.Authorize(message);
         })
         {
+            BlockedHosts = probe.BlockedHosts,
             Trusted = true, // the API origin is this source's own BaseUrl
         };
         using var response = await egress.SendAsync(request, cancellationToken);
         if (!response.IsSuccess)
         {
-            throw await FailureAsync(response, what, hasToken, cancellationToken);
+            throw await FailureAsync(response, what, probe.HasToken, cancellationToken);
         }
-        var body = await egress.ReadJsonBodyAsync(response.Message, cancellationToken);
+        var body = await response.ReadJsonBodyAsync(cancellationToken);
         try
         {
             return JsonSerializer.Deserialize<T>(body, CivitAiJson.Options)
@@ -135,7 +136,7 @@ public sealed partial class CivitAiSource(
     /// Gated versions: without a token the answer is known; with one, only the download endpoint can say whether
     /// this account has access. Its redirect is not followed (storage is never contacted, the token never leaves).
     /// </summary>
-    private async Task CheckAccessAsync(long versionId, CivitAiModelVersion version, ContentLocation content, bool hasToken, CancellationToken cancellationToken)
+    private async Task CheckAccessAsync(Probe probe, long versionId, CivitAiModelVersion version, ContentLocation content, CancellationToken cancellationToken)
     {
         var earlyAccessEnds = EarlyAccessEnds(version);
         var requiresLogin = version.RequireAuth == true;
@@ -143,7 +144,7 @@ public sealed partial class CivitAiSource(
         {
             return;
         }
-        if (!hasToken)
+        if (!probe.HasToken)
         {
             throw earlyAccessEnds is { } ends
                 ? GatewayException.SourceFailed(ErrorCodes.AccessForbidden, ends == DateTimeOffset.MaxValue
@@ -155,11 +156,16 @@ public sealed partial class CivitAiSource(
         }
         Log.CheckingAccess(logger, versionId);
         using var response = await egress.SendAsync(
-            new EgressRequest(HttpMethod.Get, content.Url, content.Authorize) { Redirects = RedirectMode.None, Trusted = content.Trusted },
+            new EgressRequest(HttpMethod.Get, content.Url, content.Authorize)
+            {
+                BlockedHosts = probe.BlockedHosts,
+                Redirects = RedirectMode.None,
+                Trusted = content.Trusted,
+            },
             cancellationToken);
         if (response.StatusCode is < 200 or >= 400)
         {
-            throw await FailureAsync(response, $"model version {versionId}'s download", hasToken, cancellationToken);
+            throw await FailureAsync(response, $"model version {versionId}'s download", probe.HasToken, cancellationToken);
         }
     }
 
@@ -172,7 +178,7 @@ public sealed partial class CivitAiSource(
         return string.Equals(version.Availability, "EarlyAccess", StringComparison.OrdinalIgnoreCase) ? DateTimeOffset.MaxValue : null;
     }
 
-    /// <summary>CivitAI's status and its JSON error body (<c>{"error": …, "message": …}</c>) → a DESIGN.md 422.</summary>
+    /// <summary>CivitAI's status and its JSON error body (<c>{"error": …, "message": …}</c>) → a 422 of docs/api.md.</summary>
     private static async Task<GatewayException> FailureAsync(EgressResponse response, string what, bool hasToken, CancellationToken cancellationToken)
     {
         var status = response.StatusCode;
@@ -190,7 +196,7 @@ public sealed partial class CivitAiSource(
     {
         try
         {
-            var body = await EgressClient.ReadHeadAsync(response, MaxErrorBytes, cancellationToken);
+            var body = await EgressBody.ReadHeadAsync(response, MaxErrorBytes, cancellationToken);
             var error = JsonSerializer.Deserialize<CivitAiError>(body, CivitAiJson.Options);
             var text = error?.Error.ValueKind == JsonValueKind.String ? error.Error.GetString() : null;
             if (!string.IsNullOrWhiteSpace(error?.Message))
@@ -199,17 +205,17 @@ public sealed partial class CivitAiSource(
             }
             return Clean(text);
         }
-        catch (Exception ex) when (ex is JsonException or GatewayException)
+        catch (Exception ex) when (ex is JsonException or EgressException)
         {
             return null; // not CivitAI's JSON (an HTML page, a proxy's error): the status alone says enough
         }
     }
 
-    private async Task<string?> PreviewAsync(long versionId, List<CivitAiImage>? images, int nsfwMask, CancellationToken cancellationToken)
+    private async Task<string?> PreviewAsync(Probe probe, long versionId, List<CivitAiImage>? images, CancellationToken cancellationToken)
     {
         var image = images?.FirstOrDefault(i =>
             (i.Type is null || string.Equals(i.Type, "image", StringComparison.OrdinalIgnoreCase))
-            && CivitAiNsfwLevels.IsAllowed(i.NsfwLevel, nsfwMask)
+            && CivitAiNsfwLevels.IsAllowed(i.NsfwLevel, probe.Settings.PreviewNsfwMask)
             && Uri.TryCreate(i.Url, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttps || u.Scheme == Uri.UriSchemeHttp));
         if (image is null)
         {
@@ -221,22 +227,22 @@ public sealed partial class CivitAiSource(
         try
         {
             // No Configure: an image host never gets the token.
-            using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, url), linked.Token);
+            using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, url) { BlockedHosts = probe.BlockedHosts }, linked.Token);
             if (!response.IsSuccess)
             {
                 Log.PreviewOmitted(logger, versionId, url.Host, $"status {response.StatusCode}");
                 return null;
             }
-            var dataUrl = await EgressClient.ReadPreviewImageAsync(response.Message, linked.Token);
+            var dataUrl = await PreviewImages.ReadDataUrlAsync(response.Message, linked.Token);
             if (dataUrl is null)
             {
                 Log.PreviewOmitted(logger, versionId, url.Host, "too large or not an image");
             }
             return dataUrl;
         }
-        catch (GatewayException ex)
+        catch (EgressException ex)
         {
-            Log.PreviewOmitted(logger, versionId, url.Host, ex.Code);
+            Log.PreviewOmitted(logger, versionId, url.Host, ex.Failure.ToString());
             return null;
         }
         catch (Exception ex) when (ex is HttpRequestException or IOException
@@ -273,6 +279,9 @@ public sealed partial class CivitAiSource(
         var clean = new string(text.Where(c => !char.IsControl(c)).ToArray()).Trim().TrimEnd('.');
         return clean.Length <= MaxDetailLength ? clean : clean[..MaxDetailLength] + "…";
     }
+
+    /// <summary>What every request of one probe shares: the settings read once, the token's authorizer, the redirect rules.</summary>
+    private sealed record Probe(CivitAiOptions Settings, Action<HttpRequestMessage> Authorize, bool HasToken, IReadOnlyList<string> BlockedHosts);
 
     private static partial class Log
     {

@@ -7,10 +7,10 @@ using ModelGateway.Primitives;
 namespace ModelGateway.Sources.CivitAi;
 
 /// <summary>
-/// The download endpoint's file selectors (<c>src/pages/api/download/models/[modelVersionId].ts</c>): which of a
+/// The file selectors CivitAI's download endpoint (<c>/api/download/models/{id}</c>) reads from its query: which of a
 /// version's files is meant. All null: the version's primary file.
 /// </summary>
-public sealed record CivitAiFileSelectors(string? Type = null, string? Format = null, string? Size = null, string? Fp = null,
+internal sealed record CivitAiFileSelectors(string? Type = null, string? Format = null, string? Size = null, string? Fp = null,
     string? QuantType = null, long? FileId = null)
 {
     public static readonly CivitAiFileSelectors None = new();
@@ -48,7 +48,7 @@ public sealed record CivitAiFileSelectors(string? Type = null, string? Format = 
 /// A URL on a CivitAI host, read without network access: which version (or which model, meaning its newest
 /// version), which file, and the user's own <c>?token=</c> if the pasted URL carries one.
 /// </summary>
-public sealed record CivitAiUrl(long? VersionId, long? ModelId, CivitAiFileSelectors Selectors, string? Token)
+internal sealed record CivitAiUrl(long? VersionId, long? ModelId, CivitAiFileSelectors Selectors, string? Token)
 {
     private const int MaxSelectorLength = 64;
 

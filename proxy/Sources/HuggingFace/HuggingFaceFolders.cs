@@ -7,7 +7,7 @@ namespace ModelGateway.Sources.HuggingFace;
 /// (<c>split_files/diffusion_models/…</c>, <c>loras/…</c>, <c>vae/…</c>), so a folder segment of the path is the best
 /// hint; a repository tagged as a LoRA / textual inversion / ControlNet is the fallback for its weight files.
 /// </summary>
-public static class HuggingFaceFolders
+internal static class HuggingFaceFolders
 {
     // Folder names in repository paths that are ComfyUI folders themselves.
     private static readonly HashSet<string> PathFolders = new(StringComparer.OrdinalIgnoreCase)

@@ -7,7 +7,7 @@ namespace ModelGateway.Sources.HuggingFace;
 /// The part of <c>GET /api/models/{repo}</c> (or <c>/api/datasets/…</c>, <c>/api/spaces/…</c>) the gateway reads.
 /// The Hub answers it for gated repositories too: the gate applies to file content only.
 /// </summary>
-public sealed record HuggingFaceRepoInfo
+internal sealed record HuggingFaceRepoInfo
 {
     /// <summary>The Hub's expand keys for exactly these fields, so the answer stays small (no <c>siblings</c> list).</summary>
     public const string ExpandQuery = "?expand=gated&expand=tags&expand=pipeline_tag&expand=library_name";

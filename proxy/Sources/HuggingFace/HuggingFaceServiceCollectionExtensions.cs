@@ -1,20 +1,18 @@
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using ModelGateway.Primitives;
 using ModelGateway.Sources;
 using ModelGateway.Sources.HuggingFace;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class HuggingFaceServiceCollectionExtensions
+internal static class HuggingFaceServiceCollectionExtensions
 {
-    /// <summary>The Hugging Face source (<c>Sources:HuggingFace</c>, validated at startup) as an <see cref="IMetadataSource"/>.</summary>
+    /// <summary>The Hugging Face source as an <see cref="IMetadataSource"/>, its options (<c>Sources:HuggingFace</c>) and their check.</summary>
     public static IServiceCollection AddHuggingFaceSource(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddOptions<HuggingFaceOptions>()
-            .BindConfiguration(HuggingFaceOptions.SectionName)
-            .ValidateOnStart();
-        services.AddSingleton<IValidateOptions<HuggingFaceOptions>, HuggingFaceOptions.Validator>();
-        services.AddSingleton(new SelfValidatedSourceSection(HuggingFaceOptions.SectionName));
+        services.AddOptions<HuggingFaceOptions>().BindConfiguration(HuggingFaceOptions.SectionName);
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, HuggingFaceConfigValidator>());
         // Transient like the typed EgressClient it holds.
         services.AddTransient<IMetadataSource, HuggingFaceSource>();
         return services;

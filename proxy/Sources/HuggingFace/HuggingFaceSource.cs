@@ -13,7 +13,7 @@ namespace ModelGateway.Sources.HuggingFace;
 /// <c>X-Linked-*</c> headers carry the true size and sha256), and — at the same time — the Hub API for the
 /// repository's tags. The file itself is never downloaded.
 /// </summary>
-public sealed partial class HuggingFaceSource(
+internal sealed partial class HuggingFaceSource(
     EgressClient egress,
     IOptionsMonitor<HuggingFaceOptions> options,
     ILogger<HuggingFaceSource> logger) : IMetadataSource
@@ -29,7 +29,7 @@ public sealed partial class HuggingFaceSource(
     /// <summary>The canonical resolve URL: hf.co and huggingface.co, blob and resolve, with or without a query, share it.</summary>
     public string CacheKey(Uri url) => HuggingFaceUrl.Parse(url).CanonicalUrl.AbsoluteUri;
 
-    public async Task<ProbeResult> ProbeAsync(Uri url, CancellationToken cancellationToken)
+    public async Task<ProbeResult> ProbeAsync(Uri url, IReadOnlyList<string> blockedHosts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
         var file = HuggingFaceUrl.Parse(url);
@@ -40,8 +40,8 @@ public sealed partial class HuggingFaceSource(
         var authorize = settings.Authorizer(settings.Token);
 
         // Independent requests: run them side by side so the probe costs one round trip, not two.
-        var headTask = HeadAsync(file, resolveUrl, authorize, cancellationToken);
-        var repoTask = RepoInfoAsync(file, apiUrl, authorize, cancellationToken);
+        var headTask = HeadAsync(file, resolveUrl, authorize, blockedHosts, cancellationToken);
+        var repoTask = RepoInfoAsync(file, apiUrl, authorize, blockedHosts, cancellationToken);
         await Task.WhenAll(headTask, repoTask);
         var head = await headTask;
         var repo = await repoTask;
@@ -65,7 +65,8 @@ public sealed partial class HuggingFaceSource(
         return new ProbeResult(facts, new ContentLocation(resolveUrl, authorize, Trusted: true));
     }
 
-    private async Task<HeadFacts> HeadAsync(HuggingFaceUrl file, Uri resolveUrl, Action<HttpRequestMessage> authorize, CancellationToken cancellationToken)
+    private async Task<HeadFacts> HeadAsync(HuggingFaceUrl file, Uri resolveUrl, Action<HttpRequestMessage> authorize, IReadOnlyList<string> blockedHosts,
+        CancellationToken cancellationToken)
     {
         var tokenSent = false;
         var request = new EgressRequest(HttpMethod.Head, resolveUrl, message =>
@@ -74,6 +75,7 @@ public sealed partial class HuggingFaceSource(
             tokenSent = message.Headers.Authorization is not null; // of the hop that answers last
         })
         {
+            BlockedHosts = blockedHosts,
             // Same-host redirects (renamed repos, /api/resolve-cache/...) are followed; the redirect to the CDN is
             // the answer, because its X-Linked-* headers describe the file and the CDN must not see the token.
             Redirects = RedirectMode.SameHostOnly,
@@ -102,7 +104,8 @@ public sealed partial class HuggingFaceSource(
         return new HeadFacts(size, sha256, contentType, location);
     }
 
-    private async Task<HuggingFaceRepoInfo?> RepoInfoAsync(HuggingFaceUrl file, Uri apiUrl, Action<HttpRequestMessage> authorize, CancellationToken cancellationToken)
+    private async Task<HuggingFaceRepoInfo?> RepoInfoAsync(HuggingFaceUrl file, Uri apiUrl, Action<HttpRequestMessage> authorize,
+        IReadOnlyList<string> blockedHosts, CancellationToken cancellationToken)
     {
         // The file's facts come from the HEAD; the repository's are extras, so any failure here only loses them.
         try
@@ -113,6 +116,7 @@ public sealed partial class HuggingFaceSource(
                 message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
             })
             {
+                BlockedHosts = blockedHosts,
                 Redirects = RedirectMode.SameHostOnly,
                 Trusted = true,
             };
@@ -122,7 +126,7 @@ public sealed partial class HuggingFaceSource(
                 Log.RepoInfoUnavailable(logger, file.RepoId, $"status {response.StatusCode}");
                 return null;
             }
-            var body = await egress.ReadJsonBodyAsync(response.Message, cancellationToken);
+            var body = await response.ReadJsonBodyAsync(cancellationToken);
             var info = JsonSerializer.Deserialize<HuggingFaceRepoInfo>(body, HuggingFaceRepoInfo.JsonOptions);
             if (info is not null)
             {
@@ -130,9 +134,9 @@ public sealed partial class HuggingFaceSource(
             }
             return info;
         }
-        catch (GatewayException ex)
+        catch (EgressException ex)
         {
-            Log.RepoInfoUnavailable(logger, file.RepoId, ex.Code);
+            Log.RepoInfoUnavailable(logger, file.RepoId, ex.Failure.ToString());
             return null;
         }
         catch (JsonException)
@@ -190,7 +194,7 @@ public sealed partial class HuggingFaceSource(
         return requested;
     }
 
-    /// <summary>BaseUrl's scheme, host and port (DESIGN.md's BaseUrl rule); the URL's own origin when none is set.</summary>
+    /// <summary>BaseUrl's scheme, host and port (config/README.md, "Sources"); the URL's own origin when none is set.</summary>
     private static string Origin(HuggingFaceOptions settings, Uri url) =>
         Uri.TryCreate(settings.BaseUrl, UriKind.Absolute, out var baseUrl)
             ? baseUrl.GetLeftPart(UriPartial.Authority)

@@ -4,7 +4,7 @@ using ModelGateway.Primitives;
 namespace ModelGateway.Sources.HuggingFace;
 
 /// <summary>The kind of Hugging Face repository a file lives in; it decides the URL prefix and the Hub API path.</summary>
-public enum HuggingFaceRepoType
+internal enum HuggingFaceRepoType
 {
     Model,
     Dataset,
@@ -15,7 +15,7 @@ public enum HuggingFaceRepoType
 /// A file in a Hugging Face repository, parsed from a resolve or blob URL (no I/O). Repository id, revision and
 /// path are kept decoded; <see cref="ResolvePath"/> encodes them the way <c>huggingface_hub.hf_hub_url</c> does.
 /// </summary>
-public sealed record HuggingFaceUrl(HuggingFaceRepoType RepoType, string RepoId, string Revision, IReadOnlyList<string> PathSegments)
+internal sealed record HuggingFaceUrl(HuggingFaceRepoType RepoType, string RepoId, string Revision, IReadOnlyList<string> PathSegments)
 {
     /// <summary>The public origin final URLs are written with, whatever host alias (<c>hf.co</c>) the user pasted.</summary>
     public const string PublicOrigin = "https://huggingface.co";

@@ -11,10 +11,20 @@ public sealed class StartupValidationTests
         using var gateway = new GatewayFactory(settings);
         var exception = Record.Exception(() => gateway.CreateClient());
         Assert.NotNull(exception);
-        var problems = StartupErrors.Describe(exception);
-        Assert.True(problems.Count > 0, $"Not a configuration failure: {exception}");
-        return problems;
+        var failure = ConfigurationFailure(exception);
+        Assert.True(failure is not null, $"Not a configuration failure: {exception}");
+        Assert.NotEmpty(failure.Problems);
+        return failure.Problems;
     }
+
+    /// <summary>The gateway's configuration failure, however the host that ran Program wrapped it.</summary>
+    private static GatewayConfigurationException? ConfigurationFailure(Exception exception) => exception switch
+    {
+        GatewayConfigurationException failure => failure,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(ConfigurationFailure).FirstOrDefault(f => f is not null),
+        { InnerException: { } inner } => ConfigurationFailure(inner),
+        _ => null,
+    };
 
     [Fact]
     public void Start_SeveralBadSettings_EveryProblemReportedAtOnce()

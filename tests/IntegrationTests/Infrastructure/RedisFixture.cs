@@ -7,8 +7,9 @@ using Testcontainers.Redis;
 namespace ModelGateway.IntegrationTests.Infrastructure;
 
 /// <summary>
-/// A real Redis for the tests, found as DESIGN.md says: <c>REDIS_TEST_CONNECTION</c> → Testcontainers when a Docker
-/// engine answers → a <c>redis-server</c> binary on PATH started on a free loopback port. None → the tests fail.
+/// A real Redis for the tests, found as README.md ("Tests") says: <c>REDIS_TEST_CONNECTION</c> → Testcontainers when
+/// a Docker engine answers → a <c>redis-server</c> binary on PATH started on a free loopback port. None → the tests
+/// fail.
 /// A binary-started server can be stopped and restarted on the same port (outage tests).
 /// </summary>
 public sealed class RedisFixture : IAsyncLifetime

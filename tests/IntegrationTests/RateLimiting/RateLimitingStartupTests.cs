@@ -16,7 +16,7 @@ public sealed class RateLimitingStartupTests
             ["RateLimiting:FailedAuthWindowSeconds"] = "86401",
         });
 
-        var problems = StartupErrors.Describe(Record.Exception(() => gateway.CreateClient())!);
+        var problems = Assert.IsType<GatewayConfigurationException>(Record.Exception(() => gateway.CreateClient())).Problems;
 
         Assert.Equal(
             [

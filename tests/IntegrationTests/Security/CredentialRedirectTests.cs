@@ -29,7 +29,7 @@ public sealed class CredentialRedirectTests
         {
             m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "source-token");
             m.Headers.Add("Cookie", "session=s");
-        }), CancellationToken.None);
+        }) { BlockedHosts = [] }, CancellationToken.None);
 
         Assert.Equal(200, response.StatusCode);
         var first = Assert.Single(api.Requests);

@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using ModelGateway.Egress;
 using ModelGateway.IntegrationTests.Infrastructure;
-using ModelGateway.Primitives;
+using ModelGateway.Previews;
 using Xunit.Abstractions;
 
 namespace ModelGateway.IntegrationTests.Security;
@@ -175,16 +175,16 @@ public sealed class HostileUpstreamTests(HostileUpstreamFixture fixture, ITestOu
 
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
         var stopwatch = Stopwatch.StartNew();
-        var ex = await Assert.ThrowsAsync<GatewayException>(async () =>
+        var ex = await Assert.ThrowsAsync<EgressException>(async () =>
         {
-            using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, new Uri(server.Url("api/models/1"))), deadline.Token);
-            await EgressClient.ReadBoundedAsync(response.Message, cap, deadline.Token);
+            using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, new Uri(server.Url("api/models/1"))) { BlockedHosts = [] }, deadline.Token);
+            await EgressBody.ReadBoundedAsync(response.Message, cap, deadline.Token);
         });
         stopwatch.Stop();
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         output.WriteLine($"allocated {allocated}, server wrote {server.BytesWritten}, {stopwatch.Elapsed}");
 
-        Assert.Equal(ErrorCodes.MetadataFetchFailed, ex.Code);
+        Assert.Equal(EgressFailure.BodyTooLarge, ex.Failure);
         Assert.Equal($"The source's answer is larger than {cap} bytes.", ex.Message);
         Assert.True(stopwatch.Elapsed < Deadline, $"took {stopwatch.Elapsed}");
         Assert.True(allocated < 4L * cap, $"allocated {allocated} bytes for a {cap}-byte cap");
@@ -193,7 +193,7 @@ public sealed class HostileUpstreamTests(HostileUpstreamFixture fixture, ITestOu
     }
 
     [Fact]
-    public async Task ReadJsonAsync_FiftyMegabyteJsonWithLength_FailsBeforeReading()
+    public async Task ReadJsonBodyAsync_FiftyMegabyteJsonWithLength_FailsBeforeReading()
     {
         var chunk = Chunk(64 * 1024, (byte)'0', chunked: false);
         await using var server = new RawHttpServer(async (c, ct) =>
@@ -208,42 +208,22 @@ public sealed class HostileUpstreamTests(HostileUpstreamFixture fixture, ITestOu
         using var deadline = new CancellationTokenSource(Deadline);
 
         var allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-        var ex = await Assert.ThrowsAsync<GatewayException>(async () =>
+        var ex = await Assert.ThrowsAsync<EgressException>(async () =>
         {
-            using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, new Uri(server.Url("api/models/1"))), deadline.Token);
-            using var json = await egress.ReadJsonAsync(response.Message, deadline.Token);
+            using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, new Uri(server.Url("api/models/1"))) { BlockedHosts = [] }, deadline.Token);
+            await response.ReadJsonBodyAsync(deadline.Token);
         });
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
         output.WriteLine($"allocated {allocated}, server wrote {server.BytesWritten}");
 
-        Assert.Equal(ErrorCodes.MetadataFetchFailed, ex.Code);
+        Assert.Equal(EgressFailure.BodyTooLarge, ex.Failure);
         Assert.True(allocated < 4 * 1024 * 1024, $"allocated {allocated} bytes");
         Assert.True(await server.WaitIdleAsync(TimeSpan.FromSeconds(10)));
         Assert.True(server.BytesWritten < FiftyMegabytes / 2, $"the server got to write {server.BytesWritten} bytes");
     }
 
-    [Theory]
-    [InlineData("<!DOCTYPE html><html><body>Just a moment...</body></html>")]
-    [InlineData("{\"items\": [1, 2,")]
-    [InlineData("\u00EF\u00BB\u00BFnot json")]
-    public async Task ReadJsonAsync_InvalidJson_MetadataFetchFailed(string answer)
-    {
-        await using var host = await FakeHost.StartAsync((app, _) =>
-            app.MapGet("/api/v1/models/1", () => Results.Text(answer, "application/json")));
-        var egress = fixture.Gateway.Services.GetRequiredService<EgressClient>();
-        using var deadline = new CancellationTokenSource(Deadline);
-
-        var ex = await Assert.ThrowsAsync<GatewayException>(async () =>
-        {
-            using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, host.Url("api/v1/models/1")), deadline.Token);
-            using var json = await egress.ReadJsonAsync(response.Message, deadline.Token);
-        });
-
-        Assert.Equal((422, ErrorCodes.MetadataFetchFailed), (ex.StatusCode, ex.Code));
-    }
-
     [Fact]
-    public async Task ReadPreviewImageAsync_HtmlServedAsImage_NoPreview()
+    public async Task ReadDataUrlAsync_HtmlServedAsImage_NoPreview()
     {
         byte[] png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R'];
         await using var host = await FakeHost.StartAsync((app, _) =>
@@ -261,8 +241,8 @@ public sealed class HostileUpstreamTests(HostileUpstreamFixture fixture, ITestOu
 
         async Task<string?> PreviewAsync(string path)
         {
-            using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, host.Url(path)), deadline.Token);
-            return await EgressClient.ReadPreviewImageAsync(response.Message, deadline.Token);
+            using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, host.Url(path)) { BlockedHosts = [] }, deadline.Token);
+            return await PreviewImages.ReadDataUrlAsync(response.Message, deadline.Token);
         }
 
         Assert.Null(await PreviewAsync("preview.png"));
@@ -288,8 +268,8 @@ public sealed class HostileUpstreamTests(HostileUpstreamFixture fixture, ITestOu
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(async () =>
         {
-            using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, new Uri(server.Url("api"))), deadline.Token);
-            await EgressClient.ReadBoundedAsync(response.Message, 1024 * 1024, deadline.Token);
+            using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, new Uri(server.Url("api"))) { BlockedHosts = [] }, deadline.Token);
+            await EgressBody.ReadBoundedAsync(response.Message, 1024 * 1024, deadline.Token);
         });
 
         Assert.InRange(stopwatch.Elapsed, Deadline - TimeSpan.FromMilliseconds(300), Deadline + Slack);

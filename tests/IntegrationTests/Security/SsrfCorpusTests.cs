@@ -215,7 +215,7 @@ public sealed class SsrfCorpusTests(SsrfCorpusFixture fixture) : IClassFixture<S
 
         Assert.Equal(422, status);
         Assert.Equal("INVALID_HOST", code);
-        Assert.Contains("resolves only to private, loopback or otherwise blocked addresses", body, StringComparison.Ordinal);
+        Assert.Contains("The host \\\"internal.test\\\" cannot be reached from this gateway.", body, StringComparison.Ordinal);
         Assert.Empty(fixture.Internal.Requests);
     }
 

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Http;
 using ModelGateway.IntegrationTests.Infrastructure;
 using ModelGateway.Testing;
 
@@ -113,28 +112,5 @@ public sealed class TrustedOriginTests(TrustedOriginFixture fixture) : IClassFix
         Assert.True((status, code) == (422, "INVALID_HOST"), body);
         Assert.Single(fixture.Redirector.Requests); // the redirector was reached: the refusal is the trust check
         Assert.Equal(served, fixture.Mirror.Requests.Count);
-    }
-
-    [Fact]
-    public async Task RemoteMetadata_PrivateEgressProxy_UserUrlsGoThroughIt()
-    {
-        // The proxy is an admin-chosen origin: the connection to it may be private; it resolves the user's host itself.
-        await using var proxy = await FakeHost.StartAsync((app, _) => app.MapMethods("/model.safetensors", ["GET", "HEAD"], (HttpContext c) =>
-        {
-            c.Response.ContentLength = 77;
-            return Task.CompletedTask;
-        }));
-        await using var gateway = new SecurityGateway(new()
-        {
-            ["Egress:AllowPrivateNetworks"] = "false",
-            ["Egress:ProxyUrl"] = $"http://proxy.internal:{proxy.BaseUri.Port}",
-            ["Policy:VerifyContent"] = "false",
-        }, new LoopbackResolver(new() { ["proxy.internal"] = [IPAddress.Loopback] }));
-
-        var (status, _, body) = await gateway.ProbeAsync("http://models.example.com/model.safetensors");
-
-        Assert.True(status == 200, body);
-        Assert.Contains("\"content_length\":77", body, StringComparison.Ordinal);
-        Assert.Single(proxy.Requests);
     }
 }

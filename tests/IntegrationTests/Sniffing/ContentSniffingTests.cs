@@ -233,7 +233,7 @@ public sealed class ContentSniffingTests
             }
         });
 
-        var verified = await inspector.InspectAsync(new ProbeResult(facts, location), CancellationToken.None);
+        var verified = await inspector.InspectAsync(new ProbeResult(facts, location), [], CancellationToken.None);
 
         Assert.Equal(FormatCheck.Verified, verified.FormatCheck);
         Assert.Equal("Bearer source-secret", Assert.Single(source.Requests).Header("Authorization"));
@@ -252,7 +252,7 @@ public sealed class ContentSniffingTests
         var inspector = gateway.Services.GetRequiredService<ContentInspector>();
         var facts = new AssetFacts { Source = "test", Format = ModelFormat.SafeTensor, ContentLength = file.Length + 300, Filename = "model.safetensors" };
 
-        var verified = await inspector.InspectAsync(new ProbeResult(facts, new ContentLocation(host.Url("files/model.safetensors"))), CancellationToken.None);
+        var verified = await inspector.InspectAsync(new ProbeResult(facts, new ContentLocation(host.Url("files/model.safetensors"))), [], CancellationToken.None);
 
         Assert.Equal(FormatCheck.Verified, verified.FormatCheck);
         Assert.Equal(ModelFormat.SafeTensor, verified.Format);
@@ -268,7 +268,7 @@ public sealed class ContentSniffingTests
         var inspector = gateway.Services.GetRequiredService<ContentInspector>();
         var facts = new AssetFacts { Source = "test", Format = ModelFormat.SafeTensor, ContentLength = null, Filename = "model.safetensors" };
 
-        var verified = await inspector.InspectAsync(new ProbeResult(facts, new ContentLocation(host.Url("files/model.safetensors"))), CancellationToken.None);
+        var verified = await inspector.InspectAsync(new ProbeResult(facts, new ContentLocation(host.Url("files/model.safetensors"))), [], CancellationToken.None);
 
         Assert.Equal(FormatCheck.Verified, verified.FormatCheck);
         Assert.Equal(file.Length, verified.ContentLength);

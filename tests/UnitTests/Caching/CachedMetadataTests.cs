@@ -98,11 +98,10 @@ public sealed class CachedMetadataTests
                 FinalUrl = "https://example.com/model.safetensors", // 37
                 PreviewImage = preview,
                 Source = "http", // 4
-                SourceWarnings = [new ValidationIssue("EARLY_ACCESS", "Early access.", "file")], // 12 + 13 + 4
             },
         };
 
-        var characters = 24 + 17 + 5 + 4 + 5 + 64 + 37 + preview.Length + 4 + 12 + 13 + 4;
+        var characters = 24 + 17 + 5 + 4 + 5 + 64 + 37 + preview.Length + 4;
         Assert.Equal(CachedMetadata.EntryOverheadBytes + (2L * characters), entry.EstimatedBytes());
     }
 

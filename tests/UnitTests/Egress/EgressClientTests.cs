@@ -4,14 +4,11 @@ using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Time.Testing;
 using ModelGateway.Egress;
-using ModelGateway.Primitives;
 
 namespace ModelGateway.UnitTests.Egress;
 
 public sealed class EgressClientTests
 {
-    private static readonly byte[] Png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
-
     [Fact]
     public async Task SendAsync_CrossHostRedirect_DropsCredentialsEvenWhenCallbackAddsThem()
     {
@@ -24,7 +21,7 @@ public sealed class EgressClientTests
         {
             m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "secret-token");
             m.Headers.Add("Cookie", "session=1");
-        }), CancellationToken.None);
+        }) { BlockedHosts = [] }, CancellationToken.None);
 
         var seen = handler.Seen.ToArray();
         Assert.Equal(2, seen.Length);
@@ -48,7 +45,7 @@ public sealed class EgressClientTests
         var client = Client(handler, new EgressOptions { AllowedPorts = [80, 443, 8443] });
 
         using var _ = await client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://api.example.com/start"),
-            m => m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "t")), CancellationToken.None);
+            m => m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "t")) { BlockedHosts = [] }, CancellationToken.None);
 
         var seen = handler.Seen.ToArray();
         Assert.Equal("Bearer t", seen[0].Authorization);
@@ -67,7 +64,7 @@ public sealed class EgressClientTests
         {
             m.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "t");
             m.Headers.Range = new RangeHeaderValue(0, 0);
-        }), CancellationToken.None);
+        }) { BlockedHosts = [] }, CancellationToken.None);
 
         var seen = handler.Seen.ToArray();
         Assert.Equal(["Bearer t", "Bearer t"], seen.Select(s => s.Authorization));
@@ -76,32 +73,31 @@ public sealed class EgressClientTests
     }
 
     [Theory]
-    [InlineData("http://127.0.0.1/admin", ErrorCodes.InvalidHost)]
-    [InlineData("http://2130706433/admin", ErrorCodes.InvalidHost)]
-    [InlineData("http://0x7f.1/admin", ErrorCodes.InvalidHost)]
-    [InlineData("http://[::1]/admin", ErrorCodes.InvalidHost)]
-    [InlineData("http://[::ffff:169.254.169.254]/latest", ErrorCodes.InvalidHost)]
-    [InlineData("http://169.254.169.254/latest/meta-data/", ErrorCodes.InvalidHost)]
-    [InlineData("http://10.1.2.3/", ErrorCodes.InvalidHost)]
-    [InlineData("http://localhost/", ErrorCodes.InvalidHost)]
-    [InlineData("http://redis.localhost./", ErrorCodes.InvalidHost)]
-    [InlineData("//127.0.0.1/", ErrorCodes.InvalidHost)]
-    [InlineData("file:///etc/passwd", ErrorCodes.HttpError)]
-    [InlineData("gopher://example.com:70/", ErrorCodes.HttpError)]
-    [InlineData("ftp://example.com/x", ErrorCodes.HttpError)]
-    [InlineData("https://user:pass@example.net/x", ErrorCodes.HttpError)]
-    [InlineData("http://example.net:22/", ErrorCodes.HttpError)]
-    [InlineData("http://example.net:6379/", ErrorCodes.HttpError)]
-    public async Task SendAsync_RedirectToForbiddenTarget_FailsWithoutRequestingIt(string location, string code)
+    [InlineData("http://127.0.0.1/admin", nameof(EgressFailure.PrivateAddress))]
+    [InlineData("http://2130706433/admin", nameof(EgressFailure.PrivateAddress))]
+    [InlineData("http://0x7f.1/admin", nameof(EgressFailure.PrivateAddress))]
+    [InlineData("http://[::1]/admin", nameof(EgressFailure.PrivateAddress))]
+    [InlineData("http://[::ffff:169.254.169.254]/latest", nameof(EgressFailure.PrivateAddress))]
+    [InlineData("http://169.254.169.254/latest/meta-data/", nameof(EgressFailure.PrivateAddress))]
+    [InlineData("http://10.1.2.3/", nameof(EgressFailure.PrivateAddress))]
+    [InlineData("http://localhost/", nameof(EgressFailure.PrivateAddress))]
+    [InlineData("http://redis.localhost./", nameof(EgressFailure.PrivateAddress))]
+    [InlineData("//127.0.0.1/", nameof(EgressFailure.PrivateAddress))]
+    [InlineData("file:///etc/passwd", nameof(EgressFailure.BadTarget))]
+    [InlineData("gopher://example.com:70/", nameof(EgressFailure.BadTarget))]
+    [InlineData("ftp://example.com/x", nameof(EgressFailure.BadTarget))]
+    [InlineData("https://user:pass@example.net/x", nameof(EgressFailure.BadTarget))]
+    [InlineData("http://example.net:22/", nameof(EgressFailure.BadTarget))]
+    [InlineData("http://example.net:6379/", nameof(EgressFailure.BadTarget))]
+    public async Task SendAsync_RedirectToForbiddenTarget_FailsWithoutRequestingIt(string location, string failure)
     {
         var handler = new StubHandler(_ => StubHandler.Redirect(location));
         var client = Client(handler);
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
-            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://files.example.com/model.safetensors")), CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<EgressException>(() =>
+            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://files.example.com/model.safetensors")) { BlockedHosts = [] }, CancellationToken.None));
 
-        Assert.Equal(code, ex.Code);
-        Assert.Equal(422, ex.StatusCode);
+        Assert.Equal(Enum.Parse<EgressFailure>(failure), ex.Failure);
         Assert.Single(handler.Seen);
     }
 
@@ -111,12 +107,12 @@ public sealed class EgressClientTests
         var handler = new StubHandler(r => r.RequestUri!.Host == "files.example.com"
             ? StubHandler.Redirect("http://127.0.0.1:9000/mirror/model.safetensors")
             : new HttpResponseMessage(HttpStatusCode.OK));
-        var client = Client(handler, trust: new EgressTrust([new Uri("http://127.0.0.1:9000/")]));
+        var client = Client(handler, trusted: [new Uri("http://127.0.0.1:9000/")]);
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() => client.SendAsync(
-            new EgressRequest(HttpMethod.Head, new Uri("https://files.example.com/m")) { Trusted = true }, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<EgressException>(() => client.SendAsync(
+            new EgressRequest(HttpMethod.Head, new Uri("https://files.example.com/m")) { BlockedHosts = [], Trusted = true }, CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.InvalidHost, ex.Code);
+        Assert.Equal(EgressFailure.PrivateAddress, ex.Failure);
         Assert.Equal(["files.example.com"], handler.Seen.Select(r => r.Url.Host));
     }
 
@@ -126,13 +122,13 @@ public sealed class EgressClientTests
         var marks = new List<bool>();
         var handler = new StubHandler(r =>
         {
-            marks.Add(r.Options.TryGetValue(EgressConnector.TrustedHop, out var trusted) && trusted);
+            marks.Add(r.Options.TryGetValue(EgressHopGuard.TrustedHop, out var trusted) && trusted);
             return r.RequestUri!.AbsolutePath == "/m" ? StubHandler.Redirect("/mirror/model.safetensors") : new HttpResponseMessage(HttpStatusCode.OK);
         });
-        var client = Client(handler, trust: new EgressTrust([new Uri("http://127.0.0.1:9000/")]));
+        var client = Client(handler, trusted: [new Uri("http://127.0.0.1:9000/")]);
 
         using var response = await client.SendAsync(
-            new EgressRequest(HttpMethod.Head, new Uri("http://127.0.0.1:9000/m")) { Trusted = true }, CancellationToken.None);
+            new EgressRequest(HttpMethod.Head, new Uri("http://127.0.0.1:9000/m")) { BlockedHosts = [], Trusted = true }, CancellationToken.None);
 
         Assert.Equal(200, response.StatusCode);
         Assert.Equal("http://127.0.0.1:9000/mirror/model.safetensors", response.FinalUrl.AbsoluteUri);
@@ -143,12 +139,12 @@ public sealed class EgressClientTests
     public async Task SendAsync_UntrustedRequestToTrustedOrigin_RefusedBeforeSending()
     {
         var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
-        var client = Client(handler, trust: new EgressTrust([new Uri("http://127.0.0.1:9000/")]));
+        var client = Client(handler, trusted: [new Uri("http://127.0.0.1:9000/")]);
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
-            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("http://127.0.0.1:9000/m")), CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<EgressException>(() =>
+            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("http://127.0.0.1:9000/m")) { BlockedHosts = [] }, CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.InvalidHost, ex.Code);
+        Assert.Equal(EgressFailure.PrivateAddress, ex.Failure);
         Assert.Empty(handler.Seen);
     }
 
@@ -156,52 +152,73 @@ public sealed class EgressClientTests
     public async Task SendAsync_TrustedRequestRedirectedToAnotherTrustedOrigin_Refused()
     {
         var handler = new StubHandler(_ => StubHandler.Redirect("http://10.0.0.5:8080/x"));
-        var client = Client(handler, trust: new EgressTrust([new Uri("http://127.0.0.1:9000/"), new Uri("http://10.0.0.5:8080/")]));
+        var client = Client(handler, trusted: [new Uri("http://127.0.0.1:9000/"), new Uri("http://10.0.0.5:8080/")]);
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() => client.SendAsync(
-            new EgressRequest(HttpMethod.Head, new Uri("http://127.0.0.1:9000/m")) { Trusted = true }, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<EgressException>(() => client.SendAsync(
+            new EgressRequest(HttpMethod.Head, new Uri("http://127.0.0.1:9000/m")) { BlockedHosts = [], Trusted = true }, CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.InvalidHost, ex.Code);
+        Assert.Equal(EgressFailure.PrivateAddress, ex.Failure);
         Assert.Single(handler.Seen);
     }
 
     [Fact]
-    public async Task SendAsync_UntrustedHopOnTrustedNameResolvingPrivate_RefusedBeforeSending()
+    public async Task SendAsync_UntrustedRequestToTrustedOriginName_RefusedWithoutResolvingOrSending()
     {
-        // A pooled connection a trusted request opened to the mirror would skip the connector: the check is here.
+        // A pooled connection a trusted request opened to the mirror would skip the connect-time address check.
         var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
-        var client = Client(handler, trust: new EgressTrust([new Uri("https://mirror.internal/")]),
-            resolver: new TableResolver(new() { ["mirror.internal"] = [IPAddress.Parse("8.8.8.8"), IPAddress.Parse("10.0.0.5")] }));
+        var resolver = new TableResolver(new() { ["mirror.internal"] = [IPAddress.Parse("10.0.0.5")] });
+        var client = Client(handler, trusted: [new Uri("https://mirror.internal/")], resolver: resolver);
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
-            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://mirror.internal/m")), CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<EgressException>(() =>
+            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://mirror.internal/m")) { BlockedHosts = [] }, CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.InvalidHost, ex.Code);
-        Assert.Equal("The source pointed at \"mirror.internal\", which resolves to private, loopback or otherwise blocked addresses.", ex.Message);
+        Assert.Equal(EgressFailure.HostUnreachable, ex.Failure);
+        Assert.Equal("The host \"mirror.internal\" cannot be reached from this gateway.", ex.Message);
+        Assert.Empty(resolver.Asked);
         Assert.Empty(handler.Seen);
     }
 
     [Fact]
-    public async Task SendAsync_UntrustedHopOnTrustedPublicName_Sent()
+    public async Task SendAsync_UntrustedRequestToPublicTrustedOrigin_Refused()
     {
+        // Only the named source's own requests may use its origin, whatever its name resolves to.
         var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
-        var client = Client(handler, trust: new EgressTrust([new Uri("https://huggingface.co/")]),
+        var client = Client(handler, trusted: [new Uri("https://huggingface.co/")],
             resolver: new TableResolver(new() { ["huggingface.co"] = [IPAddress.Parse("8.8.8.8")] }));
 
-        using var response = await client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://huggingface.co/m")), CancellationToken.None);
+        var ex = await Assert.ThrowsAsync<EgressException>(() =>
+            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://huggingface.co/m")) { BlockedHosts = [] }, CancellationToken.None));
 
-        Assert.Equal(200, response.StatusCode);
+        Assert.Equal(EgressFailure.HostUnreachable, ex.Failure);
+        Assert.Empty(handler.Seen);
     }
 
     [Fact]
-    public async Task ReadBoundedAsync_ConnectionLostMidBody_NetworkError()
+    public async Task SendAsync_EgressProxySetAndUntrustedRequestToTrustedOrigin_RefusedBeforeTheProxySeesIt()
     {
-        using var response = new HttpResponseMessage(HttpStatusCode.OK) { Content = new StreamContent(new TruncatedStream()) };
+        var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
+        // The port is allowed: only the trust check stands between the URL and the mirror.
+        var client = Client(handler, new EgressOptions { ProxyUrl = "http://proxy.corp:3128", AllowedPorts = [80, 443, 8080] },
+            trusted: [new Uri("http://mirror.corp:8080/")]);
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() => EgressClient.ReadBoundedAsync(response, 1024, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<EgressException>(() =>
+            client.SendAsync(new EgressRequest(HttpMethod.Get, new Uri("http://mirror.corp:8080/m")) { BlockedHosts = [] }, CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.NetworkError, ex.Code);
-        Assert.Equal(422, ex.StatusCode);
+        Assert.Equal(EgressFailure.HostUnreachable, ex.Failure);
+        Assert.Empty(handler.Seen);
+    }
+
+    [Fact]
+    public async Task SendAsync_EgressProxySetAndTrustedRequestOnItsOrigin_Sent()
+    {
+        var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
+        var client = Client(handler, new EgressOptions { ProxyUrl = "http://proxy.corp:3128" }, trusted: [new Uri("http://mirror.corp:8080/")]);
+
+        using var response = await client.SendAsync(
+            new EgressRequest(HttpMethod.Get, new Uri("http://mirror.corp:8080/m")) { BlockedHosts = [], Trusted = true }, CancellationToken.None);
+
+        Assert.Equal(200, response.StatusCode);
+        Assert.Single(handler.Seen);
     }
 
     [Fact]
@@ -212,21 +229,21 @@ public sealed class EgressClientTests
             : new HttpResponseMessage(HttpStatusCode.OK));
         var client = Client(handler, new EgressOptions { AllowPrivateNetworks = true });
 
-        using var response = await client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("http://127.0.0.1:5001/x")), CancellationToken.None);
+        using var response = await client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("http://127.0.0.1:5001/x")) { BlockedHosts = [] }, CancellationToken.None);
 
         Assert.Equal("http://localhost:5002/x", response.FinalUrl.AbsoluteUri);
     }
 
     [Fact]
-    public async Task SendAsync_FirstHopPrivateLiteral_InvalidHostWithoutRequest()
+    public async Task SendAsync_FirstHopPrivateLiteral_RefusedWithoutRequest()
     {
         var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
         var client = Client(handler);
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
-            client.SendAsync(new EgressRequest(HttpMethod.Get, new Uri("http://169.254.169.254/latest")), CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<EgressException>(() =>
+            client.SendAsync(new EgressRequest(HttpMethod.Get, new Uri("http://169.254.169.254/latest")) { BlockedHosts = [] }, CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.InvalidHost, ex.Code);
+        Assert.Equal(EgressFailure.PrivateAddress, ex.Failure);
         Assert.Empty(handler.Seen);
     }
 
@@ -236,10 +253,10 @@ public sealed class EgressClientTests
         var handler = new StubHandler(r => StubHandler.Redirect(r.RequestUri!.AbsolutePath == "/a" ? "/b" : "/a"));
         var client = Client(handler);
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
-            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://example.com/a")), CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<EgressException>(() =>
+            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://example.com/a")) { BlockedHosts = [] }, CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.HttpError, ex.Code);
+        Assert.Equal(EgressFailure.RedirectLoop, ex.Failure);
         Assert.Equal("The source redirects in a loop.", ex.Message);
         Assert.Equal(2, handler.Seen.Count);
     }
@@ -251,10 +268,10 @@ public sealed class EgressClientTests
         var handler = new StubHandler(_ => StubHandler.Redirect($"/r/{Interlocked.Increment(ref next)}"));
         var client = Client(handler, new EgressOptions { MaxRedirects = 3 });
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() =>
-            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://example.com/r/0")), CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<EgressException>(() =>
+            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://example.com/r/0")) { BlockedHosts = [] }, CancellationToken.None));
 
-        Assert.Equal(ErrorCodes.HttpError, ex.Code);
+        Assert.Equal(EgressFailure.TooManyRedirects, ex.Failure);
         Assert.Equal("The source redirected more than 3 times.", ex.Message);
         Assert.Equal(4, handler.Seen.Count); // the first request and three redirects
     }
@@ -275,7 +292,7 @@ public sealed class EgressClientTests
         {
             m.Version = HttpVersion.Version30;
             m.VersionPolicy = HttpVersionPolicy.RequestVersionOrHigher;
-        }), CancellationToken.None);
+        }) { BlockedHosts = [] }, CancellationToken.None);
 
         Assert.Equal(HttpVersion.Version20, sent);
         Assert.Equal(HttpVersionPolicy.RequestVersionOrLower, policy);
@@ -288,7 +305,7 @@ public sealed class EgressClientTests
         var client = Client(handler);
 
         await Assert.ThrowsAsync<InvalidOperationException>(() => client.SendAsync(new EgressRequest(HttpMethod.Get,
-            new Uri("https://example.com/m"), m => m.RequestUri = new Uri("http://127.0.0.1/admin")), CancellationToken.None));
+            new Uri("https://example.com/m"), m => m.RequestUri = new Uri("http://127.0.0.1/admin")) { BlockedHosts = [] }, CancellationToken.None));
 
         Assert.Empty(handler.Seen);
     }
@@ -301,7 +318,7 @@ public sealed class EgressClientTests
             : new HttpResponseMessage(HttpStatusCode.OK));
         var client = Client(handler);
 
-        using var _ = await client.SendAsync(new EgressRequest(HttpMethod.Post, new Uri("https://example.com/q")), CancellationToken.None);
+        using var _ = await client.SendAsync(new EgressRequest(HttpMethod.Post, new Uri("https://example.com/q")) { BlockedHosts = [] }, CancellationToken.None);
 
         Assert.Equal([HttpMethod.Post, HttpMethod.Get], handler.Seen.Select(s => s.Method));
     }
@@ -317,14 +334,14 @@ public sealed class EgressClientTests
         });
         var client = Client(handler, new EgressOptions { TimeoutSeconds = 3 }, time: time);
 
-        var sending = client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://slow.example.com/x")), CancellationToken.None);
+        var sending = client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://slow.example.com/x")) { BlockedHosts = [] }, CancellationToken.None);
         time.Advance(TimeSpan.FromSeconds(2));
         Assert.False(sending.IsCompleted);
         time.Advance(TimeSpan.FromSeconds(1));
 
-        var ex = await Assert.ThrowsAsync<GatewayException>(() => sending);
-        Assert.Equal(ErrorCodes.NetworkTimeout, ex.Code);
-        Assert.Equal(422, ex.StatusCode);
+        var ex = await Assert.ThrowsAsync<EgressException>(() => sending);
+        Assert.Equal(EgressFailure.Timeout, ex.Failure);
+        Assert.Equal("\"slow.example.com\" did not answer within 3 seconds.", ex.Message);
     }
 
     [Fact]
@@ -339,153 +356,30 @@ public sealed class EgressClientTests
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(50));
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
-            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://slow.example.com/x")), cts.Token));
+            client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://slow.example.com/x")) { BlockedHosts = [] }, cts.Token));
     }
 
     [Fact]
-    public async Task ReadJsonAsync_ValidJson_Parsed()
+    public async Task ReadJsonBodyAsync_LargerThanMaxJsonBytes_BodyTooLarge()
     {
-        var client = Client(new StubHandler(_ => new HttpResponseMessage()));
-        using var response = new HttpResponseMessage { Content = new StringContent("{\"id\":7}") };
+        var client = Client(new StubHandler(_ => new HttpResponseMessage
+        {
+            Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("[" + new string('1', 2000) + "]"))),
+        }), new EgressOptions { MaxJsonBytes = 1024 });
+        using var response = await client.SendAsync(new EgressRequest(HttpMethod.Get, new Uri("https://api.example.com/json")) { BlockedHosts = [] },
+            CancellationToken.None);
 
-        using var json = await client.ReadJsonAsync(response, CancellationToken.None);
+        var ex = await Assert.ThrowsAsync<EgressException>(() => response.ReadJsonBodyAsync(CancellationToken.None));
 
-        Assert.Equal(7, json.RootElement.GetProperty("id").GetInt32());
-    }
-
-    [Theory]
-    [InlineData("<html><body>Cloudflare</body></html>")]
-    [InlineData("{\"id\":")]
-    [InlineData("")]
-    public async Task ReadJsonAsync_InvalidJson_MetadataFetchFailed(string body)
-    {
-        var client = Client(new StubHandler(_ => new HttpResponseMessage()));
-        using var response = new HttpResponseMessage { Content = new StringContent(body) };
-
-        var ex = await Assert.ThrowsAsync<GatewayException>(() => client.ReadJsonAsync(response, CancellationToken.None));
-
-        Assert.Equal(ErrorCodes.MetadataFetchFailed, ex.Code);
-    }
-
-    [Fact]
-    public async Task ReadJsonAsync_DeeperThanLimit_MetadataFetchFailed()
-    {
-        var client = Client(new StubHandler(_ => new HttpResponseMessage()));
-        using var response = new HttpResponseMessage { Content = new StringContent(new string('[', 100) + new string(']', 100)) };
-
-        var ex = await Assert.ThrowsAsync<GatewayException>(() => client.ReadJsonAsync(response, CancellationToken.None));
-
-        Assert.Equal(ErrorCodes.MetadataFetchFailed, ex.Code);
-    }
-
-    [Fact]
-    public async Task ReadJsonAsync_LargerThanMaxJsonBytes_MetadataFetchFailed()
-    {
-        var client = Client(new StubHandler(_ => new HttpResponseMessage()), new EgressOptions { MaxJsonBytes = 1024 });
-        using var response = new HttpResponseMessage { Content = new StreamContent(new MemoryStream(Encoding.UTF8.GetBytes("[" + new string('1', 2000) + "]"))) };
-
-        var ex = await Assert.ThrowsAsync<GatewayException>(() => client.ReadJsonAsync(response, CancellationToken.None));
-
-        Assert.Equal(ErrorCodes.MetadataFetchFailed, ex.Code);
+        Assert.Equal(EgressFailure.BodyTooLarge, ex.Failure);
         Assert.Equal("The source's answer is larger than 1024 bytes.", ex.Message);
     }
 
-    [Fact]
-    public async Task ReadBoundedAsync_DeclaredLengthTooLarge_FailsWithoutReading()
+    private static EgressClient Client(StubHandler handler, EgressOptions? options = null, Uri[]? trusted = null, TimeProvider? time = null,
+        IEgressResolver? resolver = null)
     {
-        var body = new ThrowingStream();
-        using var response = new HttpResponseMessage { Content = new StreamContent(body) };
-        response.Content.Headers.ContentLength = 50_000_000;
-
-        var ex = await Assert.ThrowsAsync<GatewayException>(() => EgressClient.ReadBoundedAsync(response, 4096, CancellationToken.None));
-
-        Assert.Equal(ErrorCodes.MetadataFetchFailed, ex.Code);
-        Assert.False(body.WasRead);
-    }
-
-    [Fact]
-    public async Task ReadHeadAsync_LongBody_ReadsOnlyTheHead()
-    {
-        using var response = new HttpResponseMessage { Content = new ByteArrayContent(new byte[100_000]) };
-
-        var head = await EgressClient.ReadHeadAsync(response, 10, CancellationToken.None);
-
-        Assert.Equal(10, head.Length);
-    }
-
-    [Fact]
-    public async Task ReadPreviewImageAsync_HtmlCalledImage_Null()
-    {
-        using var response = new HttpResponseMessage { Content = new StringContent("<!DOCTYPE html><html>login</html>") };
-        response.Content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
-
-        Assert.Null(await EgressClient.ReadPreviewImageAsync(response, CancellationToken.None));
-    }
-
-    [Fact]
-    public async Task ReadPreviewImageAsync_Png_DataUrl()
-    {
-        using var response = new HttpResponseMessage { Content = new ByteArrayContent(Png) };
-
-        var dataUrl = await EgressClient.ReadPreviewImageAsync(response, CancellationToken.None);
-
-        Assert.Equal("data:image/png;base64," + Convert.ToBase64String(Png), dataUrl);
-    }
-
-    [Fact]
-    public async Task ReadPreviewImageAsync_PngLargerThanCap_Null()
-    {
-        var big = new byte[2048];
-        Png.CopyTo(big, 0);
-        using var response = new HttpResponseMessage { Content = new StreamContent(new MemoryStream(big)) };
-
-        Assert.Null(await EgressClient.ReadPreviewImageAsync(response, CancellationToken.None, maxBytes: 1024));
-    }
-
-    [Fact]
-    public async Task ReadPreviewImageAsync_ErrorStatus_Null()
-    {
-        using var response = new HttpResponseMessage(HttpStatusCode.NotFound) { Content = new ByteArrayContent(Png) };
-
-        Assert.Null(await EgressClient.ReadPreviewImageAsync(response, CancellationToken.None));
-    }
-
-    private static EgressClient Client(StubHandler handler, EgressOptions? options = null, EgressTrust? trust = null, TimeProvider? time = null,
-        IEgressResolver? resolver = null) =>
-        new(new HttpClient(handler), new StaticOptionsMonitor<EgressOptions>(options ?? new EgressOptions()),
-            NullLogger<EgressClient>.Instance, trust, time, resolver ?? new TableResolver([]));
-
-    private sealed class TruncatedStream : MemoryStream
-    {
-        public TruncatedStream()
-            : base(new byte[10])
-        {
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            Position < Length ? base.ReadAsync(buffer, cancellationToken) : throw new IOException("The response ended prematurely.");
-    }
-
-    private sealed class ThrowingStream : MemoryStream
-    {
-        public bool WasRead { get; private set; }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            WasRead = true;
-            throw new InvalidOperationException("must not be read");
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            WasRead = true;
-            throw new InvalidOperationException("must not be read");
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-        {
-            WasRead = true;
-            throw new InvalidOperationException("must not be read");
-        }
+        var monitor = new StaticOptionsMonitor<EgressOptions>(options ?? new EgressOptions());
+        var guard = new EgressHopGuard(monitor, trusted ?? [], resolver ?? new TableResolver([]));
+        return new EgressClient(new HttpClient(handler), monitor, guard, time ?? TimeProvider.System, NullLogger<EgressClient>.Instance);
     }
 }

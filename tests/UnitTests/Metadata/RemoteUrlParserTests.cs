@@ -174,22 +174,6 @@ public sealed class RemoteUrlParserTests
         AssertRejected("https://example.com/", ErrorCodes.InvalidUrlFormat, options);
     }
 
-    [Theory]
-    [InlineData("localhost", true)]
-    [InlineData("x.localhost", true)]
-    [InlineData("localhost.example.com", false)]
-    [InlineData("mylocalhost", false)]
-    [InlineData("127.0.0.1", true)]
-    [InlineData("2130706433", true)]
-    [InlineData("0x7f.1", true)]
-    [InlineData("::ffff:10.0.0.1", true)]
-    [InlineData("8.8.8.8", false)]
-    [InlineData("example.com", false)]
-    public void IsPrivateLiteral_Host_Expected(string host, bool expected)
-    {
-        Assert.Equal(expected, RemoteUrlParser.IsPrivateLiteral(host));
-    }
-
     private static void AssertRejected(string? value, string code, EgressOptions? options = null)
     {
         var ex = Assert.Throws<GatewayException>(() => RemoteUrlParser.Parse(value, options ?? Blocked));

@@ -133,4 +133,20 @@ public sealed class NetworkAddressesTests
     {
         Assert.Throws<ArgumentNullException>(() => NetworkAddresses.IsPublic(null!));
     }
+
+    [Theory]
+    [InlineData("localhost", true)]
+    [InlineData("x.localhost", true)]
+    [InlineData("localhost.example.com", false)]
+    [InlineData("mylocalhost", false)]
+    [InlineData("127.0.0.1", true)]
+    [InlineData("2130706433", true)]
+    [InlineData("0x7f.1", true)]
+    [InlineData("::ffff:10.0.0.1", true)]
+    [InlineData("8.8.8.8", false)]
+    [InlineData("example.com", false)]
+    public void IsPrivateLiteral_Host_Expected(string host, bool expected)
+    {
+        Assert.Equal(expected, NetworkAddresses.IsPrivateLiteral(host));
+    }
 }

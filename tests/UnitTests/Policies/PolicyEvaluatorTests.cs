@@ -252,17 +252,6 @@ public sealed class PolicyEvaluatorTests
     }
 
     [Fact]
-    public void Evaluate_SourceWarnings_AppendedAfterOwnWarnings()
-    {
-        var early = new ValidationIssue("EARLY_ACCESS", "Early access.", "file");
-        var facts = Facts(size: null) with { SourceWarnings = [early] };
-
-        var verdict = PolicyEvaluator.Evaluate(facts, Policy());
-
-        Assert.Equal(["SIZE_UNKNOWN", "EARLY_ACCESS"], verdict.Warnings.Select(w => w.Code));
-    }
-
-    [Fact]
     public void Evaluate_EveryRuleBroken_AllErrorsInRuleOrder()
     {
         var facts = Facts(ModelFormat.PickleTensor, size: 500, pickle: ScanResult.Danger, virus: ScanResult.Error, modelType: "VAE", folder: "vae");

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ModelGateway.Policies;
 using ModelGateway.Policy;
+using ModelGateway.UnitTests.Hosting;
 
 namespace ModelGateway.UnitTests.Policy;
 
@@ -85,20 +86,28 @@ public sealed class PolicyBindingTests
     }
 
     [Fact]
-    public void Options_InvalidSections_EveryProblemInOneFailure()
+    public void Validate_InvalidSections_EveryProblemOfEverySection()
     {
-        var configuration = new ConfigurationBuilder().AddJsonStream(new MemoryStream(Encoding.UTF8.GetBytes("""
+        var problems = ConfigurationProblems.OfJson("""
             { "Policy": { "AllowedFormats": [ "Pickle" ], "MaxSizeBytes": -1 }, "PolicyProfiles": { "x": { "AllowedHosts": [ "*" ] } } }
-            """))).Build();
-        var services = new ServiceCollection();
-        services.AddSingleton<IConfiguration>(configuration);
-        services.AddGatewayPolicy();
-        using var provider = services.BuildServiceProvider();
+            """, s => s.AddGatewayPolicy());
 
-        var failure = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<GatewayPolicyOptions>>().Value);
+        Assert.Equal(3, problems.Count);
+        Assert.StartsWith("Policy:AllowedFormats:0:", problems[0], StringComparison.Ordinal);
+        Assert.StartsWith("Policy:MaxSizeBytes:", problems[1], StringComparison.Ordinal);
+        Assert.StartsWith("PolicyProfiles:x:AllowedHosts:0:", problems[2], StringComparison.Ordinal);
+    }
 
-        Assert.Equal(3, failure.Failures.Count());
-        Assert.StartsWith("Policy:AllowedFormats:0:", failure.Failures.First(), StringComparison.Ordinal);
-        Assert.StartsWith("PolicyProfiles:x:AllowedHosts:0:", failure.Failures.Last(), StringComparison.Ordinal);
+    [Fact]
+    public void Validate_WrongTypeInOneProfile_NamedAndTheOtherSectionsStillChecked()
+    {
+        var problems = ConfigurationProblems.OfJson("""
+            { "Policy": { "MaxSizeBytes": -1 }, "PolicyProfiles": { "big": { "MaxSizeBytes": "lots" }, "odd": { "AllowedFormats": [ "Pickle" ] } } }
+            """, s => s.AddGatewayPolicy());
+
+        Assert.Equal(3, problems.Count);
+        Assert.StartsWith("Failed to convert configuration value 'lots' at 'PolicyProfiles:big:MaxSizeBytes'", problems[0], StringComparison.Ordinal);
+        Assert.StartsWith("Policy:MaxSizeBytes:", problems[1], StringComparison.Ordinal);
+        Assert.StartsWith("PolicyProfiles:odd:AllowedFormats:0:", problems[2], StringComparison.Ordinal);
     }
 }

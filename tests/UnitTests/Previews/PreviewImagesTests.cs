@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Http.Headers;
 using System.Text;
 using ModelGateway.Previews;
 
@@ -142,5 +144,42 @@ public sealed class PreviewImagesTests
         var url = "DATA:image/png;BASE64," + Convert.ToBase64String(Png);
 
         Assert.Equal("data:image/png;base64," + Convert.ToBase64String(Png), PreviewImages.ValidateDataUrl(url));
+    }
+
+    [Fact]
+    public async Task ReadDataUrlAsync_HtmlCalledImage_Null()
+    {
+        using var response = new HttpResponseMessage { Content = new StringContent("<!DOCTYPE html><html>login</html>") };
+        response.Content.Headers.ContentType = new MediaTypeHeaderValue("image/png");
+
+        Assert.Null(await PreviewImages.ReadDataUrlAsync(response, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task ReadDataUrlAsync_Png_DataUrl()
+    {
+        using var response = new HttpResponseMessage { Content = new ByteArrayContent(Png) };
+
+        var dataUrl = await PreviewImages.ReadDataUrlAsync(response, CancellationToken.None);
+
+        Assert.Equal("data:image/png;base64," + Convert.ToBase64String(Png), dataUrl);
+    }
+
+    [Fact]
+    public async Task ReadDataUrlAsync_PngLargerThanCap_Null()
+    {
+        var big = new byte[2048];
+        Png.CopyTo(big, 0);
+        using var response = new HttpResponseMessage { Content = new StreamContent(new MemoryStream(big)) };
+
+        Assert.Null(await PreviewImages.ReadDataUrlAsync(response, CancellationToken.None, maxBytes: 1024));
+    }
+
+    [Fact]
+    public async Task ReadDataUrlAsync_ErrorStatus_Null()
+    {
+        using var response = new HttpResponseMessage(HttpStatusCode.NotFound) { Content = new ByteArrayContent(Png) };
+
+        Assert.Null(await PreviewImages.ReadDataUrlAsync(response, CancellationToken.None));
     }
 }

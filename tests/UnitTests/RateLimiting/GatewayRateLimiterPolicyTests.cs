@@ -51,37 +51,6 @@ public sealed class GatewayRateLimiterPolicyTests
             (503, new ErrorResponse("SERVICE_UNAVAILABLE", "The rate limit store is unreachable, so requests are refused for now. Retry after 1 seconds.")),
             GatewayRateLimiterPolicy.Rejection(RateLimitDecision.Unavailable(4, Minute, TimeSpan.Zero)));
 
-    [Fact]
-    public void OptionsValidator_InvalidValues_ListsEveryProblem()
-    {
-        var options = new RateLimitingOptions
-        {
-            PermitLimit = 0,
-            WindowSeconds = 86_401,
-            RedisFailureMode = (RedisFailureMode)7,
-            RedisRetrySeconds = 0,
-            FailedAuthPermitLimit = -1,
-            FailedAuthWindowSeconds = 0,
-        };
-
-        var result = new RateLimitingOptionsValidator().Validate(null, options);
-
-        Assert.Equal(
-            [
-                "RateLimiting:PermitLimit must be a positive number of requests.",
-                "RateLimiting:WindowSeconds must be between 1 and 86400.",
-                "RateLimiting:RedisFailureMode must be FailOpen or FailClosed.",
-                "RateLimiting:RedisRetrySeconds must be between 1 and 300.",
-                "RateLimiting:FailedAuthPermitLimit must be a positive number of wrong keys.",
-                "RateLimiting:FailedAuthWindowSeconds must be between 1 and 86400.",
-            ],
-            result.Failures);
-    }
-
-    [Fact]
-    public void OptionsValidator_Defaults_Succeed() =>
-        Assert.True(new RateLimitingOptionsValidator().Validate(null, new RateLimitingOptions()).Succeeded);
-
     private static DefaultHttpContext WithDecision(RateLimitDecision decision)
     {
         var context = new DefaultHttpContext();

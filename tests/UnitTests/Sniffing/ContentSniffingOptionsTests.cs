@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ModelGateway.Sniffing;
+using ModelGateway.UnitTests.Hosting;
 
 namespace ModelGateway.UnitTests.Sniffing;
 
@@ -24,15 +25,21 @@ public sealed class ContentSniffingOptionsTests
     }
 
     [Fact]
-    public void VerifyContent_SetInAProfile_FailsValidation()
+    public void Validate_VerifyContentSetInAProfile_Refused()
     {
-        using var services = Build(new() { ["PolicyProfiles:strict:VerifyContent"] = "false" });
-
-        var error = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<ContentSniffingOptions>>().Value);
+        var problems = ConfigurationProblems.Of(new() { ["PolicyProfiles:strict:VerifyContent"] = "false" }, s => s.AddContentSniffing());
 
         Assert.Equal(
             ["PolicyProfiles:<name>:VerifyContent is not supported: VerifyContent is global (facts are cached per URL for every caller); set Policy:VerifyContent."],
-            error.Failures);
+            problems);
+    }
+
+    [Fact]
+    public void Validate_VerifyContentNotABoolean_NamedWithItsKey()
+    {
+        var problem = Assert.Single(ConfigurationProblems.Of(new() { ["Policy:VerifyContent"] = "sometimes" }, s => s.AddContentSniffing()));
+
+        Assert.StartsWith("Failed to convert configuration value 'sometimes' at 'Policy:VerifyContent'", problem, StringComparison.Ordinal);
     }
 
     private static ServiceProvider Build(Dictionary<string, string?> settings)

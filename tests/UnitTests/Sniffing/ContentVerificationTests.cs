@@ -84,11 +84,12 @@ public sealed class ContentVerificationTests
     }
 
     [Fact]
-    public void Apply_CivitAiFacts_KeepTheirNameAndFolderAndPreview()
+    public void Apply_FactsNamedBySource_KeepTheirNameAndFolderAndPreview()
     {
         var civitai = HttpFacts with
         {
             Source = "civitai",
+            NamedBySource = true,
             Name = "Pixel Art XL v1.1",
             ModelType = "Checkpoint",
             ModelFolder = "checkpoints",
@@ -105,11 +106,11 @@ public sealed class ContentVerificationTests
     }
 
     [Fact]
-    public void Apply_CivitAiWithoutPreview_TakesTheHeaderThumbnail()
+    public void Apply_NamedBySourceWithoutPreview_TakesTheHeaderThumbnail()
     {
         var file = ModelFiles.SafeTensors(ModelFiles.LoraMetadata("Header Title", ModelFiles.PngDataUrl()));
 
-        var facts = ContentVerification.Apply(HttpFacts with { Source = "civitai" }, ContentSniffer.Sniff(file, file.Length));
+        var facts = ContentVerification.Apply(HttpFacts with { Source = "civitai", NamedBySource = true }, ContentSniffer.Sniff(file, file.Length));
 
         Assert.Equal(ModelFiles.PngDataUrl(), facts.PreviewImage);
         Assert.Equal("pixel", facts.Name);

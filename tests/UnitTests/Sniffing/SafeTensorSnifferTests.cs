@@ -9,7 +9,7 @@ namespace ModelGateway.UnitTests.Sniffing;
 public sealed class SafeTensorSnifferTests
 {
     [Fact]
-    public void Sniff_LoraWithModelSpec_ReadsTitleArchitectureFolderAndThumbnail()
+    public void Sniff_LoraWithModelSpec_ReadsTitleFolderAndThumbnail()
     {
         var file = ModelFiles.SafeTensors(ModelFiles.LoraMetadata("Pixel Art XL", ModelFiles.PngDataUrl()),
             [new("lora_unet_down_blocks_0_attentions_0_proj_in.lora_down.weight", "F16", [4, 320]),
@@ -21,8 +21,7 @@ public sealed class SafeTensorSnifferTests
         Assert.Equal(ModelFormat.SafeTensor, result.Format);
         Assert.Equal("safetensors", result.Signature);
         Assert.Equal("Pixel Art XL", result.Title);
-        Assert.Equal("stable-diffusion-xl-v1-base/lora", result.Architecture);
-        Assert.Equal("loras", result.Folder);
+        Assert.Equal("loras", result.Folder); // from modelspec.architecture "stable-diffusion-xl-v1-base/lora"
         Assert.Equal(ModelFiles.PngDataUrl(), result.Thumbnail);
     }
 

@@ -16,7 +16,7 @@ public sealed class FileNamesTests
     [InlineData("attachment; filename*=UTF-8'en'na%C3%AFve.gguf", "naïve.gguf")]
     public void FromContentDisposition_Variants_DecodedBareName(string header, string expected)
     {
-        Assert.Equal(expected, FileNames.FromContentDisposition(header));
+        Assert.Equal(expected, FileNames.FromContentDisposition(Parse(header)));
     }
 
     [Theory]
@@ -24,7 +24,7 @@ public sealed class FileNamesTests
     [InlineData("attachment; filename*=UTF-8''real%20name.safetensors; filename=\"fallback.bin\"")]
     public void FromContentDisposition_BothForms_FilenameStarPreferred(string header)
     {
-        Assert.Equal("real name.safetensors", FileNames.FromContentDisposition(header));
+        Assert.Equal("real name.safetensors", FileNames.FromContentDisposition(Parse(header)));
     }
 
     [Theory]
@@ -37,7 +37,7 @@ public sealed class FileNamesTests
     [InlineData("attachment; filename=\"C:evil.ckpt\"", "C_evil.ckpt")]
     public void FromContentDisposition_PathInName_OnlyLastSegment(string header, string expected)
     {
-        Assert.Equal(expected, FileNames.FromContentDisposition(header));
+        Assert.Equal(expected, FileNames.FromContentDisposition(Parse(header)));
     }
 
     [Theory]
@@ -45,7 +45,7 @@ public sealed class FileNamesTests
     [InlineData("attachment; filename*=UTF-8''%09%20model.gguf%20", "model.gguf")]
     public void FromContentDisposition_ControlCharactersAndBlanks_Removed(string header, string expected)
     {
-        Assert.Equal(expected, FileNames.FromContentDisposition(header));
+        Assert.Equal(expected, FileNames.FromContentDisposition(Parse(header)));
     }
 
     [Theory]
@@ -61,13 +61,13 @@ public sealed class FileNamesTests
     [InlineData(null)]
     public void FromContentDisposition_NoUsableName_Null(string? header)
     {
-        Assert.Null(FileNames.FromContentDisposition(header));
+        Assert.Null(FileNames.FromContentDisposition(Parse(header)));
     }
 
     [Fact]
     public void FromContentDisposition_NullHeaderValue_Null()
     {
-        Assert.Null(FileNames.FromContentDisposition((ContentDispositionHeaderValue?)null));
+        Assert.Null(FileNames.FromContentDisposition(null));
     }
 
     [Fact]
@@ -138,4 +138,8 @@ public sealed class FileNamesTests
     {
         Assert.Equal(expected, FileNames.Stem(fileName));
     }
+
+    // The header value as HttpClient parses it; null for what it cannot parse (as a response's header then is).
+    private static ContentDispositionHeaderValue? Parse(string? value) =>
+        ContentDispositionHeaderValue.TryParse(value, out var header) ? header : null;
 }

@@ -10,7 +10,7 @@ namespace ModelGateway.IntegrationTests.Sources.CivitAi;
 public sealed class CivitAiOptionsTests
 {
     [Fact]
-    public void Options_InvalidCivitAiSettings_EveryProblemListedWithoutTheToken()
+    public void Validate_InvalidCivitAiSettings_EveryProblemListedWithoutTheToken()
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
@@ -19,11 +19,11 @@ public sealed class CivitAiOptionsTests
             ["Sources:CivitAI:Token"] = "secret with spaces",
             ["Sources:CivitAI:BaseUrl"] = "civitai.com",
         }).Build();
-        using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddCivitAiSource().BuildServiceProvider();
+        using var services = new ServiceCollection().AddSingleton<IConfiguration>(configuration).AddMetadataSources().AddCivitAiSource()
+            .AddSingleton<GatewayConfigValidator>().BuildServiceProvider();
 
-        var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<CivitAiOptions>>().Value);
+        var problems = services.GetRequiredService<GatewayConfigValidator>().Validate(configuration);
 
-        var problems = StartupErrors.Describe(ex);
         Assert.Equal(
         [
             "Sources:CivitAI:BaseUrl: \"civitai.com\" is not an absolute http(s) URL without credentials.",

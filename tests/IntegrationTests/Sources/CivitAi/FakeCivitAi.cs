@@ -11,7 +11,7 @@ using ModelGateway.IntegrationTests.Infrastructure;
 namespace ModelGateway.IntegrationTests.Sources.CivitAi;
 
 /// <summary>
-/// A fake CivitAI speaking the API of upstreams.md §2.4–2.6 (model-versions, models, a download endpoint that
+/// A fake CivitAI speaking CivitAI's public API (model-versions, models, a download endpoint that
 /// 307-redirects to presigned storage), a fake storage host and a fake image host, plus two gateways pointed at it:
 /// one without and one with <c>Sources:CivitAI:Token</c>.
 /// </summary>

@@ -6,7 +6,7 @@ using ModelGateway.IntegrationTests.Infrastructure;
 namespace ModelGateway.IntegrationTests.Sources.HuggingFace;
 
 /// <summary>
-/// A fake Hugging Face Hub and a fake CDN, both real Kestrel servers on loopback (upstreams.md §3.6): resolve HEADs
+/// A fake Hugging Face Hub and a fake CDN, both real Kestrel servers on loopback: resolve HEADs
 /// answer 302 + X-Linked-* with a Location on the CDN for LFS files, 200 + Content-Length for small git files,
 /// relative 307s for a renamed repo and /api/resolve-cache, X-Error-Code errors, and the Hub API JSON.
 /// </summary>

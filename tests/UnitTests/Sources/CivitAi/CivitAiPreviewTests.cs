@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using ModelGateway.Sources.CivitAi;
+using ModelGateway.UnitTests.Hosting;
 
 namespace ModelGateway.UnitTests.Sources.CivitAi;
 
@@ -57,15 +59,14 @@ public sealed class CivitAiPreviewTests
     [Fact]
     public void Validate_BadSettings_ListsEveryProblem()
     {
-        var options = new CivitAiOptions
+        var problems = ConfigurationProblems.Of(new()
         {
-            Hosts = ["civitai.com", "not a host"],
-            BaseUrl = "ftp://civitai.com",
-            Token = "bad token",
-            MaxPreviewNsfwLevel = "Spicy",
-        };
-
-        var problems = options.Validate(CivitAiOptions.SectionName).ToList();
+            ["Sources:CivitAI:Hosts:0"] = "civitai.com",
+            ["Sources:CivitAI:Hosts:1"] = "not a host",
+            ["Sources:CivitAI:BaseUrl"] = "ftp://civitai.com",
+            ["Sources:CivitAI:Token"] = "bad token",
+            ["Sources:CivitAI:MaxPreviewNsfwLevel"] = "Spicy",
+        }, s => s.AddMetadataSources().AddCivitAiSource());
 
         Assert.Equal(
         [
@@ -79,9 +80,13 @@ public sealed class CivitAiPreviewTests
     [Fact]
     public void Validate_Defaults_NoProblems()
     {
-        var options = new CivitAiOptions { Hosts = ["civitai.com"], BaseUrl = "https://civitai.com" };
+        var problems = ConfigurationProblems.Of(new()
+        {
+            ["Sources:CivitAI:Hosts:0"] = "civitai.com",
+            ["Sources:CivitAI:BaseUrl"] = "https://civitai.com",
+        }, s => s.AddMetadataSources().AddCivitAiSource());
 
-        Assert.Empty(options.Validate(CivitAiOptions.SectionName));
-        Assert.Equal(3, options.PreviewNsfwMask);
+        Assert.Empty(problems);
+        Assert.Equal(3, new CivitAiOptions().PreviewNsfwMask);
     }
 }

@@ -2,25 +2,35 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ModelGateway.Sources.HuggingFace;
+using ModelGateway.UnitTests.Hosting;
 
 namespace ModelGateway.UnitTests.Sources.HuggingFace;
 
 public sealed class HuggingFaceOptionsTests
 {
+    private static IReadOnlyList<string> Problems(Dictionary<string, string?> settings) =>
+        ConfigurationProblems.Of(settings, s => s.AddMetadataSources().AddHuggingFaceSource());
+
     [Fact]
     public void Validate_ShippedShape_HasNoProblems()
     {
-        var options = new HuggingFaceOptions { Hosts = ["huggingface.co", "hf.co"], BaseUrl = "https://huggingface.co", Token = "hf_abcDEF123" };
-
-        Assert.Empty(options.Validate(HuggingFaceOptions.SectionName));
+        Assert.Empty(Problems(new()
+        {
+            ["Sources:HuggingFace:Hosts:0"] = "huggingface.co",
+            ["Sources:HuggingFace:Hosts:1"] = "hf.co",
+            ["Sources:HuggingFace:BaseUrl"] = "https://huggingface.co",
+            ["Sources:HuggingFace:Token"] = "hf_abcDEF123",
+        }));
     }
 
     [Fact]
     public void Validate_EverythingWrong_ListsEveryProblemWithoutTheToken()
     {
-        var options = new HuggingFaceOptions { Hosts = [], BaseUrl = "", Token = "hf_secret\nX-Evil: 1" };
-
-        var problems = options.Validate(HuggingFaceOptions.SectionName).ToList();
+        var problems = Problems(new()
+        {
+            ["Sources:HuggingFace:BaseUrl"] = "",
+            ["Sources:HuggingFace:Token"] = "hf_secret\nX-Evil: 1",
+        });
 
         Assert.Equal(
         [
@@ -32,11 +42,24 @@ public sealed class HuggingFaceOptionsTests
     }
 
     [Fact]
+    public void Validate_NoSection_HostsAndBaseUrlRequired()
+    {
+        Assert.Equal(
+        [
+            "Sources:HuggingFace:Hosts: at least one host (e.g. \"huggingface.co\") is required.",
+            "Sources:HuggingFace:BaseUrl is required (e.g. \"https://huggingface.co\").",
+        ], Problems([]));
+    }
+
+    [Fact]
     public void Validate_BadBaseUrlAndHost_ReportsBoth()
     {
-        var options = new HuggingFaceOptions { Hosts = ["huggingface.co", "not a host"], BaseUrl = "ftp://mirror" };
-
-        var problems = options.Validate(HuggingFaceOptions.SectionName).ToList();
+        var problems = Problems(new()
+        {
+            ["Sources:HuggingFace:Hosts:0"] = "huggingface.co",
+            ["Sources:HuggingFace:Hosts:1"] = "not a host",
+            ["Sources:HuggingFace:BaseUrl"] = "ftp://mirror",
+        });
 
         Assert.Equal(
         [
@@ -48,32 +71,6 @@ public sealed class HuggingFaceOptionsTests
 
 public sealed class HuggingFaceRegistrationTests
 {
-    [Fact]
-    public void AddHuggingFaceSource_InvalidSection_OptionsFailListingEveryProblem()
-    {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Sources:HuggingFace:Hosts:0"] = "not a host",
-            ["Sources:HuggingFace:Hosts:1"] = "hf.co",
-            ["Sources:HuggingFace:BaseUrl"] = "ftp://mirror.example",
-            ["Sources:HuggingFace:Token"] = "hf_abc def",
-        }).Build();
-        using var services = new ServiceCollection()
-            .AddSingleton<IConfiguration>(configuration)
-            .AddHuggingFaceSource()
-            .BuildServiceProvider();
-
-        var ex = Assert.Throws<OptionsValidationException>(() => services.GetRequiredService<IOptions<HuggingFaceOptions>>().Value);
-
-        Assert.Equal(
-        [
-            "Sources:HuggingFace:BaseUrl: \"ftp://mirror.example\" is not an absolute http(s) URL without credentials.",
-            "Sources:HuggingFace:Hosts:0: \"not a host\" is not a host name.",
-            "Sources:HuggingFace:Token must be printable ASCII without spaces, at most 512 characters (the value is not shown).",
-        ], ex.Failures);
-        Assert.DoesNotContain(ex.Failures, p => p.Contains("hf_abc", StringComparison.Ordinal));
-    }
-
     [Fact]
     public void AddHuggingFaceSource_ValidSection_BindsHostsBaseUrlAndToken()
     {

@@ -1,14 +1,19 @@
-using Microsoft.Extensions.Options;
+using ModelGateway.Primitives;
 
 namespace ModelGateway.Egress;
 
-/// <summary>Checks the <c>Egress</c> section at startup and lists every problem at once.</summary>
-public sealed class EgressOptionsValidator : IValidateOptions<EgressOptions>
+/// <summary>The <c>Egress</c> section: every problem listed at once.</summary>
+internal sealed class EgressConfigValidator : IFeatureConfigValidator
 {
-    public ValidateOptionsResult Validate(string? name, EgressOptions options)
+    public void Validate(IConfiguration configuration, IList<string> problems)
     {
-        ArgumentNullException.ThrowIfNull(options);
-        var problems = new List<string>();
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(problems);
+        var options = new EgressOptions();
+        if (!ConfigBinding.TryBind(configuration.GetSection(EgressOptions.SectionName), options, problems))
+        {
+            return;
+        }
         if (options.TimeoutSeconds is < 1 or > 300)
         {
             problems.Add("Egress:TimeoutSeconds must be between 1 and 300.");
@@ -42,6 +47,5 @@ public sealed class EgressOptionsValidator : IValidateOptions<EgressOptions>
         {
             problems.Add($"Egress:ProxyUrl: \"{options.ProxyUrl}\" is not an absolute http(s) URL.");
         }
-        return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
     }
 }

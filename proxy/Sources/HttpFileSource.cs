@@ -2,13 +2,13 @@ using System.Net.Http.Headers;
 using ModelGateway.Egress;
 using ModelGateway.Policies;
 
-namespace ModelGateway.Sources.Http;
+namespace ModelGateway.Sources;
 
 /// <summary>
 /// Any HTTP(S) host: HEAD first, then a one-byte Range GET when HEAD is refused or tells no size. Never reads a
 /// body: a server that ignores Range has its connection dropped after the headers.
 /// </summary>
-public sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFileSource> logger) : IMetadataSource
+internal sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFileSource> logger) : IMetadataSource
 {
     public const string SourceName = "http";
 
@@ -22,10 +22,10 @@ public sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFile
     /// </summary>
     public string CacheKey(Uri url) => new UriBuilder(url) { Fragment = string.Empty }.Uri.AbsoluteUri;
 
-    public async Task<ProbeResult> ProbeAsync(Uri url, CancellationToken cancellationToken)
+    public async Task<ProbeResult> ProbeAsync(Uri url, IReadOnlyList<string> blockedHosts, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
-        var head = await egress.SendAsync(new EgressRequest(HttpMethod.Head, url), cancellationToken);
+        var head = await egress.SendAsync(new EgressRequest(HttpMethod.Head, url) { BlockedHosts = blockedHosts }, cancellationToken);
         using (head)
         {
             if (head.IsSuccess && EgressBody.SizeOf(head.Message) is { } size)
@@ -40,7 +40,8 @@ public sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFile
         }
 
         using var ranged = await egress.SendAsync(
-            new EgressRequest(HttpMethod.Get, url, m => m.Headers.Range = new RangeHeaderValue(0, 0)), cancellationToken);
+            new EgressRequest(HttpMethod.Get, url, m => m.Headers.Range = new RangeHeaderValue(0, 0)) { BlockedHosts = blockedHosts },
+            cancellationToken);
         if (ranged.StatusCode == 416)
         {
             // "bytes */0": the only file a one-byte range cannot be satisfied for is an empty one. The answer's
