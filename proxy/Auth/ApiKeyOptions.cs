@@ -1,7 +1,7 @@
 namespace ModelGateway.Auth;
 
 /// <summary>One configured API key (<c>ApiKeys:N</c>). Only the key's SHA-256 is stored.</summary>
-public sealed class ApiKeyEntry
+internal sealed class ApiKeyEntry
 {
     /// <summary>Who the key belongs to; shown in logs and used as the rate-limit partition.</summary>
     public string Name { get; set; } = string.Empty;
@@ -17,7 +17,7 @@ public sealed class ApiKeyEntry
 }
 
 /// <summary>All configured keys.</summary>
-public sealed class ApiKeyOptions
+internal sealed class ApiKeyOptions
 {
     public const string SectionName = "ApiKeys";
 

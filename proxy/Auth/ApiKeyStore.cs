@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace ModelGateway.Auth;
 
 /// <summary>Finds the configured key a presented key hashes to, in time that does not depend on where it matched.</summary>
-public sealed class ApiKeyStore(IOptionsMonitor<ApiKeyOptions> options)
+internal sealed class ApiKeyStore(IOptionsMonitor<ApiKeyOptions> options)
 {
     public const int MaxKeyLength = 256;
 

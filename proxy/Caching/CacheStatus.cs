@@ -3,7 +3,7 @@ using ModelGateway.Primitives;
 namespace ModelGateway.Caching;
 
 /// <summary>What the cache did for one lookup; sent as <c>X-Cache-Status</c>.</summary>
-public enum CacheStatus
+internal enum CacheStatus
 {
     /// <summary>This request's probe asked the source (nothing usable was cached).</summary>
     Miss,

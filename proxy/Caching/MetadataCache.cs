@@ -9,7 +9,7 @@ using ZiggyCreatures.Caching.Fusion.Serialization.SystemTextJson;
 namespace ModelGateway.Caching;
 
 /// <summary>Facts for one lookup and how the cache got them.</summary>
-public sealed record MetadataLookup(AssetFacts Facts, CacheStatus Status, DateTimeOffset AnsweredAt);
+internal sealed record MetadataLookup(AssetFacts Facts, CacheStatus Status, DateTimeOffset AnsweredAt);
 
 /// <summary>
 /// The shared metadata cache, on FusionCache: facts (never verdicts) in a size-limited memory level and, when
@@ -22,7 +22,7 @@ public sealed record MetadataLookup(AssetFacts Facts, CacheStatus Status, DateTi
 /// FusionCache's expirations run on the system clock; the entries' own times (<see cref="CachedMetadata.FreshUntil"/>,
 /// which decides STALE) on the injected <see cref="TimeProvider"/>.
 /// </remarks>
-public sealed partial class MetadataCache : IDisposable
+internal sealed partial class MetadataCache : IDisposable
 {
     /// <summary>Prefix of every key FusionCache writes (entries, in memory and Redis, and locks), so the cache can share a Redis.</summary>
     internal const string KeyPrefix = "model-gateway:";

@@ -6,7 +6,7 @@ using ModelGateway.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class MetadataCacheServiceCollectionExtensions
+internal static class MetadataCacheServiceCollectionExtensions
 {
     /// <summary>
     /// The shared metadata cache (FusionCache): size-limited memory, and Redis with its distributed lock when

@@ -6,6 +6,7 @@ namespace ModelGateway.Egress;
 /// Turns the host of an outbound connection into the addresses <see cref="EgressHopGuard"/> checks and the connector
 /// connects to. Replaceable so tests can make any name (or literal) resolve where they need.
 /// </summary>
+/// <remarks>Public: the integration tests' gateways take a resolver in their public fixtures.</remarks>
 public interface IEgressResolver
 {
     /// <summary>The addresses of <paramref name="host"/> (a name or an IP literal, without brackets).</summary>

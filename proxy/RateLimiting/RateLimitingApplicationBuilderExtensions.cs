@@ -2,7 +2,7 @@ using ModelGateway.RateLimiting;
 
 namespace Microsoft.AspNetCore.Builder;
 
-public static class RateLimitingApplicationBuilderExtensions
+internal static class RateLimitingApplicationBuilderExtensions
 {
     /// <summary>
     /// The <c>per-key</c> decision step, then ASP.NET Core's rate limiter enforcing it. After authentication and

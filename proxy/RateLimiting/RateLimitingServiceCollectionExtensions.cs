@@ -6,7 +6,7 @@ using ModelGateway.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class RateLimitingServiceCollectionExtensions
+internal static class RateLimitingServiceCollectionExtensions
 {
     /// <summary>
     /// The <c>per-key</c> limiter (<see cref="RateLimitingDefaults.PolicyName"/>) for <c>RequireRateLimiting</c> and

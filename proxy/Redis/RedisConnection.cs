@@ -4,7 +4,7 @@ using StackExchange.Redis;
 namespace ModelGateway.Redis;
 
 /// <summary><c>ConnectionStrings:Redis</c> and the bounds the gateway puts on every Redis call.</summary>
-public sealed class RedisOptions
+internal sealed class RedisOptions
 {
     /// <summary>StackExchange.Redis connection string; empty = no Redis (in-memory cache and limiter).</summary>
     public string? ConnectionString { get; set; }
@@ -53,7 +53,7 @@ internal sealed class RedisConnectionWarmup(RedisConnection connection) : IHoste
 /// <c>abortConnect=false</c> and short timeouts: a Redis that is down makes calls fail fast, it never stops startup.
 /// Its connection events feed <see cref="RedisHealth"/>, which logs outages.
 /// </summary>
-public sealed partial class RedisConnection : IDisposable
+internal sealed partial class RedisConnection : IDisposable
 {
     private readonly IOptions<RedisOptions> _options;
     private readonly Lazy<IConnectionMultiplexer?> _connection;

@@ -11,7 +11,7 @@ namespace ModelGateway.Redis;
 /// one probe per <see cref="RedisHealthOptions.RetryInterval"/>, so no request waits on a dead Redis for long. An
 /// outage is logged once when it starts and once when it ends, whoever noticed it.
 /// </summary>
-public sealed partial class RedisHealth(
+internal sealed partial class RedisHealth(
     IOptions<RedisOptions> options,
     IOptions<RedisHealthOptions> healthOptions,
     TimeProvider time,
@@ -98,7 +98,7 @@ public sealed partial class RedisHealth(
 }
 
 /// <summary>How <see cref="RedisHealth"/> paces its probes.</summary>
-public sealed class RedisHealthOptions
+internal sealed class RedisHealthOptions
 {
     /// <summary>
     /// After a failure, how long calls skip Redis before one probes it. No key of its own: the gateway sets it from

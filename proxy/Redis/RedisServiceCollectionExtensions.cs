@@ -4,7 +4,7 @@ using ModelGateway.Redis;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
-public static class RedisServiceCollectionExtensions
+internal static class RedisServiceCollectionExtensions
 {
     /// <summary>
     /// The shared <see cref="RedisConnection"/> from <c>ConnectionStrings:Redis</c> (may be empty) and the
