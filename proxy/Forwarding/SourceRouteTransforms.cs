@@ -64,7 +64,8 @@ internal sealed class SourceRouteTransforms(RouteSources routeSources) : ITransf
     internal static void WithoutXetAccept(HttpRequestHeaders headers)
     {
         ArgumentNullException.ThrowIfNull(headers);
-        if (!headers.TryGetValues(HeaderNames.Accept, out var values))
+        // As the client wrote them: only the Xet entry goes, the rest is not reformatted.
+        if (!headers.NonValidated.TryGetValues(HeaderNames.Accept, out var values))
         {
             return;
         }
