@@ -387,7 +387,7 @@ internal sealed partial class FileDownloader(
                 {
                     var buffer = buffers[next];
                     next ^= 1; // the pending chunk lives in the other buffer (or the head's) until it is written
-                    var read = await WithIdleAsync(idleTimer, () => upstream.ReadAsync(buffer, token));
+                    var read = await ReadAsync(buffer, idleTimer, token);
                     if (read == 0)
                     {
                         break;
@@ -438,7 +438,7 @@ internal sealed partial class FileDownloader(
                 var length = 0;
                 while (length < want)
                 {
-                    var read = await WithIdleAsync(idleTimer, () => upstream.ReadAsync(head.AsMemory(length, want - length), token));
+                    var read = await ReadAsync(head.AsMemory(length, want - length), idleTimer, token);
                     if (read == 0)
                     {
                         break;
@@ -503,25 +503,19 @@ internal sealed partial class FileDownloader(
 
             private async Task WriteAsync(ReadOnlyMemory<byte> chunk, CancellationTokenSource idleTimer, CancellationToken token)
             {
-                await WithIdleAsync(idleTimer, () => _context.Response.Body.WriteAsync(chunk, token));
+                Arm(idleTimer);
+                await _context.Response.Body.WriteAsync(chunk, token);
                 download._bytesSent += chunk.Length;
             }
 
-            // A read or write that moves no byte within the idle timeout is cancelled; there is no total timeout.
-            private async Task<T> WithIdleAsync<T>(CancellationTokenSource idleTimer, Func<ValueTask<T>> operation)
+            private ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationTokenSource idleTimer, CancellationToken token)
             {
-                idleTimer.CancelAfter(_idle);
-                var result = await operation();
-                idleTimer.CancelAfter(Timeout.InfiniteTimeSpan);
-                return result;
+                Arm(idleTimer);
+                return upstream.ReadAsync(buffer, token);
             }
 
-            private async Task WithIdleAsync(CancellationTokenSource idleTimer, Func<ValueTask> operation)
-            {
-                idleTimer.CancelAfter(_idle);
-                await operation();
-                idleTimer.CancelAfter(Timeout.InfiniteTimeSpan);
-            }
+            // Every read and write must move bytes within the idle timeout (each re-arms it); there is no total timeout.
+            private void Arm(CancellationTokenSource idleTimer) => idleTimer.CancelAfter(_idle);
 
             private void Finish(DownloadOutcome outcome)
             {
