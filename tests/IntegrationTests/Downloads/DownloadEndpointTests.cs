@@ -70,6 +70,33 @@ public sealed class DownloadEndpointTests(DownloadHosts hosts) : IClassFixture<D
     }
 
     [Fact]
+    public async Task CivitAi_ModelPageUrl_TheVersionsSelectedFile()
+    {
+        var file = SafeTensors(120_000, seed: 14);
+        hosts.CivitAi.AddDownload(7114, "page-7114.safetensors", file);
+        using var client = hosts.Gateway.Client(TestKeys.Default);
+
+        using var response = await client.GetAsync(DownloadPath("https://civitai.com/models/711/some-slug?modelVersionId=7114"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(Sha256(file), Sha256(await response.Content.ReadAsByteArrayAsync()));
+        Assert.Equal("page-7114.safetensors", response.Content.Headers.ContentDisposition?.FileName);
+    }
+
+    [Fact]
+    public async Task HuggingFace_DatasetFile_Streamed()
+    {
+        var file = SafeTensors(60_000, seed: 15);
+        var sha256 = hosts.HuggingFace.ServeFile("/datasets/owner/data/resolve/main/loras/set-15.safetensors", file);
+        using var client = hosts.Gateway.Client(TestKeys.Default);
+
+        using var response = await client.GetAsync("/huggingface/datasets/owner/data/resolve/main/loras/set-15.safetensors");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(sha256, Sha256(await response.Content.ReadAsByteArrayAsync()));
+    }
+
+    [Fact]
     public async Task ForbiddenFormat_403WithFirstVerdictCode_FileNeverRequested()
     {
         var pickle = ModelFiles.TorchZip(storageBytes: 20_000);
