@@ -28,9 +28,6 @@ internal sealed class DownloadSlots
         }
     }
 
-    /// <summary>How many streams <paramref name="caller"/> holds open.</summary>
-    public int OpenFor(string caller) => _open.TryGetValue(caller, out var open) ? open : 0;
-
     private void Release(string caller)
     {
         while (_open.TryGetValue(caller, out var open))
