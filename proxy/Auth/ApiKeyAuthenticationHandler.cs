@@ -3,6 +3,7 @@ using System.Security.Claims;
 using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using ModelGateway.Primitives;
 using ModelGateway.RateLimiting;
@@ -10,7 +11,7 @@ using ModelGateway.RateLimiting;
 namespace ModelGateway.Auth;
 
 /// <summary>
-/// Authenticates <c>X-API-Key</c>; a challenge answers 401 with the Comfy error body. A client address that has used up
+/// Authenticates the gateway key, presented as <c>X-API-Key</c> or as <c>Authorization: Bearer</c>; a challenge answers 401 with the Comfy error body. A client address that has used up
 /// its failed-authentication budget (<see cref="FailedAuthenticationLimiter"/>) has no key checked until its window
 /// ends, and where a key is required it is answered 429 <c>RATE_LIMITED</c> with <c>Retry-After</c> instead.
 /// </summary>
@@ -27,7 +28,8 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        if (!Request.Headers.TryGetValue(ApiKeyDefaults.HeaderName, out var values) || values.Count == 0 || string.IsNullOrEmpty(values[0]))
+        var values = PresentedKey(Request.Headers);
+        if (values.Count == 0 || string.IsNullOrEmpty(values[0]))
         {
             return Task.FromResult(AuthenticateResult.NoResult());
         }
@@ -56,6 +58,31 @@ internal sealed class ApiKeyAuthenticationHandler(
         return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name)));
     }
 
+    /// <summary>
+    /// The key as presented: <c>X-API-Key</c> when the request has one, else the token of <c>Authorization: Bearer</c>
+    /// (what Hugging Face clients send as their token). Several values are returned as they are, and refused.
+    /// </summary>
+    internal static StringValues PresentedKey(IHeaderDictionary headers)
+    {
+        if (headers.TryGetValue(ApiKeyDefaults.HeaderName, out var apiKey) && apiKey.Count > 0)
+        {
+            return apiKey;
+        }
+        if (!headers.TryGetValue(HeaderNames.Authorization, out var authorization) || authorization.Count == 0)
+        {
+            return StringValues.Empty;
+        }
+        if (authorization.Count > 1)
+        {
+            return authorization;
+        }
+        var value = authorization[0] ?? string.Empty;
+        var space = value.IndexOf(' ', StringComparison.Ordinal);
+        return space > 0 && value.AsSpan(0, space).Equals(ApiKeyDefaults.BearerScheme, StringComparison.OrdinalIgnoreCase)
+            ? new StringValues(value[(space + 1)..].Trim(' '))
+            : StringValues.Empty; // another scheme (Basic, …) carries no gateway key
+    }
+
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
         if (_keyCheckRefusedFor is { } refusedFor)
@@ -66,7 +93,7 @@ internal sealed class ApiKeyAuthenticationHandler(
                 $"Too many failed API key attempts from this address: no key is checked for {seconds} seconds. Retry after {seconds} seconds."));
         }
         return WriteErrorAsync(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized,
-            $"A valid API key is required in the {ApiKeyDefaults.HeaderName} header.");
+            $"A valid API key is required in the {ApiKeyDefaults.HeaderName} header or as Authorization: Bearer <key>.");
     }
 
     private Task WriteErrorAsync(int status, string code, string message)

@@ -9,6 +9,9 @@ internal static class ApiKeyDefaults
 
     public const string HeaderName = "X-API-Key";
 
+    /// <summary>The <c>Authorization</c> scheme that carries the key too (Hugging Face clients send their token so).</summary>
+    public const string BearerScheme = "Bearer";
+
     /// <summary>Claim type carried by an authenticated key with a policy profile.</summary>
     public const string PolicyProfileClaim = "gateway:policy";
 }

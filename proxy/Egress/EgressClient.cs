@@ -34,19 +34,21 @@ internal sealed partial class EgressClient(
         var url = request.Url;
         var trustedHop = guard.CheckHop(url, request, redirected: false);
         var hops = new List<Uri> { url };
+        var hopHeaders = new List<HttpResponseHeaders>();
         var visited = new HashSet<string>(StringComparer.Ordinal) { url.AbsoluteUri };
 
         while (true)
         {
             var crossOrigin = !EgressHopGuard.SameOrigin(url, hops[0]);
             var response = await SendOnceAsync(method, url, request.Configure, crossOrigin, trustedHop, settings, cancellationToken);
+            hopHeaders.Add(response.Headers);
             var location = RedirectTarget(response, url);
             if (location is null || request.Redirects == RedirectMode.None
                 || (request.Redirects == RedirectMode.SameHostOnly && !EgressHopGuard.SameOrigin(location, url)))
             {
-                return new EgressResponse(response, hops, settings.MaxJsonBytes);
+                return new EgressResponse(response, hops, settings.MaxJsonBytes) { HopHeaders = hopHeaders };
             }
-            response.Dispose();
+            response.Dispose(); // its headers stay readable: Dispose releases only the body
 
             if (!visited.Add(location.AbsoluteUri))
             {

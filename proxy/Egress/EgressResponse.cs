@@ -1,3 +1,5 @@
+using System.Net.Http.Headers;
+
 namespace ModelGateway.Egress;
 
 /// <summary>The final answer of an <see cref="EgressRequest"/> and the URLs it passed through.</summary>
@@ -9,6 +11,12 @@ internal sealed class EgressResponse(HttpResponseMessage response, IReadOnlyList
     public IReadOnlyList<Uri> Hops { get; } = hops;
 
     public Uri FinalUrl => Hops[^1];
+
+    /// <summary>
+    /// The headers of every answer, in the order of <see cref="Hops"/> (the redirects' and the final one's): a source's
+    /// own headers on its redirect to storage (Hugging Face's <c>X-Repo-Commit</c>, <c>X-Linked-*</c>) describe the file.
+    /// </summary>
+    public IReadOnlyList<HttpResponseHeaders> HopHeaders { get; init; } = [];
 
     public int StatusCode => (int)Message.StatusCode;
 

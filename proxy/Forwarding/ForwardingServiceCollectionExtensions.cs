@@ -14,7 +14,8 @@ internal static class ForwardingServiceCollectionExtensions
 
     /// <summary>
     /// YARP from the <c>ReverseProxy</c> section, and its check. For every route: the gateway's <c>X-API-Key</c> is
-    /// removed and no forwarding headers are added or passed on; bodies and other headers go through untouched.
+    /// removed and no forwarding headers are added or passed on; bodies and other headers go through untouched, but for
+    /// what <see cref="SourceRouteTransforms"/> changes (<c>Authorization</c>, a source's token, Xet).
     /// </summary>
     public static IServiceCollection AddGatewayForwarding(this IServiceCollection services, IConfiguration configuration)
     {
@@ -30,7 +31,9 @@ internal static class ForwardingServiceCollectionExtensions
                 {
                     context.AddRequestHeaderRemove(header);
                 }
-            });
+            })
+            .AddTransforms<SourceRouteTransforms>();
+        services.TryAddSingleton<RouteSources>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, ReverseProxyConfigValidator>());
         return services;
     }

@@ -70,6 +70,7 @@ internal static class GatewayHostingExtensions
         services.AddContentSniffing();
         services.AddMetadataCache();
         services.AddTransient<MetadataService>();
+        services.AddDownloads();
         services.AddGatewayForwarding(configuration);
         services.AddGatewayRateLimiting();
         services.AddSingleton<GatewayConfigValidator>();
@@ -78,7 +79,7 @@ internal static class GatewayHostingExtensions
 
     /// <summary>
     /// Checks the whole configuration — every problem in one <see cref="GatewayConfigurationException"/> — then the
-    /// middleware pipeline and every endpoint: health, remote-metadata, YARP routes.
+    /// middleware pipeline and every endpoint: health, remote-metadata, download, policy, YARP routes.
     /// </summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
@@ -91,9 +92,12 @@ internal static class GatewayHostingExtensions
         app.UseGatewayRateLimiter();
         app.MapHealthChecks("/healthz").AllowAnonymous();
         app.MapRemoteMetadata();
+        app.MapAssetDownloads();
+        app.MapAssetPolicy();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(ForwarderErrorResponses.WriteErrorBodyAsync);
+            proxy.UseEnforcedDownloads();
             // A custom pipeline must add YARP's default steps itself.
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();

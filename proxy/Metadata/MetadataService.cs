@@ -12,8 +12,9 @@ using ModelGateway.Primitives;
 namespace ModelGateway.Metadata;
 
 /// <summary>
-/// The remote-metadata use case: check the URL, check the host against policy before any request, probe the
-/// source within the probe timeout, evaluate the caller's policy on the facts.
+/// The pipeline both answers share — the metadata JSON and the bytes (<c>Downloads</c>): check the URL, check the host
+/// against the caller's policy before any request, pick the source, get the facts (cached, one probe at a time, within
+/// the probe timeout), evaluate the caller's policy on them.
 /// </summary>
 internal sealed partial class MetadataService(
     SourceSelector sources,
@@ -25,18 +26,35 @@ internal sealed partial class MetadataService(
     TimeProvider timeProvider,
     ILogger<MetadataService> logger)
 {
+    /// <summary>The remote-metadata answer for the <c>url</c> parameter <paramref name="rawUrl"/>.</summary>
     public async Task<MetadataAnswer> GetAsync(string? rawUrl, ClaimsPrincipal caller, CancellationToken cancellationToken)
     {
+        var asset = await LookUpAsync(ParseUrl(rawUrl), caller, source: null, cancellationToken);
+        var verdict = asset.Verdict;
+        Log.Answered(logger, caller.Identity?.Name ?? "anonymous", asset.Source.Name, HostPolicy.NormalizeHost(asset.Url.Host),
+            verdict.IsValid, verdict.Errors.Count > 0 ? verdict.Errors[0].Code : "-");
+        return new MetadataAnswer(AssetMetadataResponse.From(asset.Facts, verdict), asset.CacheStatus);
+    }
+
+    /// <summary>The <c>url</c> parameter as a canonical URL, or the documented 400.</summary>
+    public Uri ParseUrl(string? rawUrl) => RemoteUrlParser.Parse(rawUrl, egressOptions.CurrentValue);
+
+    /// <summary>
+    /// Host policy, source, facts and verdict for <paramref name="url"/> (already parsed). <paramref name="source"/>: the
+    /// source a forwarding route serves, or null to pick the one that recognises the URL's host.
+    /// </summary>
+    public async Task<AssetLookup> LookUpAsync(Uri url, ClaimsPrincipal caller, IMetadataSource? source, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(url);
         ArgumentNullException.ThrowIfNull(caller);
         var egress = egressOptions.CurrentValue;
-        var url = RemoteUrlParser.Parse(rawUrl, egress);
         var policy = policies.For(caller.FindFirstValue(ApiKeyDefaults.PolicyProfileClaim));
         if (!HostPolicy.IsAllowed(url.Host, policy))
         {
             throw GatewayException.BadRequest(ErrorCodes.UnsupportedSource, $"The host \"{HostPolicy.NormalizeHost(url.Host)}\" is not an allowed source.");
         }
 
-        var source = sources.Select(url);
+        source ??= sources.Select(url);
         var sourceKey = source.CacheKey(url); // rejects a URL shape the source cannot read, before any request
         // The facts are shared by every caller: redirects are held to the base policy's BlockedHosts, not the caller's.
         var blockedHosts = policies.For(profile: null).BlockedHosts;
@@ -48,9 +66,7 @@ internal sealed partial class MetadataService(
         {
             verdict = verdict with { Warnings = [.. verdict.Warnings, StaleWarning(lookup.AnsweredAt)] };
         }
-        Log.Answered(logger, caller.Identity?.Name ?? "anonymous", source.Name, HostPolicy.NormalizeHost(url.Host),
-            verdict.IsValid, verdict.Errors.Count > 0 ? verdict.Errors[0].Code : "-");
-        return new MetadataAnswer(AssetMetadataResponse.From(facts, verdict), lookup.Status);
+        return new AssetLookup(url, source, facts, verdict, policy, blockedHosts, lookup.Status);
     }
 
     private static ValidationIssue StaleWarning(DateTimeOffset answeredAt) => new(ValidationCodes.StaleMetadata,
@@ -101,3 +117,10 @@ internal sealed partial class MetadataService(
 
 /// <summary>The response, and how the metadata cache produced it (<c>X-Cache-Status</c>).</summary>
 internal sealed record MetadataAnswer(AssetMetadataResponse Response, CacheStatus CacheStatus);
+
+/// <summary>
+/// One pass of the pipeline: the URL, the source that answered for it, its facts, the caller's policy and its verdict
+/// on them, the hosts the base policy blocks (<paramref name="BaseBlockedHosts"/>) and how the cache found the facts.
+/// </summary>
+internal sealed record AssetLookup(Uri Url, IMetadataSource Source, AssetFacts Facts, ValidationResult Verdict, PolicySettings Policy,
+    IReadOnlyList<string> BaseBlockedHosts, CacheStatus CacheStatus);

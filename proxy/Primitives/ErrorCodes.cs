@@ -26,4 +26,7 @@ internal static class ErrorCodes
     public const string NetworkError = "NETWORK_ERROR";
     public const string MetadataFetchFailed = "METADATA_FETCH_FAILED";
     public const string HttpError = "HTTP_ERROR";
+
+    // 422, downloads only: the file host served other bytes than the ones inspected
+    public const string ContentChanged = "CONTENT_CHANGED";
 }

@@ -77,6 +77,11 @@ internal sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFi
         return new ProbeResult(facts, new ContentLocation(url));
     }
 
+    /// <summary>The URL itself: a user's URL, never trusted, carrying no credentials but its own.</summary>
+    public ContentLocation Locate(Uri url, AssetFacts facts) => new(url);
+
+    public bool IsFileRequest(Uri url) => true;
+
     // The URL the user gave usually names the file; a redirect target (storage key, CDN hash) rarely does.
     private static string? FileNameFromHops(IReadOnlyList<Uri> hops)
     {

@@ -25,6 +25,19 @@ internal interface IMetadataSource
     /// <c>BlockedHosts</c>), set on every egress request of the probe.
     /// </summary>
     Task<ProbeResult> ProbeAsync(Uri url, IReadOnlyList<string> blockedHosts, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Where the bytes of the file <paramref name="url"/> names are read from, derived without network access from the
+    /// URL and its (cached) <paramref name="facts"/>: the same location the probe used, with the credentials this source
+    /// adds for its own hosts. Nothing of it is cached.
+    /// </summary>
+    ContentLocation Locate(Uri url, AssetFacts facts);
+
+    /// <summary>
+    /// Whether <paramref name="url"/> asks for a file's bytes rather than an API answer or a page (CivitAI's download
+    /// endpoint, a Hugging Face <c>resolve</c> URL): what a forwarding route that enforces policy serves as a download.
+    /// </summary>
+    bool IsFileRequest(Uri url);
 }
 
 /// <summary>What a probe learned, and where the file's bytes can be read from for content checks.</summary>

@@ -6,4 +6,7 @@ internal sealed class SourceSelector(IEnumerable<IMetadataSource> named, HttpFil
     private readonly IMetadataSource[] _named = named.ToArray();
 
     public IMetadataSource Select(Uri url) => _named.FirstOrDefault(s => s.CanHandle(url)) ?? generic;
+
+    /// <summary>The named source called <paramref name="name"/> (<see cref="IMetadataSource.Name"/>).</summary>
+    public IMetadataSource Named(string name) => _named.First(s => s.Name == name);
 }

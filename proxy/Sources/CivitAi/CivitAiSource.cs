@@ -65,7 +65,7 @@ internal sealed partial class CivitAiSource(
             ? parsed.Selectors
             : new CivitAiFileSelectors(file.Type, file.Metadata?.Format, file.Metadata?.Size, file.Metadata?.Fp);
         var pathAndQuery = CivitAiUrl.DownloadPathAndQuery(versionId, selectors);
-        var content = new ContentLocation(new Uri(settings.ApiOrigin, pathAndQuery), probe.Authorize, Trusted: true);
+        var content = Content(settings, probe.Authorize, pathAndQuery);
 
         await CheckAccessAsync(probe, versionId, version, content, cancellationToken);
 
@@ -91,6 +91,25 @@ internal sealed partial class CivitAiSource(
         Log.Probed(logger, versionId, file.Id ?? 0, modelType ?? "-", folder ?? "-", facts.PreviewImage is not null);
         return new ProbeResult(facts, content);
     }
+
+    /// <summary>
+    /// The download endpoint of the version and file the probe chose (the path and query of the facts' credential-free
+    /// <c>final_url</c>), on the API origin, with the URL's own <c>?token=</c> or the configured token for CivitAI hosts.
+    /// </summary>
+    public ContentLocation Locate(Uri url, AssetFacts facts)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var settings = options.CurrentValue;
+        var token = CivitAiUrl.Parse(url).Token ?? (string.IsNullOrEmpty(settings.Token) ? null : settings.Token);
+        var canonical = new Uri(facts.FinalUrl ?? throw new ArgumentException("CivitAI facts always name their download URL.", nameof(facts)));
+        return Content(settings, settings.Authorizer(token), canonical.PathAndQuery);
+    }
+
+    /// <summary>Only the download endpoint (<c>/api/download/models/{id}</c>) serves a file; the rest is CivitAI's API and site.</summary>
+    public bool IsFileRequest(Uri url) => CivitAiUrl.IsDownloadPath(url);
+
+    private static ContentLocation Content(CivitAiOptions settings, Action<HttpRequestMessage> authorize, string pathAndQuery) =>
+        new(new Uri(settings.ApiOrigin, pathAndQuery), authorize, Trusted: true);
 
     private async Task<long> NewestVersionAsync(Probe probe, long modelId, CancellationToken cancellationToken)
     {

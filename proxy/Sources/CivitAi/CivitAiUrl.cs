@@ -107,6 +107,14 @@ internal sealed record CivitAiUrl(long? VersionId, long? ModelId, CivitAiFileSel
         throw Invalid("This CivitAI URL does not name a model or a model version.");
     }
 
+    /// <summary>Whether <paramref name="url"/> is the download endpoint, <c>/api/download/models/{versionId}</c> (any query).</summary>
+    public static bool IsDownloadPath(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var segments = url.AbsolutePath.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return segments.Length == 4 && Is(segments, "api", "download", "models");
+    }
+
     /// <summary>The canonical download URL's path and query: <c>/api/download/models/{id}[?selectors]</c>.</summary>
     public static string DownloadPathAndQuery(long versionId, CivitAiFileSelectors selectors)
     {

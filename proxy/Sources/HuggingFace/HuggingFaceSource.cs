@@ -34,10 +34,10 @@ internal sealed partial class HuggingFaceSource(
         ArgumentNullException.ThrowIfNull(url);
         var file = HuggingFaceUrl.Parse(url);
         var settings = options.CurrentValue;
-        var origin = Origin(settings, url);
-        var resolveUrl = new Uri(origin + file.ResolvePath);
-        var apiUrl = new Uri(origin + file.ApiPath + HuggingFaceRepoInfo.ExpandQuery);
-        var authorize = settings.Authorizer(settings.Token);
+        var content = Content(settings, url, file);
+        var resolveUrl = content.Url;
+        var apiUrl = new Uri(Origin(settings, url) + file.ApiPath + HuggingFaceRepoInfo.ExpandQuery);
+        var authorize = content.Authorize!;
 
         // Independent requests: run them side by side so the probe costs one round trip, not two.
         var headTask = HeadAsync(file, resolveUrl, authorize, blockedHosts, cancellationToken);
@@ -62,8 +62,17 @@ internal sealed partial class HuggingFaceSource(
             Sha256 = head.Sha256,
             FinalUrl = head.Location.CanonicalUrl.AbsoluteUri,
         };
-        return new ProbeResult(facts, new ContentLocation(resolveUrl, authorize, Trusted: true));
+        return new ProbeResult(facts, content);
     }
+
+    /// <summary>The resolve URL on the configured origin, with the configured token for Hugging Face hosts only.</summary>
+    public ContentLocation Locate(Uri url, AssetFacts facts) => Content(options.CurrentValue, url, HuggingFaceUrl.Parse(url));
+
+    /// <summary><c>resolve</c> URLs serve a file; <c>blob</c> is its HTML page, and everything else the Hub's API and site.</summary>
+    public bool IsFileRequest(Uri url) => HuggingFaceUrl.TryParse(url, out var file, out _) && file.IsResolve;
+
+    private static ContentLocation Content(HuggingFaceOptions settings, Uri url, HuggingFaceUrl file) =>
+        new(new Uri(Origin(settings, url) + file.ResolvePath), settings.Authorizer(settings.Token), Trusted: true);
 
     private async Task<HeadFacts> HeadAsync(HuggingFaceUrl file, Uri resolveUrl, Action<HttpRequestMessage> authorize, IReadOnlyList<string> blockedHosts,
         CancellationToken cancellationToken)

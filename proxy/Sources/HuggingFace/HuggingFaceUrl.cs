@@ -30,6 +30,9 @@ internal sealed record HuggingFaceUrl(HuggingFaceRepoType RepoType, string RepoI
     /// <summary>The file's path inside the repository, e.g. <c>split_files/vae/ae.safetensors</c>.</summary>
     public string FilePath => string.Join('/', PathSegments);
 
+    /// <summary>Whether the URL was a <c>resolve</c> URL (the file's bytes) rather than a <c>blob</c> URL (its HTML page).</summary>
+    public bool IsResolve { get; init; }
+
     /// <summary>The last path segment: the name the file is served under.</summary>
     public string FileName => PathSegments[^1];
 
@@ -155,7 +158,7 @@ internal sealed record HuggingFaceUrl(HuggingFaceRepoType RepoType, string RepoI
             return false;
         }
 
-        parsed = new HuggingFaceUrl(type, string.Join('/', repoSegments), revision, pathSegments);
+        parsed = new HuggingFaceUrl(type, string.Join('/', repoSegments), revision, pathSegments) { IsResolve = raw[action] == "resolve" };
         return true;
     }
 

@@ -35,7 +35,7 @@ public sealed class ApiKeyTests : IAsyncLifetime
         using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         Assert.Equal(["code", "message"], json.RootElement.EnumerateObject().Select(p => p.Name));
         Assert.Equal("UNAUTHORIZED", json.RootElement.GetProperty("code").GetString());
-        Assert.Equal("A valid API key is required in the X-API-Key header.", json.RootElement.GetProperty("message").GetString());
+        Assert.Equal("A valid API key is required in the X-API-Key header or as Authorization: Bearer <key>.", json.RootElement.GetProperty("message").GetString());
     }
 
     [Fact]

@@ -39,6 +39,8 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
             // The key's own limit, so its requests are told apart from anonymous ones (GatewayFactory's default).
             ["ApiKeys:0:PermitLimit"] = "50",
             ["ReverseProxy:Clusters:civitai:Destinations:civitai:Address"] = _upstream.BaseUri.AbsoluteUri,
+            // The shipped civitai route enforces policy for the CivitAI source: it is the fake host too.
+            ["Sources:CivitAI:BaseUrl"] = _upstream.BaseUri.AbsoluteUri.TrimEnd('/'),
             ["ReverseProxy:Routes:open:ClusterId"] = "civitai",
             ["ReverseProxy:Routes:open:AuthorizationPolicy"] = "Anonymous",
             ["ReverseProxy:Routes:open:RateLimiterPolicy"] = "per-key",

@@ -318,11 +318,12 @@ public sealed class RateLimitingTests(RedisFixture redis) : IClassFixture<RedisF
                 c.Response.Headers["RateLimit"] = "\"upstream\";r=99;t=5";
                 return "model bytes";
             }));
-        // The shipped "civitai" route, its cluster pointed at the fake host.
+        // The shipped "civitai" route, its cluster (and so the CivitAI source it enforces policy for) pointed at the fake host.
         (string, string?)[] settings =
         [
             ("RateLimiting:PermitLimit", "2"),
             ("ReverseProxy:Clusters:civitai:Destinations:civitai:Address", upstream.BaseUri.AbsoluteUri),
+            ("Sources:CivitAI:BaseUrl", upstream.BaseUri.AbsoluteUri.TrimEnd('/')),
         ];
         await using var replicaA = Gateway(settings);
         await using var replicaB = Gateway(settings);

@@ -54,6 +54,8 @@ public sealed class FakeCivitAi : IAsyncLifetime
     private readonly ConcurrentDictionary<long, (int Status, string Body)> _models = new();
     private readonly ConcurrentDictionary<long, (int Status, string Body)> _downloadErrors = new();
     private readonly ConcurrentDictionary<string, (string ContentType, byte[] Body)> _images = new();
+    private readonly ConcurrentDictionary<long, byte[]> _objects = new();
+    private readonly ConcurrentDictionary<long, RequestDelegate> _objectHandlers = new();
     private GatewayFactory? _gateway;
     private GatewayFactory? _tokenGateway;
 
@@ -83,12 +85,20 @@ public sealed class FakeCivitAi : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Storage = await FakeHost.StartAsync((app, _) => app.MapGet("/files/{name}", async (HttpContext c, string name) =>
+        Storage = await FakeHost.StartAsync((app, _) =>
         {
-            c.Response.ContentType = "application/octet-stream";
-            c.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}\"";
-            await c.Response.Body.WriteAsync(StoredFile);
-        }));
+            app.MapGet("/files/{name}", async (HttpContext c, string name) =>
+            {
+                c.Response.ContentType = "application/octet-stream";
+                c.Response.Headers.ContentDisposition = $"attachment; filename=\"{name}\"";
+                await c.Response.Body.WriteAsync(StoredFile);
+            });
+            // A stored object as R2 serves it: its bytes, Range and conditional requests honoured, its own ETag.
+            app.MapMethods("/objects/{id:long}", ["GET", "HEAD"], (HttpContext c, long id) =>
+                _objectHandlers.TryGetValue(id, out var handler) ? handler(c)
+                : _objects.TryGetValue(id, out var bytes) ? ObjectResult(bytes).ExecuteAsync(c)
+                : Results.NotFound().ExecuteAsync(c));
+        });
         Images = await FakeHost.StartAsync((app, _) => app.MapGet("/{account}/{uuid}/{transform}/{name}", async (HttpContext c, string uuid) =>
         {
             if (!_images.TryGetValue(uuid, out var image))
@@ -108,6 +118,12 @@ public sealed class FakeCivitAi : IAsyncLifetime
                 if (_downloadErrors.TryGetValue(id, out var error))
                 {
                     return Json(error.Status, error.Body);
+                }
+                if (_objects.ContainsKey(id) || _objectHandlers.ContainsKey(id))
+                {
+                    var signed = Storage.Url(string.Create(CultureInfo.InvariantCulture,
+                        $"objects/{id}?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires=86400&X-Amz-Signature=5ec12e7")).AbsoluteUri;
+                    return Results.Redirect(signed, permanent: false, preserveMethod: true);
                 }
                 var name = Uri.EscapeDataString($"model-{id}.safetensors");
                 var location = Storage.Url($"files/{id}.bin?X-Amz-Expires=86400&X-Amz-Signature=abc123"
@@ -133,6 +149,30 @@ public sealed class FakeCivitAi : IAsyncLifetime
         await Storage.DisposeAsync();
         await Images.DisposeAsync();
     }
+
+    /// <summary>
+    /// A version <paramref name="versionId"/> of a LORA whose one (primary) file is <paramref name="bytes"/>, named
+    /// <paramref name="fileName"/> and declared as <paramref name="format"/>, with its true size and SHA-256 published
+    /// (or <paramref name="publishedSha256"/>); the download endpoint redirects to the object on the storage host.
+    /// </summary>
+    public void AddDownload(long versionId, string fileName, byte[] bytes, string format = "SafeTensor", string? publishedSha256 = null)
+    {
+        var sha256 = publishedSha256 ?? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes));
+        AddVersion(versionId, $"Download {versionId}", "v1", "LORA",
+            [File(versionId * 10, fileName, format, primary: true, sizeKB: bytes.Length / 1024.0, sha256: sha256)]);
+        _objects[versionId] = bytes;
+    }
+
+    /// <summary>From now on the storage host serves <paramref name="bytes"/> for the version's object (after inspection).</summary>
+    public void ReplaceObject(long versionId, byte[] bytes) => _objects[versionId] = bytes;
+
+    /// <summary>The storage host answers the version's object with <paramref name="handler"/> instead.</summary>
+    public void HandleObject(long versionId, RequestDelegate handler) => _objectHandlers[versionId] = handler;
+
+    /// <summary>Serves <paramref name="bytes"/> with Range and conditional requests, as a storage host does.</summary>
+    public static IResult ObjectResult(byte[] bytes) => Results.Bytes(bytes, "application/octet-stream", enableRangeProcessing: true,
+        entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue(
+            "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..32] + "\""));
 
     /// <summary>GET /api/assets/remote-metadata for <paramref name="url"/>: the status and the parsed body.</summary>
     public static async Task<(HttpStatusCode Status, JsonElement Body)> MetadataAsync(HttpClient client, string url)

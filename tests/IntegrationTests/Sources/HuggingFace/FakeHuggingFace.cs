@@ -20,28 +20,89 @@ public sealed class FakeHuggingFace : IAsyncDisposable
     /// <summary>The bytes the CDN serves for every object (a later content check reads the first ones).</summary>
     public static readonly byte[] CdnBytes = Enumerable.Range(0, 4096).Select(i => (byte)(i % 251)).ToArray();
 
-    private readonly Dictionary<string, RequestDelegate> _routes = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RequestDelegate> _routes = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte[]> _cdnObjects = new(StringComparer.Ordinal);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RequestDelegate> _cdnHandlers = new(StringComparer.Ordinal);
     private TaskCompletionSource _headArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private TaskCompletionSource _apiArrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private FakeHuggingFace(FakeHost cdn) => Cdn = cdn;
+    private FakeHuggingFace()
+    {
+    }
 
     public FakeHost Hub { get; private set; } = null!;
 
-    public FakeHost Cdn { get; }
+    public FakeHost Cdn { get; private set; } = null!;
 
     /// <summary><c>http://127.0.0.1:port</c>: the value for <c>Sources:HuggingFace:BaseUrl</c>.</summary>
     public string BaseUrl => Hub.BaseUri.GetLeftPart(UriPartial.Authority);
 
     public static async Task<FakeHuggingFace> StartAsync()
     {
-        var cdn = await FakeHost.StartAsync((app, _) =>
-            app.MapGet("/xet-bridge-us/{**rest}", () => Results.Bytes(CdnBytes, "application/octet-stream", enableRangeProcessing: true)));
-        var fake = new FakeHuggingFace(cdn);
+        var fake = new FakeHuggingFace();
+        fake.Cdn = await FakeHost.StartAsync((app, _) =>
+            app.MapMethods("/xet-bridge-us/{**rest}", ["GET", "HEAD"], (HttpContext c, string rest) => fake.ServeCdnAsync(c, rest)));
         fake.Hub = await FakeHost.StartAsync((app, _) => app.Run(fake.DispatchAsync));
         fake.MapRoutes();
         return fake;
     }
+
+    /// <summary>
+    /// An LFS file with real bytes: its resolve path (e.g. <c>/owner/repo/resolve/main/x.safetensors</c>) answers 302 to
+    /// the CDN with its true size and sha256 in <c>X-Linked-*</c> (and the Xet headers the Hub sends for Xet-backed
+    /// files); the CDN serves the bytes with Range. Returns the file's sha256.
+    /// </summary>
+    public string ServeFile(string resolvePath, byte[] bytes)
+    {
+        var sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes));
+        _cdnObjects[sha256] = bytes;
+        _routes[resolvePath] = LinkedFile(sha256, bytes.Length);
+        return sha256;
+    }
+
+    /// <summary>From now on the CDN serves <paramref name="bytes"/> for the object <paramref name="sha256"/> (after inspection).</summary>
+    public void ReplaceCdnObject(string sha256, byte[] bytes) => _cdnObjects[sha256] = bytes;
+
+    /// <summary>The CDN answers the object <paramref name="sha256"/> with <paramref name="handler"/> instead.</summary>
+    public void HandleCdnObject(string sha256, RequestDelegate handler) => _cdnHandlers[sha256] = handler;
+
+    /// <summary>Adds or replaces what the Hub answers for <paramref name="path"/>.</summary>
+    public void Route(string path, RequestDelegate handler) => _routes[path] = handler;
+
+    private Task ServeCdnAsync(HttpContext context, string rest)
+    {
+        var sha256 = rest.StartsWith("files/", StringComparison.Ordinal) ? rest["files/".Length..] : string.Empty;
+        if (_cdnHandlers.TryGetValue(sha256, out var handler))
+        {
+            return handler(context);
+        }
+        return _cdnObjects.TryGetValue(sha256, out var stored)
+            ? Results.Bytes(stored, "application/octet-stream", enableRangeProcessing: true,
+                entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue("\"" + sha256 + "\"")).ExecuteAsync(context)
+            : Results.Bytes(CdnBytes, "application/octet-stream", enableRangeProcessing: true).ExecuteAsync(context);
+    }
+
+    /// <summary>An LFS file on Xet storage, as the Hub answers its resolve URL: 302 to the CDN, file headers, Xet headers.</summary>
+    private RequestDelegate LinkedFile(string sha256, long size) => async context =>
+    {
+        var response = context.Response;
+        response.StatusCode = 302;
+        response.ContentType = "text/plain; charset=utf-8";
+        response.Headers.Location = $"{Cdn.BaseUri.GetLeftPart(UriPartial.Authority)}/xet-bridge-us/files/{sha256}"
+            + "?X-Xet-Signed-Range=bytes%3D0-&Expires=1781098782&Policy=abc&Signature=cdn-sig&Key-Pair-Id=K1";
+        response.Headers.ETag = "W/\"5f0f7d3c1d9b5b5b0a6a8e0e2f0b1c2d3e4f5a6b\"";
+        response.Headers["X-Linked-Etag"] = $"\"{sha256}\"";
+        response.Headers["X-Linked-Size"] = size.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers["X-Repo-Commit"] = Commit;
+        response.Headers["X-Xet-Hash"] = new string('e', 64);
+        response.Headers["X-Xet-Refresh-Route"] = "/api/models/owner/repo/xet-read-token/" + Commit;
+        response.Headers.Link = $"<{BaseUrl}/api/models/owner/repo/xet-read-token/{Commit}>; rel=\"xet-auth\", "
+            + "<https://cas-server.xethub.hf.co/v1/reconstructions/eee>; rel=\"xet-reconstruction-info\"";
+        if (!HttpMethods.IsHead(context.Request.Method))
+        {
+            await response.WriteAsync("Found. Redirecting to the CDN");
+        }
+    };
 
     /// <summary>Makes the next "owner/concurrent" HEAD and Hub API request each wait for the other to arrive.</summary>
     public void ResetRendezvous()

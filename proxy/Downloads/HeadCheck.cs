@@ -1,0 +1,45 @@
+using ModelGateway.Policies;
+using ModelGateway.Sniffing;
+
+namespace ModelGateway.Downloads;
+
+/// <summary>
+/// Whether the first bytes of a stream are the file that was inspected: what they say (<see cref="ContentSniffer"/>)
+/// must be the format the facts hold. Pure.
+/// </summary>
+internal static class HeadCheck
+{
+    /// <summary>
+    /// The format the head shows: a recognised signature's; <see cref="ModelFormat.SafeTensor"/> for a safetensors
+    /// header that goes on past the head (its prefix is valid); <see cref="ModelFormat.Other"/> for bytes that match no
+    /// signature; null when the head is too short or too large a header to tell.
+    /// </summary>
+    public static ModelFormat? SeenFormat(SniffResult sniff)
+    {
+        ArgumentNullException.ThrowIfNull(sniff);
+        return sniff.Kind switch
+        {
+            SniffKind.Recognised => sniff.Format,
+            SniffKind.NeedMoreBytes => ModelFormat.SafeTensor,
+            SniffKind.Unrecognised => ModelFormat.Other,
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// True when a head showing <paramref name="seen"/> may be forwarded as the file described by <paramref name="facts"/>.
+    /// Facts whose bytes were read (<see cref="FormatCheck.Verified"/>, <see cref="FormatCheck.Mismatch"/>) hold the true
+    /// format: the head must show exactly it. Facts whose bytes were not read hold a claim: the head may not show another
+    /// signature, nor lack the signature a safetensors or GGUF file cannot lack; a head that tells nothing passes.
+    /// </summary>
+    public static bool Matches(AssetFacts facts, ModelFormat? seen)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        if (facts.FormatCheck is FormatCheck.Verified or FormatCheck.Mismatch)
+        {
+            return seen == facts.Format;
+        }
+        return seen is null || seen == facts.Format
+            || (seen == ModelFormat.Other && facts.Format is not (ModelFormat.SafeTensor or ModelFormat.GGUF));
+    }
+}

@@ -1,0 +1,54 @@
+using Microsoft.Extensions.Options;
+using ModelGateway.Sources;
+using ModelGateway.Sources.CivitAi;
+using ModelGateway.Sources.HuggingFace;
+using Yarp.ReverseProxy.Configuration;
+
+namespace ModelGateway.Forwarding;
+
+/// <summary>
+/// Which named source a forwarding route serves: the one whose own hosts (<c>Sources:&lt;name&gt;:Hosts</c> or its
+/// <c>BaseUrl</c>) every destination of the route's cluster is on. Such a route gets the source's token, and the
+/// source's rules (Hugging Face: no Xet) and, when it enforces policy, its downloads.
+/// </summary>
+internal sealed class RouteSources(IOptionsMonitor<CivitAiOptions> civitAi, IOptionsMonitor<HuggingFaceOptions> huggingFace)
+{
+    /// <summary>The source the cluster's destinations belong to, or null (no destination, or not all on one source's hosts).</summary>
+    public RouteSource? For(ClusterConfig? cluster) =>
+        Find(cluster?.Destinations?.Values.Select(d => d.Address) ?? [], civitAi.CurrentValue, huggingFace.CurrentValue);
+
+    /// <summary>As <see cref="For(ClusterConfig?)"/>, for destination addresses and source settings read from any configuration.</summary>
+    public static RouteSource? Find(IEnumerable<string?> destinationAddresses, CivitAiOptions civitAi, HuggingFaceOptions huggingFace)
+    {
+        ArgumentNullException.ThrowIfNull(destinationAddresses);
+        ArgumentNullException.ThrowIfNull(civitAi);
+        ArgumentNullException.ThrowIfNull(huggingFace);
+        RouteSource? found = null;
+        foreach (var address in destinationAddresses)
+        {
+            if (!Uri.TryCreate(address, UriKind.Absolute, out var destination))
+            {
+                return null;
+            }
+            RouteSource? owner = civitAi.Hosts.Count > 0 && civitAi.IsOwnHost(destination)
+                    ? new RouteSource(CivitAiSource.SourceName, civitAi, CivitAiUrl.CanonicalOrigin)
+                : huggingFace.IsOwnHost(destination) ? new RouteSource(HuggingFaceSource.SourceName, huggingFace, new Uri(HuggingFaceUrl.PublicOrigin))
+                : null;
+            if (owner is null || (found is not null && found.Name != owner.Name))
+            {
+                return null;
+            }
+            found = owner;
+        }
+        return found;
+    }
+}
+
+/// <summary>
+/// A named source (<see cref="IMetadataSource.Name"/>), its settings, and the public origin its URLs are named with
+/// (a forwarded path on it is the URL the policy and the source read, wherever the route's destination is).
+/// </summary>
+internal sealed record RouteSource(string Name, SourceOptions Options, Uri PublicOrigin)
+{
+    public bool IsHuggingFace => Name == HuggingFaceSource.SourceName;
+}

@@ -1,0 +1,34 @@
+using ModelGateway.Forwarding;
+using ModelGateway.Sources.CivitAi;
+using ModelGateway.Sources.HuggingFace;
+
+namespace ModelGateway.UnitTests.Forwarding;
+
+public sealed class RouteSourcesTests
+{
+    private static readonly CivitAiOptions CivitAi = new() { Hosts = ["civitai.com"], BaseUrl = "https://civitai.com" };
+    private static readonly HuggingFaceOptions HuggingFace = new() { Hosts = ["huggingface.co", "hf.co"], BaseUrl = "http://127.0.0.1:9000" };
+
+    [Theory]
+    [InlineData("https://civitai.com/", "civitai", "https://civitai.com/")]
+    [InlineData("https://hf.co/", "huggingface", "https://huggingface.co/")]
+    [InlineData("http://127.0.0.1:9000/", "huggingface", "https://huggingface.co/")] // the source's BaseUrl (a mirror, a fake)
+    public void Find_DestinationOnASourcesHosts_ThatSourceAndItsPublicOrigin(string destination, string name, string publicOrigin)
+    {
+        var source = RouteSources.Find([destination], CivitAi, HuggingFace);
+
+        Assert.Equal(name, source?.Name);
+        Assert.Equal(publicOrigin, source?.PublicOrigin.AbsoluteUri);
+    }
+
+    [Theory]
+    [InlineData("https://files.example.com/")]
+    [InlineData("https://civitai.com/ https://huggingface.co/")]
+    [InlineData("https://civitai.com/ https://files.example.com/")]
+    [InlineData("http://127.0.0.1:9001/")] // another port than the BaseUrl's
+    [InlineData("")]
+    public void Find_NotAllOnOneSource_Null(string destinations)
+    {
+        Assert.Null(RouteSources.Find(destinations.Split(' ', StringSplitOptions.RemoveEmptyEntries), CivitAi, HuggingFace));
+    }
+}
