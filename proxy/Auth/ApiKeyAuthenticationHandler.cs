@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using ModelGateway.Primitives;
 using ModelGateway.RateLimiting;
+using ModelGateway.Telemetry;
 
 namespace ModelGateway.Auth;
 
@@ -19,7 +20,8 @@ internal sealed class ApiKeyAuthenticationHandler(
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     ApiKeyStore store,
-    FailedAuthenticationLimiter failedAttempts)
+    FailedAuthenticationLimiter failedAttempts,
+    GatewayTelemetry telemetry)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     // Set when this request's address is over its failed-authentication budget (one handler per request and scheme).
@@ -60,11 +62,13 @@ internal sealed class ApiKeyAuthenticationHandler(
     {
         if (_keyCheckRefusedFor is { } refusedFor)
         {
+            telemetry.FailedAuthenticationBudgetRefused();
             var seconds = RateLimitHeaders.RetryAfterSeconds(refusedFor);
             Response.Headers[HeaderNames.RetryAfter] = seconds.ToString(CultureInfo.InvariantCulture);
             return WriteErrorAsync(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, string.Create(CultureInfo.InvariantCulture,
                 $"Too many failed API key attempts from this address: no key is checked for {seconds} seconds. Retry after {seconds} seconds."));
         }
+        telemetry.Unauthenticated(Context.Connection.RemoteIpAddress, keyPresented: Request.Headers.ContainsKey(ApiKeyDefaults.HeaderName));
         return WriteErrorAsync(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized,
             $"A valid API key is required in the {ApiKeyDefaults.HeaderName} header.");
     }

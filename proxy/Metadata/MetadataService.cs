@@ -8,6 +8,7 @@ using ModelGateway.Policy;
 using ModelGateway.Sniffing;
 using ModelGateway.Sources;
 using ModelGateway.Primitives;
+using ModelGateway.Telemetry;
 
 namespace ModelGateway.Metadata;
 
@@ -15,7 +16,7 @@ namespace ModelGateway.Metadata;
 /// The remote-metadata use case: check the URL, check the host against policy before any request, probe the
 /// source within the probe timeout, evaluate the caller's policy on the facts.
 /// </summary>
-internal sealed partial class MetadataService(
+internal sealed class MetadataService(
     SourceSelector sources,
     PolicyProvider policies,
     MetadataCache cache,
@@ -23,20 +24,46 @@ internal sealed partial class MetadataService(
     ContentInspector contentInspector,
     IOptionsMonitor<ContentSniffingOptions> sniffingOptions,
     TimeProvider timeProvider,
-    ILogger<MetadataService> logger)
+    GatewayTelemetry telemetry)
 {
+    /// <summary>The answer, or a <see cref="GatewayException"/>; either way one audit event and its metrics.</summary>
     public async Task<MetadataAnswer> GetAsync(string? rawUrl, ClaimsPrincipal caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
+        var started = timeProvider.GetTimestamp();
+        var who = new AuditCaller(caller.Identity?.Name ?? AuditCaller.Anonymous.KeyName, caller.FindFirstValue(ApiKeyDefaults.PolicyProfileClaim));
+        var seen = new RequestSeen();
+        try
+        {
+            var answer = await AnswerAsync(rawUrl, who.Profile, seen, cancellationToken);
+            var validation = answer.Response.Validation;
+            telemetry.MetadataAnswered(new MetadataAudit(who, seen.Source, seen.Host, StatusCodes.Status200OK,
+                validation.IsValid ? MetadataAudit.Valid : MetadataAudit.Invalid, [.. validation.Errors.Select(e => e.Code)],
+                [.. validation.Warnings.Select(w => w.Code)], CacheStatusHeader.Value(answer.CacheStatus), null,
+                timeProvider.GetElapsedTime(started)));
+            return answer;
+        }
+        catch (GatewayException ex)
+        {
+            telemetry.MetadataAnswered(new MetadataAudit(who, seen.Source, seen.Host, ex.StatusCode, ex.Code, [], [],
+                CacheStatusHeader.Of(ex), ex.Message, timeProvider.GetElapsedTime(started)));
+            throw;
+        }
+    }
+
+    private async Task<MetadataAnswer> AnswerAsync(string? rawUrl, string? profile, RequestSeen seen, CancellationToken cancellationToken)
+    {
         var egress = egressOptions.CurrentValue;
         var url = RemoteUrlParser.Parse(rawUrl, egress);
-        var policy = policies.For(caller.FindFirstValue(ApiKeyDefaults.PolicyProfileClaim));
+        seen.Host = HostPolicy.NormalizeHost(url.Host);
+        var policy = policies.For(profile);
         if (!HostPolicy.IsAllowed(url.Host, policy))
         {
             throw GatewayException.BadRequest(ErrorCodes.UnsupportedSource, $"The host \"{HostPolicy.NormalizeHost(url.Host)}\" is not an allowed source.");
         }
 
         var source = sources.Select(url);
+        seen.Source = source.Name;
         var sourceKey = source.CacheKey(url); // rejects a URL shape the source cannot read, before any request
         // The facts are shared by every caller: redirects are held to the base policy's BlockedHosts, not the caller's.
         var blockedHosts = policies.For(profile: null).BlockedHosts;
@@ -48,8 +75,6 @@ internal sealed partial class MetadataService(
         {
             verdict = verdict with { Warnings = [.. verdict.Warnings, StaleWarning(lookup.AnsweredAt)] };
         }
-        Log.Answered(logger, caller.Identity?.Name ?? "anonymous", source.Name, HostPolicy.NormalizeHost(url.Host),
-            verdict.IsValid, verdict.Errors.Count > 0 ? verdict.Errors[0].Code : "-");
         return new MetadataAnswer(AssetMetadataResponse.From(facts, verdict), lookup.Status);
     }
 
@@ -58,7 +83,30 @@ internal sealed partial class MetadataService(
             $"The source could not be reached; these facts are from {answeredAt:yyyy-MM-ddTHH:mm:ssZ} and may be out of date."),
         "metadata");
 
+    /// <summary>One probe of the source (a cache miss), timed for the <c>modelgateway.probe.duration</c> histogram.</summary>
     private async Task<AssetFacts> ProbeAsync(IMetadataSource source, Uri url, IReadOnlyList<string> blockedHosts, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        var started = timeProvider.GetTimestamp();
+        var outcome = "error";
+        try
+        {
+            var facts = await ProbeWithinAsync(source, url, blockedHosts, timeout, cancellationToken);
+            outcome = "ok";
+            return facts;
+        }
+        catch (GatewayException ex)
+        {
+            outcome = ex.Code;
+            throw;
+        }
+        finally
+        {
+            telemetry.ProbeCompleted(source.Name, outcome, timeProvider.GetElapsedTime(started));
+        }
+    }
+
+    private async Task<AssetFacts> ProbeWithinAsync(IMetadataSource source, Uri url, IReadOnlyList<string> blockedHosts, TimeSpan timeout,
         CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(timeout, timeProvider);
@@ -90,12 +138,12 @@ internal sealed partial class MetadataService(
         }
     }
 
-    private static partial class Log
+    /// <summary>What the request has learned so far, for its audit event.</summary>
+    private sealed class RequestSeen
     {
-        [LoggerMessage(1, LogLevel.Information,
-            "Metadata for {Caller}: source {Source}, host {Host}, valid {IsValid}, first error {FirstError}.",
-            EventName = "MetadataAnswered")]
-        public static partial void Answered(ILogger logger, string caller, string source, string host, bool isValid, string firstError);
+        public string? Host { get; set; }
+
+        public string? Source { get; set; }
     }
 }
 
