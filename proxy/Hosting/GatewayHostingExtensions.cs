@@ -89,6 +89,7 @@ internal static class GatewayHostingExtensions
         services.AddOptions<HostOptions>().Configure(options =>
             options.ShutdownTimeout = TimeSpan.FromSeconds(configuration.GetValue(
                 $"{GatewayHostingOptions.SectionName}:{nameof(GatewayHostingOptions.ShutdownTimeoutSeconds)}", new GatewayHostingOptions().ShutdownTimeoutSeconds)));
+        services.AddHostedService<ShutdownDelay>();
         services.AddOptions<ForwardedHeadersOptions>().Configure(options => TrustForwardedFor(options, ForwardedHeaders(configuration)));
         return services;
     }

@@ -3,15 +3,16 @@ using ModelGateway.Primitives;
 
 namespace ModelGateway.Hosting;
 
-/// <summary>
-/// <c>Hosting:ShutdownTimeoutSeconds</c> — how long a stopping replica lets requests in flight (downloads) finish.
-/// Read at startup.
-/// </summary>
+/// <summary>How a replica stops (<c>Hosting</c> section). Read at startup.</summary>
 internal sealed class GatewayHostingOptions
 {
     public const string SectionName = "Hosting";
 
+    /// <summary>How long a stopping replica lets requests in flight (downloads) finish.</summary>
     public int ShutdownTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>How long a stopping replica keeps serving while it answers not ready (<see cref="ShutdownDelay"/>).</summary>
+    public int ShutdownDelaySeconds { get; set; }
 }
 
 /// <summary>
@@ -35,16 +36,27 @@ internal sealed class ForwardedHeadersSettings
 internal sealed class HostingConfigValidator : IFeatureConfigValidator
 {
     public const int MaxShutdownTimeoutSeconds = 3600;
+    public const int MaxShutdownDelaySeconds = 300;
 
     public void Validate(IConfiguration configuration, IList<string> problems)
     {
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(problems);
         var hosting = new GatewayHostingOptions();
-        if (ConfigBinding.TryBind(configuration.GetSection(GatewayHostingOptions.SectionName), hosting, problems)
-            && hosting.ShutdownTimeoutSeconds is < 1 or > MaxShutdownTimeoutSeconds)
+        if (ConfigBinding.TryBind(configuration.GetSection(GatewayHostingOptions.SectionName), hosting, problems))
         {
-            problems.Add($"Hosting:ShutdownTimeoutSeconds must be between 1 and {MaxShutdownTimeoutSeconds}.");
+            if (hosting.ShutdownTimeoutSeconds is < 1 or > MaxShutdownTimeoutSeconds)
+            {
+                problems.Add($"Hosting:ShutdownTimeoutSeconds must be between 1 and {MaxShutdownTimeoutSeconds}.");
+            }
+            if (hosting.ShutdownDelaySeconds is < 0 or > MaxShutdownDelaySeconds)
+            {
+                problems.Add($"Hosting:ShutdownDelaySeconds must be between 0 and {MaxShutdownDelaySeconds}.");
+            }
+            else if (hosting.ShutdownDelaySeconds >= hosting.ShutdownTimeoutSeconds)
+            {
+                problems.Add("Hosting:ShutdownDelaySeconds must be shorter than Hosting:ShutdownTimeoutSeconds: the delay counts within it.");
+            }
         }
         var forwarded = new ForwardedHeadersSettings();
         if (!ConfigBinding.TryBind(configuration.GetSection(ForwardedHeadersSettings.SectionName), forwarded, problems))
