@@ -41,6 +41,9 @@ internal sealed class ConfigFilesProvider : ConfigurationProvider, IDisposable
     private ITimer? _settle;
     private Watcher? _watcher;
 
+    // The last refused edit: the same files seen again (another event of one save) are not refused twice.
+    private (Dictionary<string, string?>? Data, IReadOnlyList<string> Problems)? _lastRefused;
+
     public ConfigFilesProvider(string folder, IReadOnlyList<ConfigFile> files)
     {
         _folder = folder;
@@ -121,7 +124,7 @@ internal sealed class ConfigFilesProvider : ConfigurationProvider, IDisposable
                 return;
             }
             var (data, problems) = Read();
-            if (data is not null && Same(data, Data))
+            if ((data is not null && Same(data, Data)) || IsLastRefused(data, problems))
             {
                 return;
             }
@@ -134,10 +137,12 @@ internal sealed class ConfigFilesProvider : ConfigurationProvider, IDisposable
             {
                 var changed = ChangedSections(Data, data);
                 Data = data;
+                _lastRefused = null;
                 change = new ConfigFilesChange(true, [], changed);
             }
             else
             {
+                _lastRefused = (data, problems);
                 change = new ConfigFilesChange(false, problems, []);
             }
             watcher.Report(change);
@@ -147,6 +152,10 @@ internal sealed class ConfigFilesProvider : ConfigurationProvider, IDisposable
             OnReload(); // outside the lock: listeners read the configuration
         }
     }
+
+    private bool IsLastRefused(Dictionary<string, string?>? data, IReadOnlyList<string> problems) =>
+        _lastRefused is { } refused
+        && (data is null ? refused.Data is null && refused.Problems.SequenceEqual(problems) : refused.Data is not null && Same(data, refused.Data));
 
     private IChangeToken WatchFiles() => new CompositeChangeToken(_files.Select(f => _fileProvider.Value.Watch(f.Name)).ToList());
 
