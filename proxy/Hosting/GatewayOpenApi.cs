@@ -66,8 +66,32 @@ internal static class GatewayOpenApi
                 document.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("ApiKey", document)] = [] });
                 return Task.CompletedTask;
             });
+            options.AddSchemaTransformer((schema, _, _) =>
+            {
+                // Bodies are written with GatewayJson: an absent value is omitted, never null, and a number is a number
+                // (the web defaults would also read one from a string, which the schema would otherwise offer).
+                if (schema.Type is { } type && type != JsonSchemaType.Null)
+                {
+                    type &= ~JsonSchemaType.Null;
+                    if ((type & (JsonSchemaType.Integer | JsonSchemaType.Number)) != 0 && (type & JsonSchemaType.String) != 0)
+                    {
+                        type &= ~JsonSchemaType.String;
+                        schema.Pattern = null;
+                    }
+                    schema.Type = type;
+                }
+                return Task.CompletedTask;
+            });
             options.AddOperationTransformer((operation, context, _) =>
             {
+                foreach (var produces in context.Description.ActionDescriptor.EndpointMetadata.OfType<ProducesResponseTypeMetadata>())
+                {
+                    var status = produces.StatusCode.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                    if (produces.Description is { } description && operation.Responses?.TryGetValue(status, out var response) == true)
+                    {
+                        response.Description = description;
+                    }
+                }
                 foreach (var parameter in context.Description.ActionDescriptor.EndpointMetadata.OfType<QueryParameterMetadata>())
                 {
                     operation.Parameters ??= [];
