@@ -45,7 +45,8 @@ internal sealed class HostingConfigValidator : IFeatureConfigValidator
         var hosting = new GatewayHostingOptions();
         if (ConfigBinding.TryBind(configuration.GetSection(GatewayHostingOptions.SectionName), hosting, problems))
         {
-            if (hosting.ShutdownTimeoutSeconds is < 1 or > MaxShutdownTimeoutSeconds)
+            var timeoutInRange = hosting.ShutdownTimeoutSeconds is >= 1 and <= MaxShutdownTimeoutSeconds;
+            if (!timeoutInRange)
             {
                 problems.Add($"Hosting:ShutdownTimeoutSeconds must be between 1 and {MaxShutdownTimeoutSeconds}.");
             }
@@ -53,7 +54,7 @@ internal sealed class HostingConfigValidator : IFeatureConfigValidator
             {
                 problems.Add($"Hosting:ShutdownDelaySeconds must be between 0 and {MaxShutdownDelaySeconds}.");
             }
-            else if (hosting.ShutdownDelaySeconds >= hosting.ShutdownTimeoutSeconds)
+            else if (timeoutInRange && hosting.ShutdownDelaySeconds >= hosting.ShutdownTimeoutSeconds)
             {
                 problems.Add("Hosting:ShutdownDelaySeconds must be shorter than Hosting:ShutdownTimeoutSeconds: the delay counts within it.");
             }
