@@ -26,8 +26,6 @@ internal sealed partial class GatewayTelemetry
         _audit = loggerFactory.CreateLogger(AuditCategory);
     }
 
-    public GatewayMetrics Metrics => _metrics;
-
     /// <summary>One remote-metadata request was answered: 200 with its verdict, or an error code.</summary>
     public void MetadataAnswered(MetadataAudit answer)
     {
