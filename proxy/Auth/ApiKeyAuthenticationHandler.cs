@@ -7,12 +7,13 @@ using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using ModelGateway.Primitives;
 using ModelGateway.RateLimiting;
+using ModelGateway.Telemetry;
 
 namespace ModelGateway.Auth;
 
 /// <summary>
-/// Authenticates the gateway key, presented as <c>X-API-Key</c> or as <c>Authorization: Bearer</c>; a challenge answers 401 with the Comfy error body. A client address that has used up
-/// its failed-authentication budget (<see cref="FailedAuthenticationLimiter"/>) has no key checked until its window
+/// Authenticates the gateway key, presented as <c>X-API-Key</c> or as <c>Authorization: Bearer</c>; a challenge answers
+/// 401 with the Comfy error body. A client address that has used up its failed-authentication budget (<see cref="FailedAuthenticationLimiter"/>) has no key checked until its window
 /// ends, and where a key is required it is answered 429 <c>RATE_LIMITED</c> with <c>Retry-After</c> instead.
 /// </summary>
 internal sealed class ApiKeyAuthenticationHandler(
@@ -20,7 +21,8 @@ internal sealed class ApiKeyAuthenticationHandler(
     ILoggerFactory loggerFactory,
     UrlEncoder encoder,
     ApiKeyStore store,
-    FailedAuthenticationLimiter failedAttempts)
+    FailedAuthenticationLimiter failedAttempts,
+    GatewayTelemetry telemetry)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
 {
     // Set when this request's address is over its failed-authentication budget (one handler per request and scheme).
@@ -87,11 +89,13 @@ internal sealed class ApiKeyAuthenticationHandler(
     {
         if (_keyCheckRefusedFor is { } refusedFor)
         {
+            telemetry.FailedAuthenticationBudgetRefused();
             var seconds = RateLimitHeaders.RetryAfterSeconds(refusedFor);
             Response.Headers[HeaderNames.RetryAfter] = seconds.ToString(CultureInfo.InvariantCulture);
             return WriteErrorAsync(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, string.Create(CultureInfo.InvariantCulture,
                 $"Too many failed API key attempts from this address: no key is checked for {seconds} seconds. Retry after {seconds} seconds."));
         }
+        telemetry.Unauthenticated(Context.Connection.RemoteIpAddress, keyPresented: PresentedKey(Request.Headers).Count > 0);
         return WriteErrorAsync(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized,
             $"A valid API key is required in the {ApiKeyDefaults.HeaderName} header or as Authorization: Bearer <key>.");
     }

@@ -16,7 +16,7 @@ internal static class AuthServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<ApiKeyOptions>()
-            .Configure<IConfiguration>((options, configuration) => configuration.GetSection(ApiKeyOptions.SectionName).Bind(options.Keys));
+            .BindLive((options, configuration) => configuration.GetSection(ApiKeyOptions.SectionName).Bind(options.Keys));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, ApiKeysConfigValidator>());
         services.AddSingleton<ApiKeyStore>();
         services.AddAuthentication(ApiKeyDefaults.SchemeName)

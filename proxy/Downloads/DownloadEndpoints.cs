@@ -17,14 +17,14 @@ internal static class DownloadEndpoints
     {
         ArgumentNullException.ThrowIfNull(endpoints);
         return endpoints.MapMethods(DownloadPath, [HttpMethods.Get, HttpMethods.Head],
-                (HttpContext context, MetadataService pipeline, FileDownloader downloader) =>
+                (HttpContext context, FileDownloader downloader) =>
                 {
                     var values = context.Request.Query["url"];
                     if (values.Count > 1)
                     {
                         throw GatewayException.BadRequest(ErrorCodes.InvalidUrlFormat, "Give exactly one url parameter.");
                     }
-                    return downloader.ServeAsync(context, pipeline.ParseUrl(values.Count == 1 ? values[0] : null), source: null);
+                    return downloader.ServeAsync(context, values.Count == 1 ? values[0] : null, DownloadPath);
                 })
             .RequireAuthorization(ApiKeyDefaults.PolicyName)
             .RequireRateLimiting(ModelGateway.RateLimiting.RateLimitingDefaults.PolicyName)

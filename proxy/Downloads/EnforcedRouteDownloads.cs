@@ -40,7 +40,7 @@ internal sealed class EnforcedRouteDownloads(RequestDelegate next, RouteSources 
             await next(context);
             return;
         }
-        await downloader.ServeAsync(context, url, source);
+        await downloader.ServeAsync(context, url, source, feature.Route.Config.RouteId);
     }
 
     /// <summary>Whether the route's metadata turns enforcement on (a value the validator accepted: <c>true</c> or <c>false</c>).</summary>

@@ -14,6 +14,7 @@ using ModelGateway.RateLimiting;
 using ModelGateway.Sniffing;
 using ModelGateway.Sources;
 using ModelGateway.Sources.HuggingFace;
+using ModelGateway.Telemetry;
 using ContentDispositionHeaderValue = Microsoft.Net.Http.Headers.ContentDispositionHeaderValue;
 using EntityTagHeaderValue = System.Net.Http.Headers.EntityTagHeaderValue;
 using RangeHeaderValue = System.Net.Http.Headers.RangeHeaderValue;
@@ -31,17 +32,17 @@ namespace ModelGateway.Downloads;
 /// than inspected, a stall longer than <c>Downloads:IdleTimeoutSeconds</c> or a failing host aborts the response, so the
 /// client sees a broken transfer, never a clean end. A client that leaves cancels the upstream request at once.
 /// </summary>
-internal sealed partial class FileDownloader(
+internal sealed class FileDownloader(
     MetadataService pipeline,
     EgressClient egress,
     DownloadSlots slots,
     IOptionsMonitor<DownloadOptions> options,
     IOptions<RateLimitingOptions> rateLimits,
     TimeProvider time,
-    ILogger<FileDownloader> logger)
+    GatewayTelemetry telemetry)
 {
     private readonly TimeProvider _time = time;
-    private readonly ILogger _logger = logger;
+    private readonly GatewayTelemetry _telemetry = telemetry;
     private readonly IOptionsMonitor<DownloadOptions> _options = options;
 
     private const int BufferBytes = 64 * 1024;
@@ -59,16 +60,68 @@ internal sealed partial class FileDownloader(
         [HuggingFaceSource.SourceName] = ["X-Repo-Commit", "X-Linked-Etag", "X-Linked-Size", HeaderNames.ETag],
     };
 
-    /// <summary>GET or HEAD of the file <paramref name="url"/> names; <paramref name="source"/> as for the pipeline.</summary>
-    public async Task ServeAsync(HttpContext context, Uri url, IMetadataSource? source)
+    /// <summary>
+    /// GET or HEAD of the file the <c>url</c> parameter <paramref name="rawUrl"/> names (<c>/api/assets/download</c>): a
+    /// URL that does not parse is audited as a refused download too.
+    /// </summary>
+    public async Task ServeAsync(HttpContext context, string? rawUrl, string route)
     {
         ArgumentNullException.ThrowIfNull(context);
-        var asset = await pipeline.LookUpAsync(url, context.User, source, context.RequestAborted);
-        var download = new Download(this, context, asset);
+        Uri url;
+        try
+        {
+            url = pipeline.ParseUrl(rawUrl);
+        }
+        catch (GatewayException ex)
+        {
+            _telemetry.DownloadRefused(new DownloadAudit(MetadataService.AuditCallerOf(context.User), route, null, "-", null, false),
+                ex.StatusCode, ex.Code, ex.Message, TimeSpan.Zero);
+            throw;
+        }
+        await ServeAsync(context, url, source: null, route);
+    }
+
+    /// <summary>
+    /// GET or HEAD of the file <paramref name="url"/> names; <paramref name="source"/> as for the pipeline;
+    /// <paramref name="route"/> names the endpoint or forwarding route in the audit log. Every request ends in one audit
+    /// event: refused (nothing sent), completed, or aborted after its first byte.
+    /// </summary>
+    public async Task ServeAsync(HttpContext context, Uri url, IMetadataSource? source, string route)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(url);
+        var startedAt = _time.GetTimestamp();
+        AssetLookup asset;
+        try
+        {
+            asset = await pipeline.LookUpAsync(url, context.User, source, context.RequestAborted);
+        }
+        catch (GatewayException ex)
+        {
+            var audit = new DownloadAudit(MetadataService.AuditCallerOf(context.User), route, source?.Name, HostPolicy.NormalizeHost(url.Host), null, false);
+            _telemetry.DownloadRefused(audit, ex.StatusCode, ex.Code, ex.Message, _time.GetElapsedTime(startedAt));
+            throw;
+        }
+        var download = new Download(this, context, asset, route, startedAt);
+        try
+        {
+            await ServeAsync(download);
+        }
+        catch (GatewayException ex) when (!download.IsFinished)
+        {
+            download.Finish(DownloadOutcome.SourceFailed, ex.StatusCode, ex.Code, ex.Message); // e.g. the file host could not be reached
+            throw;
+        }
+    }
+
+    private async Task ServeAsync(Download download)
+    {
+        var context = download.Context;
+        var asset = download.Asset;
         if (!asset.Verdict.IsValid)
         {
             var first = asset.Verdict.Errors[0];
-            download.Finish(DownloadOutcome.Refused, StatusCodes.Status403Forbidden, first.Code);
+            download.Finish(DownloadOutcome.Refused, StatusCodes.Status403Forbidden, first.Code, first.Message);
             throw new GatewayException(StatusCodes.Status403Forbidden, first.Code, first.Message);
         }
         var location = asset.Source.Locate(asset.Url, asset.Facts);
@@ -139,13 +192,19 @@ internal sealed partial class FileDownloader(
         }
     }
 
-    /// <summary>One request for a file's bytes: its context, its pipeline answer, and what it did (for the log).</summary>
-    private sealed class Download(FileDownloader owner, HttpContext context, AssetLookup asset)
+    /// <summary>One request for a file's bytes: its context, its pipeline answer, and what it did (for the audit log).</summary>
+    private sealed class Download(FileDownloader owner, HttpContext context, AssetLookup asset, string route, long startedAt)
     {
-        private readonly long _startedAt = owner._time.GetTimestamp();
+        private readonly DownloadAudit _audit = new(MetadataService.AuditCallerOf(context.User), route, asset.Source.Name,
+            HostPolicy.NormalizeHost(asset.Url.Host), asset.Facts.ContentLength, context.Request.Headers.Range.Count > 0);
+
+        private long _bytesSent;
+        private bool _started;
 
         public FileDownloader Owner => owner;
-        private long _bytesSent;
+
+        /// <summary>Whether the request's one audit event was written.</summary>
+        public bool IsFinished { get; private set; }
 
         public HttpContext Context => context;
 
@@ -156,12 +215,48 @@ internal sealed partial class FileDownloader(
 
         private AssetFacts Facts => asset.Facts;
 
-        public void Finish(DownloadOutcome outcome, int status, string? code = null)
+        /// <summary>The first byte is about to go to the client (the status and headers are set).</summary>
+        public void Started()
         {
-            var elapsed = owner._time.GetElapsedTime(_startedAt);
-            Log.Finished(owner._logger, context.User.Identity?.Name ?? "anonymous", asset.Source.Name, HostPolicy.NormalizeHost(asset.Url.Host),
-                outcome, status, code ?? "-", _bytesSent, (long)elapsed.TotalMilliseconds);
+            _started = true;
+            owner._telemetry.DownloadStarted(_audit);
         }
+
+        /// <summary>
+        /// The request's one audit event: an answer that is not the file's bytes or ended cleanly is completed; one that
+        /// failed before its first byte is refused (with its status and code); one cut off after it, aborted.
+        /// </summary>
+        public void Finish(DownloadOutcome outcome, int status, string? code = null, string? detail = null)
+        {
+            if (IsFinished)
+            {
+                return;
+            }
+            IsFinished = true;
+            var elapsed = owner._time.GetElapsedTime(startedAt);
+            if (outcome is DownloadOutcome.Completed or DownloadOutcome.Head or DownloadOutcome.NotModified or DownloadOutcome.RangeNotSatisfiable)
+            {
+                owner._telemetry.DownloadCompleted(_audit, status, _bytesSent, elapsed);
+            }
+            else if (!_started)
+            {
+                owner._telemetry.DownloadRefused(_audit, status, code ?? AbortReason(outcome), detail, elapsed);
+            }
+            else
+            {
+                owner._telemetry.DownloadAborted(_audit, AbortReason(outcome), _bytesSent, elapsed);
+            }
+        }
+
+        private static string AbortReason(DownloadOutcome outcome) => outcome switch
+        {
+            DownloadOutcome.HashMismatch => DownloadAbortReasons.IntegrityMismatch,
+            DownloadOutcome.LengthMismatch => DownloadAbortReasons.LengthMismatch,
+            DownloadOutcome.TooLarge => DownloadAbortReasons.TooLarge,
+            DownloadOutcome.IdleTimeout => DownloadAbortReasons.IdleTimeout,
+            DownloadOutcome.ClientLeft => DownloadAbortReasons.ClientDisconnected,
+            _ => DownloadAbortReasons.UpstreamFailed,
+        };
 
         public async Task StreamAsync(ContentLocation location)
         {
@@ -307,7 +402,7 @@ internal sealed partial class FileDownloader(
 
         private GatewayException Changed(string message)
         {
-            Finish(DownloadOutcome.ContentChanged, StatusCodes.Status422UnprocessableEntity, ErrorCodes.ContentChanged);
+            Finish(DownloadOutcome.ContentChanged, StatusCodes.Status422UnprocessableEntity, ErrorCodes.ContentChanged, message);
             return GatewayException.SourceFailed(ErrorCodes.ContentChanged, message);
         }
 
@@ -499,6 +594,7 @@ internal sealed partial class FileDownloader(
                     answer.Headers.LastModified = modified.ToString("R", CultureInfo.InvariantCulture);
                 }
                 _context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+                download.Started();
             }
 
             private async Task WriteAsync(ReadOnlyMemory<byte> chunk, CancellationTokenSource idleTimer, CancellationToken token)
@@ -534,7 +630,7 @@ internal sealed partial class FileDownloader(
                     Finish(outcome);
                     return;
                 }
-                download.Finish(outcome, StatusCodes.Status422UnprocessableEntity, code);
+                download.Finish(outcome, StatusCodes.Status422UnprocessableEntity, code, message);
                 throw GatewayException.SourceFailed(code, message);
             }
         }
@@ -569,13 +665,4 @@ internal sealed partial class FileDownloader(
     /// the whole file flows, which the body must match exactly.
     /// </summary>
     private sealed record Streamed(long From, long? To, string? Sha256, long? FileSize);
-
-    private static partial class Log
-    {
-        [LoggerMessage(1, LogLevel.Information,
-            "Download for {Caller}: {Source} file on {Host}, {Outcome}, status {Status}, code {Code}, {Bytes} bytes sent in {DurationMs} ms.",
-            EventName = "DownloadFinished")]
-        public static partial void Finished(ILogger logger, string caller, string source, string host, DownloadOutcome outcome, int status,
-            string code, long bytes, long durationMs);
-    }
 }

@@ -8,9 +8,13 @@ namespace Microsoft.Extensions.DependencyInjection;
 
 internal static class ForwardingServiceCollectionExtensions
 {
-    // Headers that would tell a public model host about the organisation's internal network.
+    // Headers that would tell a public model host about the organisation's internal network (X-Original-* are what
+    // ASP.NET Core's forwarded-headers step leaves behind when it trusts a load balancer's X-Forwarded-For).
     private static readonly string[] InternalHeaders =
-        ["X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix", "X-Real-IP", "Forwarded"];
+    [
+        "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Prefix", "X-Real-IP", "Forwarded",
+        "X-Original-For", "X-Original-Host", "X-Original-Proto", "X-Original-Prefix",
+    ];
 
     /// <summary>
     /// YARP from the <c>ReverseProxy</c> section, and its check. For every route: the gateway's <c>X-API-Key</c> is

@@ -1,4 +1,6 @@
+using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using ModelGateway.Caching;
 using ModelGateway.Forwarding;
 using ModelGateway.Hosting;
@@ -6,33 +8,30 @@ using ModelGateway.Metadata;
 using ModelGateway.Primitives;
 using ModelGateway.RateLimiting;
 using ModelGateway.Redis;
+using ModelGateway.Telemetry;
 
 namespace Microsoft.AspNetCore.Builder;
 
 internal static class GatewayHostingExtensions
 {
     /// <summary>
-    /// Reads <c>config/appsettings.json</c> (required: without it the shipped sources and policy would silently be
-    /// missing) and <c>config/appsettings.{Environment}.json</c> under the content root, then environment variables
-    /// and the command line over them. The files are read once: a restart applies an edit, so a half-saved or invalid
-    /// file can never turn a running gateway's answers into errors (validation runs at startup only).
+    /// Reads the files under <c>config/</c> in the content root — <c>appsettings.json</c> (required: without it the
+    /// shipped sources and policy would silently be missing), <c>appsettings.{Environment}.json</c> and
+    /// <c>appsettings.local.json</c> (a site's own settings, not in git), later files winning — then environment
+    /// variables and the command line over them. The files are live (<see cref="ConfigFilesWatcher"/>): a valid edit
+    /// applies without a restart, an invalid one is refused.
     /// </summary>
-    /// <exception cref="GatewayConfigurationException"><c>config/appsettings.json</c> does not exist.</exception>
+    /// <exception cref="GatewayConfigurationException"><c>config/appsettings.json</c> does not exist, or a file is not JSON.</exception>
     public static WebApplicationBuilder AddGatewayConfiguration(this WebApplicationBuilder builder, string[] args)
     {
         ArgumentNullException.ThrowIfNull(builder);
-        var folder = Path.Combine(builder.Environment.ContentRootPath, "config");
-        var shipped = Path.Combine(folder, "appsettings.json");
-        if (!File.Exists(shipped))
-        {
-            throw new GatewayConfigurationException(
-            [
-                $"The configuration file '{shipped}' was not found. Start the gateway from the repository root (or /app in the container), where config/ is.",
-            ]);
-        }
+        ((IConfigurationBuilder)builder.Configuration).Add(new ConfigFilesSource(Path.Combine(builder.Environment.ContentRootPath, "config"),
+        [
+            new ConfigFile("appsettings.json", Optional: false),
+            new ConfigFile($"appsettings.{builder.Environment.EnvironmentName}.json", Optional: true),
+            new ConfigFile("appsettings.local.json", Optional: true),
+        ]));
         builder.Configuration
-            .AddJsonFile(shipped, optional: false, reloadOnChange: false)
-            .AddJsonFile(Path.Combine(folder, $"appsettings.{builder.Environment.EnvironmentName}.json"), optional: true, reloadOnChange: false)
             .AddEnvironmentVariables()
             .AddCommandLine(args);
         return builder;
@@ -55,11 +54,12 @@ internal static class GatewayHostingExtensions
     public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration)
     {
         ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
         services.TryAddSingleton(TimeProvider.System);
         services.ConfigureHttpJsonOptions(o => GatewayJson.Configure(o.SerializerOptions));
         services.AddExceptionHandler<GatewayExceptionHandler>();
         services.AddProblemDetails();
-        services.AddHealthChecks();
+        services.AddGatewayTelemetry(configuration);
         services.AddGatewayRedis();
         services.AddApiKeyAuthentication();
         services.AddGatewayPolicy();
@@ -73,27 +73,54 @@ internal static class GatewayHostingExtensions
         services.AddDownloads();
         services.AddGatewayForwarding(configuration);
         services.AddGatewayRateLimiting();
+        services.AddGatewayOpenApi();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, HostingConfigValidator>());
         services.AddSingleton<GatewayConfigValidator>();
+
+        // Live configuration, and readiness: the configuration, Redis, shutdown.
+        services.AddSingleton<ConfigFilesWatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<ConfigFilesWatcher>());
+        services.AddGatewayHealthChecks()
+            .Add(new HealthCheckRegistration("configuration", sp => sp.GetRequiredService<ConfigFilesWatcher>(), null, [HealthEndpoints.ReadyTag]));
+        // The meter reads the shared Redis signal, which the telemetry feature (below Redis) does not know.
+        services.AddOptions<GatewayMetricsOptions>()
+            .Configure<RedisHealth>((options, redis) => options.RedisAvailable = () => redis.IsConfigured ? redis.IsAvailable : null);
+
+        // Read at startup (checked by HostingConfigValidator before anything is served).
+        services.AddOptions<HostOptions>().Configure(options =>
+            options.ShutdownTimeout = TimeSpan.FromSeconds(configuration.GetValue(
+                $"{GatewayHostingOptions.SectionName}:{nameof(GatewayHostingOptions.ShutdownTimeoutSeconds)}", new GatewayHostingOptions().ShutdownTimeoutSeconds)));
+        services.AddHostedService<ShutdownDelay>();
+        services.AddOptions<ForwardedHeadersOptions>().Configure(options => TrustForwardedFor(options, ForwardedHeaders(configuration)));
         return services;
     }
 
     /// <summary>
     /// Checks the whole configuration — every problem in one <see cref="GatewayConfigurationException"/> — then the
-    /// middleware pipeline and every endpoint: health, remote-metadata, download, policy, YARP routes.
+    /// middleware pipeline and every endpoint: health, metrics, the OpenAPI document, remote-metadata, download, policy,
+    /// YARP routes.
     /// </summary>
     public static WebApplication MapGateway(this WebApplication app)
     {
         ArgumentNullException.ThrowIfNull(app);
         // Before YARP maps its routes, which would throw at the first bad route alone.
         app.Services.GetRequiredService<GatewayConfigValidator>().ThrowIfInvalid(app.Configuration);
+        // First: everything after it — the failed-key budget, anonymous rate-limit partitions, the audit log — sees the
+        // client's address, not the load balancer's.
+        if (ForwardedHeaders(app.Configuration).TrustsAnyProxy)
+        {
+            app.UseForwardedHeaders();
+        }
         app.UseExceptionHandler();
         app.UseAuthentication();
         app.UseAuthorization();
         app.UseGatewayRateLimiter();
-        app.MapHealthChecks("/healthz").AllowAnonymous();
-        app.MapRemoteMetadata();
-        app.MapAssetDownloads();
-        app.MapAssetPolicy();
+        app.MapGatewayHealthChecks();
+        app.MapGatewayMetrics();
+        app.MapOpenApi(GatewayOpenApi.DocumentPath).AllowAnonymous().DisableHttpMetrics();
+        app.MapRemoteMetadata().DescribeRemoteMetadata();
+        app.MapAssetDownloads().DescribeDownload();
+        app.MapAssetPolicy().DescribePolicy();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(ForwarderErrorResponses.WriteErrorBodyAsync);
@@ -104,5 +131,31 @@ internal static class GatewayHostingExtensions
             proxy.UsePassiveHealthChecks();
         });
         return app;
+    }
+
+    private static ForwardedHeadersSettings ForwardedHeaders(IConfiguration configuration)
+    {
+        var settings = new ForwardedHeadersSettings();
+        configuration.GetSection(ForwardedHeadersSettings.SectionName).Bind(settings);
+        return settings;
+    }
+
+    /// <summary>
+    /// Only <c>X-Forwarded-For</c>, only from the configured proxies: ASP.NET Core's defaults (loopback trusted) are
+    /// cleared, so with none configured nothing is trusted. One hop: the load balancer in front.
+    /// </summary>
+    private static void TrustForwardedFor(ForwardedHeadersOptions options, ForwardedHeadersSettings settings)
+    {
+        options.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor;
+        options.KnownProxies.Clear();
+        options.KnownIPNetworks.Clear();
+        foreach (var proxy in settings.KnownProxies)
+        {
+            options.KnownProxies.Add(IPAddress.Parse(proxy));
+        }
+        foreach (var network in settings.KnownNetworks)
+        {
+            options.KnownIPNetworks.Add(IPNetwork.Parse(network));
+        }
     }
 }

@@ -8,6 +8,7 @@ using ModelGateway.Policy;
 using ModelGateway.Sniffing;
 using ModelGateway.Sources;
 using ModelGateway.Primitives;
+using ModelGateway.Telemetry;
 
 namespace ModelGateway.Metadata;
 
@@ -16,7 +17,7 @@ namespace ModelGateway.Metadata;
 /// against the caller's policy before any request, pick the source, get the facts (cached, one probe at a time, within
 /// the probe timeout), evaluate the caller's policy on them.
 /// </summary>
-internal sealed partial class MetadataService(
+internal sealed class MetadataService(
     SourceSelector sources,
     PolicyProvider policies,
     MetadataCache cache,
@@ -24,16 +25,42 @@ internal sealed partial class MetadataService(
     ContentInspector contentInspector,
     IOptionsMonitor<ContentSniffingOptions> sniffingOptions,
     TimeProvider timeProvider,
-    ILogger<MetadataService> logger)
+    GatewayTelemetry telemetry)
 {
-    /// <summary>The remote-metadata answer for the <c>url</c> parameter <paramref name="rawUrl"/>.</summary>
+    /// <summary>
+    /// The remote-metadata answer for the <c>url</c> parameter <paramref name="rawUrl"/>, or a
+    /// <see cref="GatewayException"/>; either way one audit event and its metrics.
+    /// </summary>
     public async Task<MetadataAnswer> GetAsync(string? rawUrl, ClaimsPrincipal caller, CancellationToken cancellationToken)
     {
-        var asset = await LookUpAsync(ParseUrl(rawUrl), caller, source: null, cancellationToken);
-        var verdict = asset.Verdict;
-        Log.Answered(logger, caller.Identity?.Name ?? "anonymous", asset.Source.Name, HostPolicy.NormalizeHost(asset.Url.Host),
-            verdict.IsValid, verdict.Errors.Count > 0 ? verdict.Errors[0].Code : "-");
-        return new MetadataAnswer(AssetMetadataResponse.From(asset.Facts, verdict), asset.CacheStatus);
+        ArgumentNullException.ThrowIfNull(caller);
+        var started = timeProvider.GetTimestamp();
+        var who = AuditCallerOf(caller);
+        var seen = new RequestSeen();
+        try
+        {
+            var asset = await LookUpAsync(ParseUrl(rawUrl), caller, source: null, seen, cancellationToken);
+            var answer = new MetadataAnswer(AssetMetadataResponse.From(asset.Facts, asset.Verdict), asset.CacheStatus);
+            var validation = answer.Response.Validation;
+            telemetry.MetadataAnswered(new MetadataAudit(who, seen.Source, seen.Host, StatusCodes.Status200OK,
+                validation.IsValid ? MetadataAudit.Valid : MetadataAudit.Invalid, [.. validation.Errors.Select(e => e.Code)],
+                [.. validation.Warnings.Select(w => w.Code)], CacheStatusHeader.Value(answer.CacheStatus), null,
+                timeProvider.GetElapsedTime(started)));
+            return answer;
+        }
+        catch (GatewayException ex)
+        {
+            telemetry.MetadataAnswered(new MetadataAudit(who, seen.Source, seen.Host, ex.StatusCode, ex.Code, [], [],
+                CacheStatusHeader.Of(ex), ex.Message, timeProvider.GetElapsedTime(started)));
+            throw;
+        }
+    }
+
+    /// <summary>The caller as audit events name it: its key's name and profile, never the key.</summary>
+    public static AuditCaller AuditCallerOf(ClaimsPrincipal caller)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return new AuditCaller(caller.Identity?.Name ?? AuditCaller.Anonymous.KeyName, caller.FindFirstValue(ApiKeyDefaults.PolicyProfileClaim));
     }
 
     /// <summary>The <c>url</c> parameter as a canonical URL, or the documented 400.</summary>
@@ -43,18 +70,24 @@ internal sealed partial class MetadataService(
     /// Host policy, source, facts and verdict for <paramref name="url"/> (already parsed). <paramref name="source"/>: the
     /// source a forwarding route serves, or null to pick the one that recognises the URL's host.
     /// </summary>
-    public async Task<AssetLookup> LookUpAsync(Uri url, ClaimsPrincipal caller, IMetadataSource? source, CancellationToken cancellationToken)
+    public Task<AssetLookup> LookUpAsync(Uri url, ClaimsPrincipal caller, IMetadataSource? source, CancellationToken cancellationToken) =>
+        LookUpAsync(url, caller, source, new RequestSeen(), cancellationToken);
+
+    private async Task<AssetLookup> LookUpAsync(Uri url, ClaimsPrincipal caller, IMetadataSource? source, RequestSeen seen,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
         ArgumentNullException.ThrowIfNull(caller);
         var egress = egressOptions.CurrentValue;
+        seen.Host = HostPolicy.NormalizeHost(url.Host);
         var policy = policies.For(caller.FindFirstValue(ApiKeyDefaults.PolicyProfileClaim));
         if (!HostPolicy.IsAllowed(url.Host, policy))
         {
-            throw GatewayException.BadRequest(ErrorCodes.UnsupportedSource, $"The host \"{HostPolicy.NormalizeHost(url.Host)}\" is not an allowed source.");
+            throw GatewayException.BadRequest(ErrorCodes.UnsupportedSource, $"The host \"{seen.Host}\" is not an allowed source.");
         }
 
         source ??= sources.Select(url);
+        seen.Source = source.Name;
         var sourceKey = source.CacheKey(url); // rejects a URL shape the source cannot read, before any request
         // The facts are shared by every caller: redirects are held to the base policy's BlockedHosts, not the caller's.
         var blockedHosts = policies.For(profile: null).BlockedHosts;
@@ -74,7 +107,30 @@ internal sealed partial class MetadataService(
             $"The source could not be reached; these facts are from {answeredAt:yyyy-MM-ddTHH:mm:ssZ} and may be out of date."),
         "metadata");
 
+    /// <summary>One probe of the source (a cache miss), timed for the <c>modelgateway.probe.duration</c> histogram.</summary>
     private async Task<AssetFacts> ProbeAsync(IMetadataSource source, Uri url, IReadOnlyList<string> blockedHosts, TimeSpan timeout,
+        CancellationToken cancellationToken)
+    {
+        var started = timeProvider.GetTimestamp();
+        var outcome = "error";
+        try
+        {
+            var facts = await ProbeWithinAsync(source, url, blockedHosts, timeout, cancellationToken);
+            outcome = "ok";
+            return facts;
+        }
+        catch (GatewayException ex)
+        {
+            outcome = ex.Code;
+            throw;
+        }
+        finally
+        {
+            telemetry.ProbeCompleted(source.Name, outcome, timeProvider.GetElapsedTime(started));
+        }
+    }
+
+    private async Task<AssetFacts> ProbeWithinAsync(IMetadataSource source, Uri url, IReadOnlyList<string> blockedHosts, TimeSpan timeout,
         CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(timeout, timeProvider);
@@ -106,12 +162,12 @@ internal sealed partial class MetadataService(
         }
     }
 
-    private static partial class Log
+    /// <summary>What the request has learned so far, for its audit event.</summary>
+    private sealed class RequestSeen
     {
-        [LoggerMessage(1, LogLevel.Information,
-            "Metadata for {Caller}: source {Source}, host {Host}, valid {IsValid}, first error {FirstError}.",
-            EventName = "MetadataAnswered")]
-        public static partial void Answered(ILogger logger, string caller, string source, string host, bool isValid, string firstError);
+        public string? Host { get; set; }
+
+        public string? Source { get; set; }
     }
 }
 

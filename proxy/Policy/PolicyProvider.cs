@@ -5,7 +5,7 @@ namespace ModelGateway.Policy;
 
 /// <summary>
 /// The effective policy for a caller: its key's profile laid over the base policy, resolved on each call from the
-/// <c>Policy</c> and <c>PolicyProfiles</c> sections as bound at startup (the configuration is read once).
+/// <c>Policy</c> and <c>PolicyProfiles</c> sections as they are now (a valid live edit of the files applies at once).
 /// </summary>
 internal sealed class PolicyProvider(IOptionsMonitor<GatewayPolicyOptions> options)
 {

@@ -11,7 +11,7 @@ internal static class PolicyServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<GatewayPolicyOptions>()
-            .Configure<IConfiguration>((options, configuration) => GatewayPolicyOptions.Bind(configuration, options, problems: null));
+            .BindLive((options, configuration) => GatewayPolicyOptions.Bind(configuration, options, problems: null));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, PolicyConfigValidator>());
         services.AddSingleton<PolicyProvider>();
         return services;

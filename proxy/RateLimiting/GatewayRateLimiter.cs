@@ -10,7 +10,7 @@ namespace ModelGateway.RateLimiting;
 /// Without Redis the decision is made synchronously.
 /// </summary>
 internal sealed class GatewayRateLimiter(
-    IOptions<RateLimitingOptions> options,
+    IOptionsMonitor<RateLimitingOptions> options,
     RedisHealth redisHealth,
     RedisSlidingWindow redis,
     MemorySlidingWindows memory)
@@ -28,7 +28,7 @@ internal sealed class GatewayRateLimiter(
     {
         try
         {
-            var decision = await redis.TryAcquireAsync(partition, options.Value.Window);
+            var decision = await redis.TryAcquireAsync(partition, options.CurrentValue.Window);
             redisHealth.ReportSuccess();
             return decision;
         }
@@ -39,8 +39,11 @@ internal sealed class GatewayRateLimiter(
         }
     }
 
-    private RateLimitDecision DecideWithoutRedis(RateLimitPartitionKey partition) =>
-        options.Value.RedisFailureMode == RedisFailureMode.FailClosed
-            ? RateLimitDecision.Unavailable(partition.PermitLimit, options.Value.Window, redisHealth.RetryAfter)
+    private RateLimitDecision DecideWithoutRedis(RateLimitPartitionKey partition)
+    {
+        var current = options.CurrentValue;
+        return current.RedisFailureMode == RedisFailureMode.FailClosed
+            ? RateLimitDecision.Unavailable(partition.PermitLimit, current.Window, redisHealth.RetryAfter)
             : memory.TryAcquire(partition);
+    }
 }

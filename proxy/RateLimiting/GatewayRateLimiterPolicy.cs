@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.RateLimiting;
 using ModelGateway.Primitives;
+using ModelGateway.Telemetry;
 
 namespace ModelGateway.RateLimiting;
 
@@ -41,9 +42,27 @@ internal sealed class GatewayRateLimiterPolicy : IRateLimiterPolicy<bool>
 
     private static async ValueTask WriteRejectionAsync(OnRejectedContext context, CancellationToken cancellationToken)
     {
-        var (status, error) = Rejection(context.HttpContext.Features.GetRequiredFeature<RateLimitDecision>());
+        var decision = context.HttpContext.Features.GetRequiredFeature<RateLimitDecision>();
+        var (status, error) = Rejection(decision);
+        Audit(context.HttpContext, decision, status, error.Code);
         context.HttpContext.Response.StatusCode = status;
         await context.HttpContext.Response.WriteAsJsonAsync(error, GatewayJson.Options, cancellationToken);
+    }
+
+    /// <summary>The refusal's audit event: the key's name, or for a request without one the client's address.</summary>
+    private static void Audit(HttpContext context, RateLimitDecision decision, int status, string code)
+    {
+        var keyName = context.User.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name } ? name : null;
+        var endpoint = context.GetEndpoint();
+        context.RequestServices.GetRequiredService<GatewayTelemetry>().RateLimited(new RateLimitAudit(
+            keyName is null ? AuditCaller.Anonymous : new AuditCaller(keyName, null),
+            keyName is null ? context.Connection.RemoteIpAddress : null,
+            status,
+            code,
+            decision.Outcome == RateLimitOutcome.StoreUnavailable ? "store_unavailable" : "limited",
+            decision.Limit,
+            decision.Window,
+            endpoint?.Metadata.GetMetadata<IEndpointNameMetadata>()?.EndpointName ?? (endpoint as RouteEndpoint)?.RoutePattern.RawText));
     }
 
     /// <summary>The partition of refused requests: the decision is already made, this only says no.</summary>

@@ -5,22 +5,25 @@ namespace ModelGateway.RateLimiting;
 /// <summary>
 /// This replica's own windows, one <see cref="SlidingWindowLog"/> per partition: the store without Redis, and under
 /// <see cref="RedisFailureMode.FailOpen"/> while Redis is down. Decides synchronously. A timer drops partitions
-/// with nothing left in their window, so memory follows the active callers, not every caller ever seen.
+/// with nothing left in their window, so memory follows the active callers, not every caller ever seen. The window is
+/// read on each use, so a live edit of <c>RateLimiting:WindowSeconds</c> applies at once.
 /// </summary>
 internal sealed class MemorySlidingWindows : IDisposable
 {
     private static readonly TimeSpan LongestSweepPeriod = TimeSpan.FromMinutes(1);
 
     private readonly ConcurrentDictionary<string, SlidingWindowLog> _logs = new(StringComparer.Ordinal);
-    private readonly TimeSpan _window;
+    private readonly Func<TimeSpan> _window;
     private readonly TimeProvider _time;
     private readonly ITimer _sweeper;
 
-    public MemorySlidingWindows(TimeSpan window, TimeProvider time)
+    public MemorySlidingWindows(Func<TimeSpan> window, TimeProvider time)
     {
+        ArgumentNullException.ThrowIfNull(window);
         _window = window;
         _time = time;
-        var period = window < LongestSweepPeriod ? window : LongestSweepPeriod;
+        var initial = window();
+        var period = initial < LongestSweepPeriod ? initial : LongestSweepPeriod;
         _sweeper = time.CreateTimer(static state => ((MemorySlidingWindows)state!).Sweep(), this, period, period);
     }
 
@@ -31,10 +34,11 @@ internal sealed class MemorySlidingWindows : IDisposable
     public RateLimitDecision TryAcquire(RateLimitPartitionKey partition)
     {
         var now = _time.GetUtcNow();
+        var window = _window();
         while (true)
         {
             var log = _logs.GetOrAdd(partition.Id, static _ => new SlidingWindowLog());
-            if (log.TryAcquire(now, partition.PermitLimit, _window) is { } decision)
+            if (log.TryAcquire(now, partition.PermitLimit, window) is { } decision)
             {
                 return decision;
             }
@@ -48,9 +52,10 @@ internal sealed class MemorySlidingWindows : IDisposable
     private void Sweep()
     {
         var now = _time.GetUtcNow();
+        var window = _window();
         foreach (var (id, log) in _logs)
         {
-            if (log.TryRetire(now, _window))
+            if (log.TryRetire(now, window))
             {
                 _logs.TryRemove(KeyValuePair.Create(id, log));
             }

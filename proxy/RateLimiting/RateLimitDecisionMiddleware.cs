@@ -15,7 +15,7 @@ namespace ModelGateway.RateLimiting;
 /// The decision is made here, not in a <c>RateLimiter</c> the middleware calls, because ASP.NET Core's middleware
 /// shows the lease to <c>OnRejected</c> only, never to a request it lets through, and both need the headers.
 /// </remarks>
-internal sealed class RateLimitDecisionMiddleware(RequestDelegate next, GatewayRateLimiter limiter, IOptions<RateLimitingOptions> options)
+internal sealed class RateLimitDecisionMiddleware(RequestDelegate next, GatewayRateLimiter limiter, IOptionsMonitor<RateLimitingOptions> options)
 {
     private static readonly Func<object, Task> WriteHeaders = static state =>
     {
@@ -30,7 +30,7 @@ internal sealed class RateLimitDecisionMiddleware(RequestDelegate next, GatewayR
         {
             return next(context);
         }
-        var partition = RateLimitPartitionKey.For(context.User, context.Connection.RemoteIpAddress, options.Value.PermitLimit);
+        var partition = RateLimitPartitionKey.For(context.User, context.Connection.RemoteIpAddress, options.CurrentValue.PermitLimit);
         var deciding = limiter.DecideAsync(partition);
         return deciding.IsCompletedSuccessfully ? Continue(context, deciding.Result) : ContinueAsync(context, deciding);
     }

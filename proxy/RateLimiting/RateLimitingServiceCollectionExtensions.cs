@@ -25,8 +25,11 @@ internal static class RateLimitingServiceCollectionExtensions
             .Configure<IOptions<RateLimitingOptions>>((health, limits) => health.RetryInterval = limits.Value.RedisRetry);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RedisSlidingWindow>();
-        services.TryAddSingleton(sp => new MemorySlidingWindows(
-            sp.GetRequiredService<IOptions<RateLimitingOptions>>().Value.Window, sp.GetRequiredService<TimeProvider>()));
+        services.TryAddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptionsMonitor<RateLimitingOptions>>();
+            return new MemorySlidingWindows(() => options.CurrentValue.Window, sp.GetRequiredService<TimeProvider>());
+        });
         services.TryAddSingleton<GatewayRateLimiter>();
         services.TryAddSingleton<FailedAuthenticationLimiter>();
         services.AddRateLimiter(options =>

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
 using ModelGateway.IntegrationTests.Infrastructure;
 using ModelGateway.IntegrationTests.Sources.CivitAi;
 using ModelGateway.IntegrationTests.Sources.HuggingFace;
@@ -111,9 +112,9 @@ public sealed class DownloadGateway : IAsyncDisposable
 
     public IServiceProvider Services => _factory.Services;
 
-    public static DownloadGateway Start(IReadOnlyDictionary<string, string?> settings)
+    public static DownloadGateway Start(IReadOnlyDictionary<string, string?> settings, ILoggerProvider? logs = null)
     {
-        var factory = new GatewayFactory(settings);
+        var factory = new GatewayFactory(settings, logs);
         factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
         factory.StartServer();
         var address = factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();

@@ -7,9 +7,10 @@ namespace ModelGateway.IntegrationTests.Infrastructure;
 
 /// <summary>
 /// The real gateway (Program, the shipped config/ files) with test settings layered over it: two API keys, loopback
-/// fakes allowed unless a test turns that off.
+/// fakes allowed unless a test turns that off. Logs go nowhere unless a test passes a <paramref name="logs"/> provider.
 /// </summary>
-public sealed class GatewayFactory(IReadOnlyDictionary<string, string?>? settings = null) : WebApplicationFactory<Program>
+public sealed class GatewayFactory(IReadOnlyDictionary<string, string?>? settings = null, ILoggerProvider? logs = null)
+    : WebApplicationFactory<Program>
 {
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
@@ -41,7 +42,14 @@ public sealed class GatewayFactory(IReadOnlyDictionary<string, string?>? setting
     {
         builder.UseContentRoot(RepositoryRoot);
         builder.UseEnvironment("Testing");
-        builder.ConfigureLogging(logging => logging.ClearProviders());
+        builder.ConfigureLogging(logging =>
+        {
+            logging.ClearProviders();
+            if (logs is not null)
+            {
+                logging.AddProvider(logs);
+            }
+        });
         var merged = DefaultSettings();
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using ModelGateway.RateLimiting;
+using ModelGateway.UnitTests.Egress;
 using ModelGateway.Redis;
 
 namespace ModelGateway.UnitTests.RateLimiting;
@@ -59,11 +60,11 @@ public sealed class GatewayRateLimiterTests : IDisposable
 
     private GatewayRateLimiter Limiter(string? redisConnection, RedisFailureMode failureMode, out RedisHealth health)
     {
-        var options = Options.Create(new RateLimitingOptions { RedisFailureMode = failureMode });
+        var options = new StaticOptionsMonitor<RateLimitingOptions>(new RateLimitingOptions { RedisFailureMode = failureMode });
         var redisOptions = Options.Create(new RedisOptions { ConnectionString = redisConnection });
         health = new RedisHealth(redisOptions, Options.Create(new RedisHealthOptions()), _time, NullLogger<RedisHealth>.Instance);
         var connection = new RedisConnection(redisOptions, health, NullLogger<RedisConnection>.Instance);
-        var memory = new MemorySlidingWindows(options.Value.Window, _time);
+        var memory = new MemorySlidingWindows(() => options.CurrentValue.Window, _time);
         _disposables.AddRange([connection, memory]);
         return new GatewayRateLimiter(options, health, new RedisSlidingWindow(connection), memory);
     }

@@ -9,7 +9,7 @@ public sealed class MemorySlidingWindowsTests : IDisposable
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly MemorySlidingWindows _windows;
 
-    public MemorySlidingWindowsTests() => _windows = new MemorySlidingWindows(Window, _time);
+    public MemorySlidingWindowsTests() => _windows = new MemorySlidingWindows(() => Window, _time);
 
     public void Dispose() => _windows.Dispose();
 

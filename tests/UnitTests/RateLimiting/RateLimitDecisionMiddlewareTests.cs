@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using ModelGateway.RateLimiting;
+using ModelGateway.UnitTests.Egress;
 using ModelGateway.Redis;
 
 namespace ModelGateway.UnitTests.RateLimiting;
@@ -20,11 +21,11 @@ public sealed class RateLimitDecisionMiddlewareTests : IDisposable
 
     public RateLimitDecisionMiddlewareTests()
     {
-        var options = Options.Create(new RateLimitingOptions { PermitLimit = 2 });
+        var options = new StaticOptionsMonitor<RateLimitingOptions>(new RateLimitingOptions { PermitLimit = 2 });
         var redisOptions = Options.Create(new RedisOptions());
         var health = new RedisHealth(redisOptions, Options.Create(new RedisHealthOptions()), _time, NullLogger<RedisHealth>.Instance);
         _noRedis = new RedisConnection(redisOptions, health, NullLogger<RedisConnection>.Instance);
-        _memory = new MemorySlidingWindows(options.Value.Window, _time);
+        _memory = new MemorySlidingWindows(() => options.CurrentValue.Window, _time);
         var limiter = new GatewayRateLimiter(options, health, new RedisSlidingWindow(_noRedis), _memory);
         _middleware = new RateLimitDecisionMiddleware(_ => { _nextCalls++; return Task.CompletedTask; }, limiter, options);
     }

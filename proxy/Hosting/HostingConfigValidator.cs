@@ -1,0 +1,82 @@
+using System.Net;
+using ModelGateway.Primitives;
+
+namespace ModelGateway.Hosting;
+
+/// <summary>How a replica stops (<c>Hosting</c> section). Read at startup.</summary>
+internal sealed class GatewayHostingOptions
+{
+    public const string SectionName = "Hosting";
+
+    /// <summary>How long a stopping replica lets requests in flight (downloads) finish.</summary>
+    public int ShutdownTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>How long a stopping replica keeps serving while it answers not ready (<see cref="ShutdownDelay"/>).</summary>
+    public int ShutdownDelaySeconds { get; set; }
+}
+
+/// <summary>
+/// <c>ForwardedHeaders</c>: the load balancers whose <c>X-Forwarded-For</c> names the real client. None by default, so
+/// the header is ignored and the TCP peer is the client. Read at startup.
+/// </summary>
+internal sealed class ForwardedHeadersSettings
+{
+    public const string SectionName = "ForwardedHeaders";
+
+    /// <summary>Addresses of trusted proxies (<c>10.0.0.5</c>, <c>::1</c>).</summary>
+    public List<string> KnownProxies { get; set; } = [];
+
+    /// <summary>Networks of trusted proxies in CIDR form (<c>172.16.0.0/12</c>).</summary>
+    public List<string> KnownNetworks { get; set; } = [];
+
+    public bool TrustsAnyProxy => KnownProxies.Count > 0 || KnownNetworks.Count > 0;
+}
+
+/// <summary>The host's own keys: <c>Hosting</c> and <c>ForwardedHeaders</c>.</summary>
+internal sealed class HostingConfigValidator : IFeatureConfigValidator
+{
+    public const int MaxShutdownTimeoutSeconds = 3600;
+    public const int MaxShutdownDelaySeconds = 300;
+
+    public void Validate(IConfiguration configuration, IList<string> problems)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(problems);
+        var hosting = new GatewayHostingOptions();
+        if (ConfigBinding.TryBind(configuration.GetSection(GatewayHostingOptions.SectionName), hosting, problems))
+        {
+            var timeoutInRange = hosting.ShutdownTimeoutSeconds is >= 1 and <= MaxShutdownTimeoutSeconds;
+            if (!timeoutInRange)
+            {
+                problems.Add($"Hosting:ShutdownTimeoutSeconds must be between 1 and {MaxShutdownTimeoutSeconds}.");
+            }
+            if (hosting.ShutdownDelaySeconds is < 0 or > MaxShutdownDelaySeconds)
+            {
+                problems.Add($"Hosting:ShutdownDelaySeconds must be between 0 and {MaxShutdownDelaySeconds}.");
+            }
+            else if (timeoutInRange && hosting.ShutdownDelaySeconds >= hosting.ShutdownTimeoutSeconds)
+            {
+                problems.Add("Hosting:ShutdownDelaySeconds must be shorter than Hosting:ShutdownTimeoutSeconds: the delay counts within it.");
+            }
+        }
+        var forwarded = new ForwardedHeadersSettings();
+        if (!ConfigBinding.TryBind(configuration.GetSection(ForwardedHeadersSettings.SectionName), forwarded, problems))
+        {
+            return;
+        }
+        for (var i = 0; i < forwarded.KnownProxies.Count; i++)
+        {
+            if (!IPAddress.TryParse(forwarded.KnownProxies[i], out _))
+            {
+                problems.Add($"ForwardedHeaders:KnownProxies:{i}: \"{forwarded.KnownProxies[i]}\" is not an IP address.");
+            }
+        }
+        for (var i = 0; i < forwarded.KnownNetworks.Count; i++)
+        {
+            if (!IPNetwork.TryParse(forwarded.KnownNetworks[i], out _))
+            {
+                problems.Add($"ForwardedHeaders:KnownNetworks:{i}: \"{forwarded.KnownNetworks[i]}\" is not a network in CIDR form (e.g. 172.16.0.0/12).");
+            }
+        }
+    }
+}
