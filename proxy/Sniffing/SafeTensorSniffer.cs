@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using ModelGateway.Policies;
+using ModelGateway.Sources;
 
 namespace ModelGateway.Sniffing;
 
@@ -200,15 +201,7 @@ internal static class SafeTensorSniffer
         return reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out offset) && offset >= 0;
     }
 
-    private static string? Text(string? value)
-    {
-        var trimmed = value?.Trim();
-        if (string.IsNullOrEmpty(trimmed))
-        {
-            return null;
-        }
-        return trimmed.Length <= MaxTextLength ? trimmed : trimmed[..MaxTextLength];
-    }
+    private static string? Text(string? value) => DisplayText.Clean(value, MaxTextLength);
 
     private sealed class Metadata
     {

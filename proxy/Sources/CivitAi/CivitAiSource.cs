@@ -26,6 +26,7 @@ internal sealed partial class CivitAiSource(
 
     private const int MaxErrorBytes = 16 * 1024;
     private const int MaxDetailLength = 200;
+    private const int MaxNameLength = 512;
 
     // A preview is a nicety: it gets its own short deadline and never fails or stalls the probe.
     private static readonly TimeSpan PreviewTimeout = TimeSpan.FromSeconds(3);
@@ -253,11 +254,8 @@ internal sealed partial class CivitAiSource(
         }
     }
 
-    private static string? DisplayName(CivitAiModelVersion version)
-    {
-        var parts = new[] { version.Model?.Name, version.Name }.Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => p!.Trim()).ToArray();
-        return parts.Length == 0 ? null : string.Join(' ', parts);
-    }
+    private static string? DisplayName(CivitAiModelVersion version) =>
+        DisplayText.Clean(string.Join(' ', new[] { version.Model?.Name, version.Name }.Where(p => !string.IsNullOrWhiteSpace(p))), MaxNameLength);
 
     private static string? Sha256(CivitAiFile file)
     {
@@ -272,12 +270,12 @@ internal sealed partial class CivitAiSource(
 
     private static string? Clean(string? text)
     {
-        if (string.IsNullOrWhiteSpace(text))
+        var clean = DisplayText.Clean(text, int.MaxValue)?.TrimEnd('.');
+        if (string.IsNullOrEmpty(clean))
         {
             return null;
         }
-        var clean = new string(text.Where(c => !char.IsControl(c)).ToArray()).Trim().TrimEnd('.');
-        return clean.Length <= MaxDetailLength ? clean : clean[..MaxDetailLength] + "…";
+        return clean.Length <= MaxDetailLength ? clean : DisplayText.Clean(clean, MaxDetailLength) + "…";
     }
 
     /// <summary>What every request of one probe shares: the settings read once, the token's authorizer, the redirect rules.</summary>

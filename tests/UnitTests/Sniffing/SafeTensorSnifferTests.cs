@@ -9,6 +9,14 @@ namespace ModelGateway.UnitTests.Sniffing;
 public sealed class SafeTensorSnifferTests
 {
     [Fact]
+    public void Sniff_TitleWithBidiAndZeroWidthCharacters_TitleWithoutThem()
+    {
+        var file = ModelFiles.SafeTensors(ModelFiles.LoraMetadata("Pixel\u200D Art\u202E XL\uFEFF"));
+
+        Assert.Equal("Pixel Art XL", ContentSniffer.Sniff(file, file.Length).Title);
+    }
+
+    [Fact]
     public void Sniff_LoraWithModelSpec_ReadsTitleFolderAndThumbnail()
     {
         var file = ModelFiles.SafeTensors(ModelFiles.LoraMetadata("Pixel Art XL", ModelFiles.PngDataUrl()),
