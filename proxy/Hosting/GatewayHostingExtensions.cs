@@ -67,6 +67,7 @@ internal static class GatewayHostingExtensions
         services.AddMetadataSources();
         services.AddCivitAiSource();
         services.AddHuggingFaceSource();
+        services.AddPreviews();
         services.AddContentSniffing();
         services.AddMetadataCache();
         services.AddTransient<MetadataService>();

@@ -177,7 +177,7 @@ public sealed class SafeTensorSnifferTests
     public void Sniff_HeaderAboveReadCap_IsUndeterminedWithoutAllocating()
     {
         var head = new byte[64];
-        BinaryPrimitives.WriteUInt64LittleEndian(head, SafeTensorSniffer.MaxHeaderBytes + 1);
+        BinaryPrimitives.WriteUInt64LittleEndian(head, ContentCheckOptions.DefaultMaxHeaderBytes + 1);
         head[8] = (byte)'{';
         _ = ContentSniffer.Sniff(head);
 
