@@ -14,7 +14,8 @@ internal static class ForwardingServiceCollectionExtensions
 
     /// <summary>
     /// YARP from the <c>ReverseProxy</c> section, and its check. For every route: the gateway's <c>X-API-Key</c> is
-    /// removed and no forwarding headers are added or passed on; bodies and other headers go through untouched.
+    /// removed and no forwarding headers are added or passed on, and an upstream's <c>Set-Cookie</c> never reaches the
+    /// client (<see cref="UpstreamCookieTransform"/>); bodies and other headers go through untouched.
     /// </summary>
     public static IServiceCollection AddGatewayForwarding(this IServiceCollection services, IConfiguration configuration)
     {
@@ -30,7 +31,8 @@ internal static class ForwardingServiceCollectionExtensions
                 {
                     context.AddRequestHeaderRemove(header);
                 }
-            });
+            })
+            .AddTransforms<UpstreamCookieTransform>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, ReverseProxyConfigValidator>());
         return services;
     }

@@ -70,7 +70,7 @@ internal static class GatewayHostingExtensions
         services.AddPreviews();
         services.AddContentSniffing();
         services.AddMetadataCache();
-        services.AddTransient<MetadataService>();
+        services.AddRemoteMetadata();
         services.AddGatewayForwarding(configuration);
         services.AddGatewayRateLimiting();
         services.AddSingleton<GatewayConfigValidator>();

@@ -30,6 +30,7 @@ internal sealed partial class MetadataService(
     IOptionsMonitor<EgressOptions> egressOptions,
     ContentInspector contentInspector,
     PreviewFetcher previewFetcher,
+    ProbeLimiter probeLimiter,
     IOptionsMonitor<ContentSniffingOptions> sniffingOptions,
     TimeProvider timeProvider,
     ILogger<MetadataService> logger)
@@ -48,8 +49,12 @@ internal sealed partial class MetadataService(
 
         var source = sources.Select(url);
         var sourceKey = source.CacheKey(url); // rejects a URL shape the source cannot read, before any request
-        var lookup = await cache.GetOrProbeAsync(source.Name, sourceKey,
-            ct => ProbeAsync(source, url, basePolicy, egress.Timeout, ct), egress.Timeout, cancellationToken);
+        var key = caller.Identity?.Name ?? "anonymous";
+        var lookup = await cache.GetOrProbeAsync(source.Name, sourceKey, async ct =>
+        {
+            using var permit = probeLimiter.Acquire(key); // only a probe counts, never a cached answer
+            return await ProbeAsync(source, url, basePolicy, egress.Timeout, ct);
+        }, egress.Timeout, cancellationToken);
         var facts = lookup.Facts;
         if (HostPolicy.FirstNotAllowed(facts.PreviewHosts, policy) is not null)
         {
@@ -60,7 +65,7 @@ internal sealed partial class MetadataService(
         {
             verdict = verdict with { Warnings = [.. verdict.Warnings, StaleWarning(lookup.AnsweredAt)] };
         }
-        Log.Answered(logger, caller.Identity?.Name ?? "anonymous", source.Name, HostPolicy.NormalizeHost(url.Host),
+        Log.Answered(logger, key, source.Name, HostPolicy.NormalizeHost(url.Host),
             verdict.IsValid, verdict.Errors.Count > 0 ? verdict.Errors[0].Code : "-");
         return new MetadataAnswer(AssetMetadataResponse.From(facts, verdict), lookup.Status);
     }
