@@ -1,0 +1,195 @@
+using System.Net;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using ModelGateway.IntegrationTests.Infrastructure;
+using ModelGateway.Testing;
+
+namespace ModelGateway.IntegrationTests.Security;
+
+/// <summary>
+/// Host lists on every outbound request: the base policy's lists bound what the gateway ever contacts (first hops of
+/// URLs a source provides included); a profile's lists judge the hosts its caller's facts went through.
+/// "127.0.0.1" and "localhost" are two hosts to the lists, though both reach the loopback fakes.
+/// </summary>
+public sealed class HostListTests
+{
+    [Fact]
+    public async Task RemoteMetadata_RedirectThroughAHostTheProfileBlocks_InvalidForThatProfilesCallersOnly()
+    {
+        await using var storage = await StorageAsync();
+        await using var redirector = await RedirectorAsync(storage);
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?> { ["PolicyProfiles:strict:BlockedHosts:0"] = "localhost" });
+
+        var (_, viaDefault, defaultCache) = await MetadataAsync(gateway, TestKeys.Default, redirector.Url("files/model.safetensors"));
+        var (_, viaStrict, strictCache) = await MetadataAsync(gateway, TestKeys.Strict, redirector.Url("files/model.safetensors"));
+
+        Assert.Equal(("MISS", "HIT"), (defaultCache, strictCache)); // one probe; the strict verdict comes from the cached facts
+        Assert.True(viaDefault.GetProperty("validation").GetProperty("is_valid").GetBoolean());
+        var validation = viaStrict.GetProperty("validation");
+        Assert.False(validation.GetProperty("is_valid").GetBoolean());
+        var error = Assert.Single(validation.GetProperty("errors").EnumerateArray());
+        Assert.Equal("UNSUPPORTED_SOURCE", error.GetProperty("code").GetString());
+        Assert.Equal("The file is served through \"localhost\", a host the policy does not allow.", error.GetProperty("message").GetString());
+        Assert.Equal("url", error.GetProperty("field").GetString());
+        Assert.DoesNotContain("localhost", viaStrict.GetProperty("final_url").GetString()!, StringComparison.Ordinal); // hosts are never shown otherwise
+    }
+
+    [Fact]
+    public async Task RemoteMetadata_RedirectOutsideTheProfilesAllowList_InvalidForItsCallers()
+    {
+        await using var storage = await StorageAsync();
+        await using var redirector = await RedirectorAsync(storage);
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?> { ["PolicyProfiles:strict:AllowedHosts:0"] = "127.0.0.1" });
+
+        var (_, viaStrict, _) = await MetadataAsync(gateway, TestKeys.Strict, redirector.Url("files/model.safetensors"));
+        var (_, direct, _) = await MetadataAsync(gateway, TestKeys.Strict, redirector.Url("direct/model.safetensors"));
+
+        Assert.Equal(["UNSUPPORTED_SOURCE"], Codes(viaStrict, "errors"));
+        Assert.True(direct.GetProperty("validation").GetProperty("is_valid").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("Policy:BlockedHosts:0", "localhost")]
+    [InlineData("Policy:AllowedHosts:0", "127.0.0.1")]
+    public async Task RemoteMetadata_RedirectToAHostTheBaseListsExclude_HttpErrorAndThatHostNeverContacted(string key, string value)
+    {
+        await using var storage = await StorageAsync();
+        await using var redirector = await RedirectorAsync(storage);
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?> { [key] = value });
+
+        var (status, body, _) = await MetadataAsync(gateway, TestKeys.Default, redirector.Url("files/model.safetensors"));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
+        Assert.Equal("HTTP_ERROR", body.GetProperty("code").GetString());
+        Assert.Empty(storage.Requests);
+    }
+
+    [Fact]
+    public async Task RemoteMetadata_ProfileUnblocksAHostTheBaseBlocks_StillUnsupportedAndNeverContacted()
+    {
+        await using var storage = await StorageAsync();
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?>
+        {
+            ["Policy:BlockedHosts:0"] = "127.0.0.1",
+            ["PolicyProfiles:open:BlockedHosts"] = "", // an explicitly empty list
+            ["ApiKeys:0:Policy"] = "open",
+        });
+
+        var (status, body, _) = await MetadataAsync(gateway, TestKeys.Default, storage.Url("files/model.safetensors"));
+
+        Assert.Equal((HttpStatusCode.BadRequest, "UNSUPPORTED_SOURCE"), (status, body.GetProperty("code").GetString()));
+        Assert.Empty(storage.Requests);
+    }
+
+    [Fact]
+    public async Task RemoteMetadata_PreviewOnAHostTheBaseBlocks_NeverContacted()
+    {
+        await using var civitai = await MiniCivitAi.StartAsync();
+        await using var gateway = civitai.Gateway(("Policy:BlockedHosts:0", "localhost"));
+
+        var (status, body, _) = await MetadataAsync(gateway, TestKeys.Default, new Uri("https://civitai.com/api/download/models/5001"));
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.False(body.TryGetProperty("preview_image", out _));
+        Assert.True(body.GetProperty("validation").GetProperty("is_valid").GetBoolean()); // the preview is no part of the file
+        Assert.Empty(civitai.Images.Requests);
+    }
+
+    [Fact]
+    public async Task RemoteMetadata_PreviewOnAHostTheProfileBlocks_NotShownToItsCallers()
+    {
+        await using var civitai = await MiniCivitAi.StartAsync();
+        await using var gateway = civitai.Gateway(("PolicyProfiles:strict:BlockedHosts:0", "localhost"));
+
+        var (_, viaDefault, _) = await MetadataAsync(gateway, TestKeys.Default, new Uri("https://civitai.com/api/download/models/5001"));
+        var (_, viaStrict, cache) = await MetadataAsync(gateway, TestKeys.Strict, new Uri("https://civitai.com/api/download/models/5001"));
+
+        Assert.Equal(TestImages.DataUrl(TestImages.Png, "png"), viaDefault.GetProperty("preview_image").GetString());
+        Assert.Equal("HIT", cache);
+        Assert.False(viaStrict.TryGetProperty("preview_image", out _));
+        Assert.True(viaStrict.GetProperty("validation").GetProperty("is_valid").GetBoolean());
+        Assert.Single(civitai.Images.Requests);
+    }
+
+    // The file, on 127.0.0.1.
+    private static Task<FakeHost> StorageAsync() => FakeHost.StartAsync((app, _) =>
+        app.MapMethods("/files/model.safetensors", ["GET", "HEAD"], () =>
+            Results.Bytes(ModelFiles.SafeTensors(), "application/octet-stream", enableRangeProcessing: true)));
+
+    // On 127.0.0.1: /files/… redirects to the storage host under the name "localhost"; /direct/… serves the file itself.
+    private static Task<FakeHost> RedirectorAsync(FakeHost storage) => FakeHost.StartAsync((app, _) =>
+    {
+        app.MapMethods("/files/model.safetensors", ["GET", "HEAD"], () =>
+            Results.Redirect($"http://localhost:{storage.BaseUri.Port}/files/model.safetensors?X-Amz-Signature=abc"));
+        app.MapMethods("/direct/model.safetensors", ["GET", "HEAD"], () =>
+            Results.Bytes(ModelFiles.SafeTensors(), "application/octet-stream", enableRangeProcessing: true));
+    });
+
+    private static async Task<(HttpStatusCode Status, JsonElement Body, string? CacheStatus)> MetadataAsync(GatewayFactory gateway, string apiKey, Uri url)
+    {
+        using var client = gateway.CreateClient(apiKey);
+        using var response = await client.GetAsync("/api/assets/remote-metadata?url=" + Uri.EscapeDataString(url.AbsoluteUri));
+        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var cache = response.Headers.TryGetValues("X-Cache-Status", out var values) ? values.Single() : null;
+        return (response.StatusCode, json.RootElement.Clone(), cache);
+    }
+
+    private static string[] Codes(JsonElement body, string list) =>
+        body.GetProperty("validation").GetProperty(list).EnumerateArray().Select(e => e.GetProperty("code").GetString()!).ToArray();
+
+    /// <summary>CivitAI's version API on 127.0.0.1 (its BaseUrl), naming a preview image on "localhost".</summary>
+    private sealed class MiniCivitAi : IAsyncDisposable
+    {
+        private MiniCivitAi(FakeHost api, FakeHost images) => (Api, Images) = (api, images);
+
+        public FakeHost Api { get; }
+
+        public FakeHost Images { get; }
+
+        public static async Task<MiniCivitAi> StartAsync()
+        {
+            var images = await FakeHost.StartAsync((app, _) =>
+                app.MapGet("/{account}/{uuid}/{transform}/{name}", () => Results.Bytes(TestImages.Png, "image/png")));
+            var version = new JsonObject
+            {
+                ["id"] = 5001,
+                ["name"] = "v1",
+                ["model"] = new JsonObject { ["name"] = "Preview Test", ["type"] = "LORA" },
+                ["files"] = new JsonArray(new JsonObject
+                {
+                    ["id"] = 50011, ["name"] = "preview.safetensors", ["type"] = "Model", ["primary"] = true, ["sizeKB"] = 1.0,
+                    ["metadata"] = new JsonObject { ["format"] = "SafeTensor" },
+                }),
+                ["images"] = new JsonArray(new JsonObject
+                {
+                    ["url"] = $"http://localhost:{images.BaseUri.Port}/acc/uuid/original=true/1.png", ["nsfwLevel"] = 1, ["type"] = "image",
+                }),
+            }.ToJsonString();
+            var api = await FakeHost.StartAsync((app, _) =>
+                app.MapGet("/api/v1/model-versions/5001", () => Results.Content(version, "application/json")));
+            return new MiniCivitAi(api, images);
+        }
+
+        public GatewayFactory Gateway(params (string Key, string Value)[] settings)
+        {
+            var merged = new Dictionary<string, string?>
+            {
+                ["Sources:CivitAI:BaseUrl"] = Api.BaseUri.AbsoluteUri.TrimEnd('/'),
+                ["Policy:VerifyContent"] = "false",
+            };
+            foreach (var (key, value) in settings)
+            {
+                merged[key] = value;
+            }
+            return new GatewayFactory(merged);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Api.DisposeAsync();
+            await Images.DisposeAsync();
+        }
+    }
+}
