@@ -220,8 +220,10 @@ internal static class SafeTensorSniffer
     // modelspec.thumbnail: decoded and checked straight from the header's bytes (no string of it is made).
     private static string? Thumbnail(ref Utf8JsonReader reader, PreviewLimits limits)
     {
-        // The longest data URL an image within the byte cap can have, with room for its "data:image/…;base64," prefix.
-        if (reader.ValueSpan.Length > ((limits.MaxBytes + 2) / 3 * 4) + 256)
+        // The longest data URL an image within the byte cap can have (with room for its "data:image/…;base64," prefix),
+        // six times over when escaped ("+" may be written \u002B): anything longer is not even unescaped.
+        var longest = ((limits.MaxBytes + 2) / 3 * 4) + 256;
+        if (reader.ValueSpan.Length > (reader.ValueIsEscaped ? 6 * longest : longest))
         {
             return null;
         }

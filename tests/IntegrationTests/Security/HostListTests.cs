@@ -1,9 +1,9 @@
 using System.Net;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using ModelGateway.IntegrationTests.Infrastructure;
+using ModelGateway.IntegrationTests.Previews;
 using ModelGateway.Testing;
 
 namespace ModelGateway.IntegrationTests.Security;
@@ -86,7 +86,7 @@ public sealed class HostListTests
     [Fact]
     public async Task RemoteMetadata_PreviewOnAHostTheBaseBlocks_NeverContacted()
     {
-        await using var civitai = await MiniCivitAi.StartAsync();
+        await using var civitai = await PreviewCivitAi.StartAsync(TestImages.Png);
         await using var gateway = civitai.Gateway(("Policy:BlockedHosts:0", "localhost"));
 
         var (status, body, _) = await MetadataAsync(gateway, TestKeys.Default, new Uri("https://civitai.com/api/download/models/5001"));
@@ -100,7 +100,7 @@ public sealed class HostListTests
     [Fact]
     public async Task RemoteMetadata_PreviewOnAHostTheProfileBlocks_NotShownToItsCallers()
     {
-        await using var civitai = await MiniCivitAi.StartAsync();
+        await using var civitai = await PreviewCivitAi.StartAsync(TestImages.Png);
         await using var gateway = civitai.Gateway(("PolicyProfiles:strict:BlockedHosts:0", "localhost"));
 
         var (_, viaDefault, _) = await MetadataAsync(gateway, TestKeys.Default, new Uri("https://civitai.com/api/download/models/5001"));
@@ -138,58 +138,4 @@ public sealed class HostListTests
 
     private static string[] Codes(JsonElement body, string list) =>
         body.GetProperty("validation").GetProperty(list).EnumerateArray().Select(e => e.GetProperty("code").GetString()!).ToArray();
-
-    /// <summary>CivitAI's version API on 127.0.0.1 (its BaseUrl), naming a preview image on "localhost".</summary>
-    private sealed class MiniCivitAi : IAsyncDisposable
-    {
-        private MiniCivitAi(FakeHost api, FakeHost images) => (Api, Images) = (api, images);
-
-        public FakeHost Api { get; }
-
-        public FakeHost Images { get; }
-
-        public static async Task<MiniCivitAi> StartAsync()
-        {
-            var images = await FakeHost.StartAsync((app, _) =>
-                app.MapGet("/{account}/{uuid}/{transform}/{name}", () => Results.Bytes(TestImages.Png, "image/png")));
-            var version = new JsonObject
-            {
-                ["id"] = 5001,
-                ["name"] = "v1",
-                ["model"] = new JsonObject { ["name"] = "Preview Test", ["type"] = "LORA" },
-                ["files"] = new JsonArray(new JsonObject
-                {
-                    ["id"] = 50011, ["name"] = "preview.safetensors", ["type"] = "Model", ["primary"] = true, ["sizeKB"] = 1.0,
-                    ["metadata"] = new JsonObject { ["format"] = "SafeTensor" },
-                }),
-                ["images"] = new JsonArray(new JsonObject
-                {
-                    ["url"] = $"http://localhost:{images.BaseUri.Port}/acc/uuid/original=true/1.png", ["nsfwLevel"] = 1, ["type"] = "image",
-                }),
-            }.ToJsonString();
-            var api = await FakeHost.StartAsync((app, _) =>
-                app.MapGet("/api/v1/model-versions/5001", () => Results.Content(version, "application/json")));
-            return new MiniCivitAi(api, images);
-        }
-
-        public GatewayFactory Gateway(params (string Key, string Value)[] settings)
-        {
-            var merged = new Dictionary<string, string?>
-            {
-                ["Sources:CivitAI:BaseUrl"] = Api.BaseUri.AbsoluteUri.TrimEnd('/'),
-                ["Policy:VerifyContent"] = "false",
-            };
-            foreach (var (key, value) in settings)
-            {
-                merged[key] = value;
-            }
-            return new GatewayFactory(merged);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            await Api.DisposeAsync();
-            await Images.DisposeAsync();
-        }
-    }
 }
