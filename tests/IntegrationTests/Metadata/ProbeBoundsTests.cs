@@ -148,6 +148,44 @@ public sealed class ProbeBoundsTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.OK, later.StatusCode);
     }
 
+    [Fact]
+    public async Task RemoteMetadata_KeyOverItsBudgetWhileTheCacheHoldsExpiredFacts_StaleFactsInsteadOfTheRefusal()
+    {
+        await using var host = await FakeHost.StartAsync((app, _) =>
+        {
+            app.MapMethods("/fast/{n}.safetensors", ["GET", "HEAD"], () =>
+                Results.Bytes(ModelGateway.Testing.ModelFiles.SafeTensors(), "application/octet-stream", enableRangeProcessing: true));
+            app.MapMethods("/slow/{n}.safetensors", ["GET", "HEAD"], async (HttpContext c) =>
+            {
+                await Task.Delay(TimeSpan.FromSeconds(2), c.RequestAborted);
+                await Results.Bytes(ModelGateway.Testing.ModelFiles.SafeTensors(), "application/octet-stream", enableRangeProcessing: true).ExecuteAsync(c);
+            });
+        });
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?>
+        {
+            ["Probes:MaxConcurrentPerKey"] = "1",
+            ["MetadataCache:TtlSeconds"] = "1",
+        });
+        using var client = gateway.CreateClient(TestKeys.Default);
+        using (var fresh = await client.GetAsync(MetadataPath(host.Url("fast/known.safetensors"))))
+        {
+            Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+        }
+        await Task.Delay(TimeSpan.FromSeconds(1.5)); // the facts expire
+
+        var busy = client.GetAsync(MetadataPath(host.Url("slow/busy.safetensors")));
+        await WaitForAsync(() => host.RequestsTo("/slow/busy").Any());
+        using var expired = await client.GetAsync(MetadataPath(host.Url("fast/known.safetensors")));
+        using var uncached = await client.GetAsync(MetadataPath(host.Url("fast/new.safetensors")));
+        using var busyResponse = await busy;
+
+        Assert.Equal((HttpStatusCode.OK, "STALE"), (expired.StatusCode, expired.Headers.GetValues("X-Cache-Status").Single()));
+        using var json = JsonDocument.Parse(await expired.Content.ReadAsStringAsync());
+        Assert.Equal(["STALE_METADATA"], Codes(json.RootElement, "warnings"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, uncached.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, busyResponse.StatusCode);
+    }
+
     /// <summary>A real safetensors file whose JSON header is exactly <paramref name="headerLength"/> bytes (one tensor, padded metadata).</summary>
     private static byte[] SafeTensorsWithHeaderOf(int headerLength)
     {
