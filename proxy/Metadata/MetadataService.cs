@@ -88,7 +88,7 @@ internal sealed partial class MetadataService(
             using var head = result.Head;
             // The preview and the content check ask different hosts for different things: side by side.
             var preview = result.PreviewUrl is { } previewUrl
-                ? previewFetcher.FetchAsync(previewUrl, basePolicy.AllowedHosts, basePolicy.BlockedHosts, linked.Token)
+                ? PreviewAsync(previewUrl, basePolicy, deadline, cancellationToken, linked.Token)
                 : Task.FromResult<FetchedPreview?>(null);
             var facts = verify ? await InspectAsync(result, scope, deadline, cancellationToken, linked.Token) : result.Facts;
             var fetched = await preview;
@@ -120,6 +120,19 @@ internal sealed partial class MetadataService(
         catch (OperationCanceledException) when (deadline.IsCancellationRequested && !callerToken.IsCancellationRequested)
         {
             return ContentVerification.Unverified(result.Facts); // the source answered; only the content check ran out of time
+        }
+    }
+
+    private async Task<FetchedPreview?> PreviewAsync(Uri url, PolicySettings basePolicy, CancellationTokenSource deadline,
+        CancellationToken callerToken, CancellationToken probeToken)
+    {
+        try
+        {
+            return await previewFetcher.FetchAsync(url, basePolicy.AllowedHosts, basePolicy.BlockedHosts, probeToken);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !callerToken.IsCancellationRequested)
+        {
+            return null; // a preview is a nicety: the probe's deadline only leaves it out
         }
     }
 

@@ -71,6 +71,9 @@ public sealed class ProbeBoundsTests(ITestOutputHelper output)
         using var response = await client.GetAsync(MetadataPath(host.Url("files/within.safetensors")));
 
         var allocated = GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+        // The fake counts a write once it completes, which may be a moment after the gateway has read it.
+        await WaitForAsync(() => host.BytesServed - servedBefore >= 8 + HeaderLength);
+        await Task.Delay(100);
         var served = host.BytesServed - servedBefore;
         output.WriteLine($"one lookup of a {HeaderLength}-byte header: {served} bytes served, {allocated / 1024} KiB allocated");
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
@@ -92,7 +95,7 @@ public sealed class ProbeBoundsTests(ITestOutputHelper output)
                 Results.Bytes(ModelGateway.Testing.ModelFiles.SafeTensors(), "application/octet-stream", enableRangeProcessing: true));
             app.MapMethods("/slow/{n}.safetensors", ["GET", "HEAD"], async (HttpContext c) =>
             {
-                await Task.Delay(TimeSpan.FromSeconds(1.5), c.RequestAborted);
+                await Task.Delay(TimeSpan.FromSeconds(3), c.RequestAborted); // long enough for the steps below to overlap it
                 await Results.Bytes(ModelGateway.Testing.ModelFiles.SafeTensors(), "application/octet-stream", enableRangeProcessing: true).ExecuteAsync(c);
             });
         });
