@@ -46,6 +46,18 @@ public sealed record AssetFacts
     /// <summary>A <c>data:image/…;base64,…</c> preview, size-capped.</summary>
     public string? PreviewImage { get; init; }
 
+    /// <summary>
+    /// The hosts the probe's requests for the file went to, each once, in the order first reached (normalized, as
+    /// <see cref="HostPolicy.NormalizeHost"/> gives them): the pasted URL's host, every redirect target, the storage
+    /// or CDN host the content check read from, and the target of a redirect the probe stopped at (where a download
+    /// would go next). A named source's requests to its own configured origin are not listed: they stand for the
+    /// source's public hosts, which the caller's policy checks in the pasted URL. Never shown; host names only.
+    /// </summary>
+    public IReadOnlyList<string> Hosts { get; init; } = [];
+
+    /// <summary>The hosts the request for <see cref="PreviewImage"/> went to, when it came from its own URL (not the file's header).</summary>
+    public IReadOnlyList<string> PreviewHosts { get; init; } = [];
+
     /// <summary>Which source answered: <c>http</c>, <c>civitai</c>, <c>huggingface</c>.</summary>
     public string Source { get; init; } = "http";
 

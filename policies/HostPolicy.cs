@@ -7,12 +7,31 @@ public static class HostPolicy
     public static bool IsAllowed(string host, PolicySettings policy)
     {
         ArgumentNullException.ThrowIfNull(policy);
+        return IsAllowed(host, policy.AllowedHosts, policy.BlockedHosts);
+    }
+
+    /// <summary>
+    /// True when <paramref name="host"/> matches no pattern of <paramref name="blockedHosts"/> and, unless
+    /// <paramref name="allowedHosts"/> is empty (any host), one of it. The patterns must be normalized.
+    /// </summary>
+    public static bool IsAllowed(string host, IReadOnlyList<string> allowedHosts, IReadOnlyList<string> blockedHosts)
+    {
+        ArgumentNullException.ThrowIfNull(allowedHosts);
+        ArgumentNullException.ThrowIfNull(blockedHosts);
         var normalized = NormalizeHost(host);
-        if (policy.BlockedHosts.Any(pattern => Matches(pattern, normalized)))
+        if (blockedHosts.Any(pattern => Matches(pattern, normalized)))
         {
             return false;
         }
-        return policy.AllowedHosts.Count == 0 || policy.AllowedHosts.Any(pattern => Matches(pattern, normalized));
+        return allowedHosts.Count == 0 || allowedHosts.Any(pattern => Matches(pattern, normalized));
+    }
+
+    /// <summary>The first of <paramref name="hosts"/> that <paramref name="policy"/> does not allow, or null when it allows them all.</summary>
+    public static string? FirstNotAllowed(IEnumerable<string> hosts, PolicySettings policy)
+    {
+        ArgumentNullException.ThrowIfNull(hosts);
+        ArgumentNullException.ThrowIfNull(policy);
+        return hosts.FirstOrDefault(host => !IsAllowed(host, policy));
     }
 
     /// <summary>

@@ -12,6 +12,7 @@ public static class PolicyEvaluator
         var errors = new List<ValidationIssue>();
         var warnings = new List<ValidationIssue>();
 
+        CheckHosts(facts, policy, errors);
         CheckFormat(facts, policy, errors, warnings);
         CheckSize(facts, policy, errors, warnings);
         CheckScan(facts.PickleScan, ValidationCodes.UnsafePickleScan, "pickle", errors, warnings);
@@ -21,18 +22,23 @@ public static class PolicyEvaluator
         return new ValidationResult(errors, warnings);
     }
 
+    // The recorded hosts were allowed by the base policy's lists (the probe never goes elsewhere); the caller's own
+    // lists may be narrower.
+    private static void CheckHosts(AssetFacts facts, PolicySettings policy, List<ValidationIssue> errors)
+    {
+        if (HostPolicy.FirstNotAllowed(facts.Hosts, policy) is { } host)
+        {
+            errors.Add(new(ValidationCodes.UnsupportedSource,
+                $"The file is served through \"{host}\", a host the policy does not allow.", "url"));
+        }
+    }
+
     private static void CheckFormat(AssetFacts facts, PolicySettings policy, List<ValidationIssue> errors, List<ValidationIssue> warnings)
     {
-        switch (facts.FormatCheck)
+        if (facts.FormatCheck == FormatCheck.Mismatch && facts.ClaimedFormat is { } claimed)
         {
-            case FormatCheck.Mismatch when facts.ClaimedFormat is { } claimed:
-                warnings.Add(new(ValidationCodes.FormatMismatch,
-                    $"File claims format \"{claimed}\" but its content is \"{facts.Format}\".", "format"));
-                break;
-            case FormatCheck.Unverified:
-                warnings.Add(new(ValidationCodes.FormatUnverified,
-                    $"The file's content could not be checked; format \"{facts.Format}\" is as claimed, not verified.", "format"));
-                break;
+            warnings.Add(new(ValidationCodes.FormatMismatch,
+                $"File claims format \"{claimed}\" but its content is \"{facts.Format}\".", "format"));
         }
 
         if (policy.AllowedFormats.Count > 0 && !policy.AllowedFormats.Contains(facts.Format))
@@ -41,13 +47,25 @@ public static class PolicyEvaluator
                 $"File format \"{facts.Format}\" is not allowed. Allowed formats: [{string.Join(", ", policy.AllowedFormats)}]",
                 "format"));
         }
+
+        // Under Deny only bytes that were read count: facts probed with the content check off (NotChecked) fail too.
+        var unverified = facts.FormatCheck == FormatCheck.Unverified
+            || (facts.FormatCheck == FormatCheck.NotChecked && policy.UnverifiedContent == PolicyAction.Deny);
+        if (unverified)
+        {
+            var issue = new ValidationIssue(ValidationCodes.FormatUnverified, facts.FormatCheck == FormatCheck.Unverified
+                ? $"The file's content could not be checked; format \"{facts.Format}\" is as claimed, not verified."
+                : $"The file's content was not checked; format \"{facts.Format}\" is as claimed, not verified.", "format");
+            (policy.UnverifiedContent == PolicyAction.Deny ? errors : warnings).Add(issue);
+        }
     }
 
     private static void CheckSize(AssetFacts facts, PolicySettings policy, List<ValidationIssue> errors, List<ValidationIssue> warnings)
     {
         if (facts.ContentLength is not { } size || size < 0)
         {
-            warnings.Add(new(ValidationCodes.SizeUnknown, "The source does not tell the file's size.", "content_length"));
+            var issue = new ValidationIssue(ValidationCodes.SizeUnknown, "The source does not tell the file's size.", "content_length");
+            (policy.UnknownSize == PolicyAction.Deny ? errors : warnings).Add(issue);
             return;
         }
         if (policy.MaxSizeBytes > 0 && size > policy.MaxSizeBytes)

@@ -21,4 +21,10 @@ public sealed class PolicyOptions
 
     /// <summary>ComfyUI folder names; empty = any known folder.</summary>
     public List<string>? AllowedModelTypes { get; set; }
+
+    /// <summary>A file whose bytes could not be read or recognised: warn (default) or deny.</summary>
+    public PolicyAction? UnverifiedContent { get; set; }
+
+    /// <summary>A file whose size no source tells: warn (default) or deny.</summary>
+    public PolicyAction? UnknownSize { get; set; }
 }

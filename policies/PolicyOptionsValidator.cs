@@ -36,5 +36,13 @@ public static class PolicyOptionsValidator
                 yield return $"{section}:AllowedModelTypes:{index}: \"{folder}\" is not a ComfyUI model folder (known: {string.Join(", ", ModelFolders.All.Order(StringComparer.Ordinal))}).";
             }
         }
+        foreach (var (action, key) in new[] { (options.UnverifiedContent, "UnverifiedContent"), (options.UnknownSize, "UnknownSize") })
+        {
+            // The binder turns a number into an enum value of that number, defined or not.
+            if (action is { } value && !Enum.IsDefined(value))
+            {
+                yield return $"{section}:{key}: must be Warn or Deny, not {(int)value}.";
+            }
+        }
     }
 }

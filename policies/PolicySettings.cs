@@ -15,6 +15,10 @@ public sealed record PolicySettings
 
     public IReadOnlyList<string> AllowedModelTypes { get; init; } = [];
 
+    public PolicyAction UnverifiedContent { get; init; } = PolicyAction.Warn;
+
+    public PolicyAction UnknownSize { get; init; } = PolicyAction.Warn;
+
     /// <summary>
     /// The effective policy: <paramref name="profile"/>'s keys where it sets them, else <paramref name="basePolicy"/>'s,
     /// else the defaults. Call <see cref="PolicyOptionsValidator"/> first: unknown names are skipped here.
@@ -31,6 +35,8 @@ public sealed record PolicySettings
             BlockedHosts = Normalize(profile?.BlockedHosts ?? basePolicy.BlockedHosts),
             AllowedModelTypes = (profile?.AllowedModelTypes ?? basePolicy.AllowedModelTypes ?? [])
                 .Select(ModelFolders.Normalize).OfType<string>().Distinct().ToArray(),
+            UnverifiedContent = profile?.UnverifiedContent ?? basePolicy.UnverifiedContent ?? PolicyAction.Warn,
+            UnknownSize = profile?.UnknownSize ?? basePolicy.UnknownSize ?? PolicyAction.Warn,
         };
     }
 

@@ -87,7 +87,7 @@ internal sealed record CachedMetadata
         {
             characters += Length(facts.ContentType) + Length(facts.Filename) + Length(facts.Name) + Length(facts.ModelType)
                 + Length(facts.ModelFolder) + Length(facts.Sha256) + Length(facts.FinalUrl) + Length(facts.PreviewImage)
-                + Length(facts.Source);
+                + Length(facts.Source) + facts.Hosts.Sum(Length) + facts.PreviewHosts.Sum(Length);
         }
         return EntryOverheadBytes + (characters * sizeof(char));
     }

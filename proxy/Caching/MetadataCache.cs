@@ -208,8 +208,10 @@ internal sealed partial class MetadataCache : IDisposable
                 context.Options.Size = negative.EstimatedBytes();
                 return negative;
             }
-            catch (GatewayException ex)
+            catch (GatewayException ex) when (ex.StatusCode == StatusCodes.Status422UnprocessableEntity)
             {
+                // What the source did, shared with the callers waiting for this probe. A refusal of the gateway's own
+                // (a caller over its probe budget) is that caller's alone: it is not shared.
                 owner._memory.Set(FailureKey, new SharedFailure(ex, owner._time.GetTimestamp()),
                     new MemoryCacheEntryOptions { Size = CachedMetadata.EntryOverheadBytes, AbsoluteExpirationRelativeToNow = 2 * LockWait });
                 if (KeepStaleFactsOnlyWithinGrace(context) is { } stale)

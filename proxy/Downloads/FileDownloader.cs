@@ -158,9 +158,8 @@ internal sealed class FileDownloader(
         IReadOnlyList<HttpResponseHeaders> hops = [];
         if (SourceFileHeaders.ContainsKey(download.Asset.Source.Name))
         {
-            using var response = await SendAsync(new EgressRequest(HttpMethod.Head, location.Url, location.Authorize)
+            using var response = await SendAsync(download.Request(HttpMethod.Head, location.Url, location.Authorize) with
             {
-                BlockedHosts = download.BlockedHosts,
                 Redirects = RedirectMode.SameHostOnly,
                 Trusted = location.Trusted,
             }, context.RequestAborted);
@@ -210,8 +209,16 @@ internal sealed class FileDownloader(
 
         public AssetLookup Asset => asset;
 
-        /// <summary>The base policy's blocked hosts and the caller's: no redirect of this caller's download leads to either.</summary>
-        public IReadOnlyList<string> BlockedHosts { get; } = asset.BaseBlockedHosts.Union(asset.Policy.BlockedHosts).ToArray();
+        /// <summary>
+        /// A request for the file, held to the base policy's host lists and the caller's (both must allow every hop but
+        /// the source's own), its hops recorded nowhere: the facts already say where the file was found.
+        /// </summary>
+        public EgressRequest Request(HttpMethod method, Uri url, Action<HttpRequestMessage>? configure) => new(method, url, configure)
+        {
+            AllowedHosts = asset.BasePolicy.AllowedHosts,
+            BlockedHosts = asset.BasePolicy.BlockedHosts,
+            CallerPolicy = asset.Policy,
+        };
 
         private AssetFacts Facts => asset.Facts;
 
@@ -272,7 +279,7 @@ internal sealed class FileDownloader(
             var asked = wanted?.WidenedToHead(ContentSniffer.HeadBytes);
             var ifRange = wanted is null ? default : request.Headers.IfRange;
             var ifNoneMatch = request.Headers.IfNoneMatch;
-            var egressRequest = new EgressRequest(HttpMethod.Get, location.Url, message =>
+            var egressRequest = Request(HttpMethod.Get, location.Url, message =>
             {
                 location.Authorize?.Invoke(message);
                 if (asked is { } range)
@@ -287,9 +294,8 @@ internal sealed class FileDownloader(
                 {
                     message.Headers.TryAddWithoutValidation(HeaderNames.IfNoneMatch, ifNoneMatch.ToString());
                 }
-            })
+            }) with
             {
-                BlockedHosts = BlockedHosts,
                 Trusted = location.Trusted,
             };
 

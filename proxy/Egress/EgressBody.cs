@@ -44,14 +44,39 @@ internal static class EgressBody
 
     /// <summary>
     /// Reads at most <paramref name="maxBytes"/> of a body and stops there, whatever the server sends after. A
-    /// connection reset or a body shorter than announced fails with <see cref="EgressFailure.TruncatedBody"/>.
+    /// connection reset or a body shorter than announced fails with <see cref="EgressFailure.TruncatedBody"/>. A body
+    /// whose Content-Length is known is read into one buffer of its size.
     /// </summary>
     public static async Task<byte[]> ReadHeadAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(response);
+        var length = response.Content.Headers.ContentLength;
+        var buffer = new byte[length is { } known ? (int)Math.Min(known, maxBytes) : Math.Min(maxBytes, 81_920)];
+        var total = 0;
+        while (true)
+        {
+            total += await ReadIntoAsync(response, buffer.AsMemory(total), cancellationToken);
+            if (total < buffer.Length || buffer.Length == maxBytes || length is not null)
+            {
+                break; // the body ended, or the buffer holds all that was asked for or announced
+            }
+            Array.Resize(ref buffer, (int)Math.Min(maxBytes, (long)buffer.Length * 2));
+        }
+        return total == buffer.Length ? buffer : buffer[..total];
+    }
+
+    /// <summary>
+    /// Reads the body into <paramref name="destination"/> until it is full or the body ends; the count read. Failures
+    /// as <see cref="ReadHeadAsync"/>. Reading again continues where the last read stopped.
+    /// </summary>
+    public static async Task<int> ReadIntoAsync(HttpResponseMessage response, Memory<byte> destination, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(response);
         try
         {
-            return await ReadUpToAsync(response, maxBytes, cancellationToken);
+            // The content buffers nothing itself (ResponseHeadersRead): its stream is the connection's.
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
+            return await stream.ReadAtLeastAsync(destination, destination.Length, throwOnEndOfStream: false, cancellationToken);
         }
         catch (Exception ex) when (ex is IOException or HttpRequestException && !cancellationToken.IsCancellationRequested)
         {
@@ -60,26 +85,5 @@ internal static class EgressBody
             throw new EgressException(EgressFailure.TruncatedBody,
                 $"Reading the answer of \"{host}\" failed: the connection closed before the full body.", ex);
         }
-    }
-
-    private static async Task<byte[]> ReadUpToAsync(HttpResponseMessage response, int maxBytes, CancellationToken cancellationToken)
-    {
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[Math.Min(maxBytes, 81_920)];
-        var total = 0;
-        while (total < maxBytes)
-        {
-            if (total == buffer.Length)
-            {
-                Array.Resize(ref buffer, (int)Math.Min(maxBytes, (long)buffer.Length * 2));
-            }
-            var read = await stream.ReadAsync(buffer.AsMemory(total, buffer.Length - total), cancellationToken);
-            if (read == 0)
-            {
-                break;
-            }
-            total += read;
-        }
-        return total == buffer.Length ? buffer : buffer[..total];
     }
 }

@@ -39,6 +39,10 @@ internal sealed partial class EgressClient(
 
         while (true)
         {
+            if (!trustedHop)
+            {
+                request.Trail?.Record(url);
+            }
             var crossOrigin = !EgressHopGuard.SameOrigin(url, hops[0]);
             var response = await SendOnceAsync(method, url, request.Configure, crossOrigin, trustedHop, settings, cancellationToken);
             hopHeaders.Add(response.Headers);
@@ -46,6 +50,10 @@ internal sealed partial class EgressClient(
             if (location is null || request.Redirects == RedirectMode.None
                 || (request.Redirects == RedirectMode.SameHostOnly && !EgressHopGuard.SameOrigin(location, url)))
             {
+                if (location is not null)
+                {
+                    request.Trail?.Record(location); // not contacted, but where the file is fetched from next
+                }
                 return new EgressResponse(response, hops, settings.MaxJsonBytes) { HopHeaders = hopHeaders };
             }
             response.Dispose(); // its headers stay readable: Dispose releases only the body

@@ -21,7 +21,7 @@ internal enum EgressFailure
     /// <summary>The URL names a private, loopback or link-local address itself (a literal or <c>localhost</c>).</summary>
     PrivateAddress,
 
-    /// <summary>A redirect to a host the request blocks (<see cref="EgressRequest.BlockedHosts"/>).</summary>
+    /// <summary>A hop to a host outside the request's host lists (<see cref="EgressRequest.BlockedHosts"/>, <see cref="EgressRequest.AllowedHosts"/>).</summary>
     BlockedHost,
 
     /// <summary>A hop that is never sent: not http(s), credentials in the URL, a malformed host or Location, a port not allowed.</summary>

@@ -7,7 +7,7 @@ namespace ModelGateway.Egress;
 
 /// <summary>
 /// The whole egress trust model. Before a hop is sent (<see cref="CheckHop"/>): http(s) only, no credentials in the
-/// URL, no host the request blocks on a redirect, no literal private address, an allowed port. When a connection is
+/// URL, no host outside the request's host lists (every hop but a trusted one), no literal private address, an allowed port. When a connection is
 /// opened (<see cref="AddressesToConnectAsync"/>): the host is resolved here and only public addresses are used, so a
 /// DNS answer that changes between check and connect (rebinding) cannot reach a private network.
 /// <para>
@@ -84,13 +84,14 @@ internal sealed class EgressHopGuard
         {
             throw new EgressException(EgressFailure.BadTarget, $"{what} a URL without a host.");
         }
-        // The pasted URL was checked against the caller's policy before any request; a redirect must not lead around
-        // the hosts the request blocks.
-        if (redirected && request.BlockedHosts.Any(pattern => HostPolicy.Matches(pattern, host)))
-        {
-            throw new EgressException(EgressFailure.BlockedHost, $"{what} \"{host}\", a host the policy blocks.");
-        }
         var trustedHop = request.Trusted && IsTrustedOrigin(request.Url) && SameOrigin(hop, request.Url);
+        // Every hop but a source's own request to its configured origin: first hops of URLs a source provides (previews,
+        // download links) as well as redirects.
+        if (!trustedHop && (!HostPolicy.IsAllowed(host, request.AllowedHosts, request.BlockedHosts)
+            || (request.CallerPolicy is { } callerPolicy && !HostPolicy.IsAllowed(host, callerPolicy))))
+        {
+            throw new EgressException(EgressFailure.BlockedHost, $"{what} \"{host}\", a host the policy does not allow.");
+        }
         if (settings.AllowPrivateNetworks || trustedHop)
         {
             return trustedHop;

@@ -1,3 +1,5 @@
+using ModelGateway.Policies;
+
 namespace ModelGateway.Egress;
 
 /// <summary>Which redirects <see cref="EgressClient"/> follows by itself.</summary>
@@ -23,10 +25,23 @@ internal enum RedirectMode
 internal sealed record EgressRequest(HttpMethod Method, Uri Url, Action<HttpRequestMessage>? Configure = null)
 {
     /// <summary>
-    /// Host patterns (as <see cref="Policies.HostPolicy.Matches"/> reads them) no redirect may lead to: the caller's
-    /// policy checked the first URL; this holds every later hop to the hosts the gateway's base policy blocks.
+    /// Host patterns (as <see cref="Policies.HostPolicy.Matches"/> reads them, normalized) no hop may go to — the first
+    /// one included — except a <see cref="Trusted"/> request's hops to its own origin. For a probe: the base policy's.
     /// </summary>
     public required IReadOnlyList<string> BlockedHosts { get; init; }
+
+    /// <summary>When not empty, the only host patterns a hop may go to, with the same exception as <see cref="BlockedHosts"/>.</summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
+    /// <summary>
+    /// A policy whose host lists every hop must pass as well (with the same exception as <see cref="BlockedHosts"/>): the
+    /// caller's, for a request made for one caller only (a download), so a profile that narrows the base lists holds on
+    /// its hops too. Null for a probe, whose facts every caller shares.
+    /// </summary>
+    public PolicySettings? CallerPolicy { get; init; }
+
+    /// <summary>Where to record the host of every hop sent (but a trusted one) and of a redirect returned unfollowed.</summary>
+    public HostTrail? Trail { get; init; }
 
     public RedirectMode Redirects { get; init; } = RedirectMode.Follow;
 

@@ -18,8 +18,9 @@ internal static class ForwardingServiceCollectionExtensions
 
     /// <summary>
     /// YARP from the <c>ReverseProxy</c> section, and its check. For every route: the gateway's <c>X-API-Key</c> is
-    /// removed and no forwarding headers are added or passed on; bodies and other headers go through untouched, but for
-    /// what <see cref="SourceRouteTransforms"/> changes (<c>Authorization</c>, a source's token, Xet).
+    /// removed and no forwarding headers are added or passed on, and an upstream's <c>Set-Cookie</c> never reaches the
+    /// client (<see cref="UpstreamCookieTransform"/>); bodies and other headers go through untouched, but for what
+    /// <see cref="SourceRouteTransforms"/> changes (<c>Authorization</c>, a source's token, Xet).
     /// </summary>
     public static IServiceCollection AddGatewayForwarding(this IServiceCollection services, IConfiguration configuration)
     {
@@ -36,7 +37,8 @@ internal static class ForwardingServiceCollectionExtensions
                     context.AddRequestHeaderRemove(header);
                 }
             })
-            .AddTransforms<SourceRouteTransforms>();
+            .AddTransforms<SourceRouteTransforms>()
+            .AddTransforms<UpstreamCookieTransform>();
         services.TryAddSingleton<RouteSources>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, ReverseProxyConfigValidator>());
         return services;

@@ -28,6 +28,11 @@ internal sealed partial class GatewayExceptionHandler(ILogger<GatewayExceptionHa
             Log.Refused(logger, status, error.Code);
         }
         httpContext.Response.StatusCode = status;
+        if (exception is GatewayException { RetryAfter: { } retryAfter })
+        {
+            // Delta-seconds, rounded up: 0 would invite an immediate, refused retry.
+            httpContext.Response.Headers.RetryAfter = Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
         await httpContext.Response.WriteAsJsonAsync(error, GatewayJson.Options, cancellationToken);
         return true;
     }

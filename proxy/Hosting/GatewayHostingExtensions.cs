@@ -67,9 +67,10 @@ internal static class GatewayHostingExtensions
         services.AddMetadataSources();
         services.AddCivitAiSource();
         services.AddHuggingFaceSource();
+        services.AddPreviews();
         services.AddContentSniffing();
         services.AddMetadataCache();
-        services.AddTransient<MetadataService>();
+        services.AddRemoteMetadata();
         services.AddDownloads();
         services.AddGatewayForwarding(configuration);
         services.AddGatewayRateLimiting();

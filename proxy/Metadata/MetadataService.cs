@@ -5,6 +5,7 @@ using ModelGateway.Caching;
 using ModelGateway.Egress;
 using ModelGateway.Policies;
 using ModelGateway.Policy;
+using ModelGateway.Previews;
 using ModelGateway.Sniffing;
 using ModelGateway.Sources;
 using ModelGateway.Primitives;
@@ -17,12 +18,21 @@ namespace ModelGateway.Metadata;
 /// against the caller's policy before any request, pick the source, get the facts (cached, one probe at a time, within
 /// the probe timeout), evaluate the caller's policy on them.
 /// </summary>
+/// <remarks>
+/// Host lists: the probe's facts are shared by every caller, so every request of a probe is held to the base policy's
+/// lists (a host they exclude is never contacted), and the pasted URL's host must pass both the base policy and the
+/// caller's. A profile's own lists are evaluated on the hosts the facts record (<see cref="AssetFacts.Hosts"/>): a
+/// file served through a host the caller's profile excludes is <c>UNSUPPORTED_SOURCE</c> for that caller, and a
+/// preview fetched through one is not shown to it.
+/// </remarks>
 internal sealed class MetadataService(
     SourceSelector sources,
     PolicyProvider policies,
     MetadataCache cache,
     IOptionsMonitor<EgressOptions> egressOptions,
     ContentInspector contentInspector,
+    PreviewFetcher previewFetcher,
+    ProbeLimiter probeLimiter,
     IOptionsMonitor<ContentSniffingOptions> sniffingOptions,
     TimeProvider timeProvider,
     GatewayTelemetry telemetry)
@@ -81,7 +91,8 @@ internal sealed class MetadataService(
         var egress = egressOptions.CurrentValue;
         seen.Host = HostPolicy.NormalizeHost(url.Host);
         var policy = policies.For(caller.FindFirstValue(ApiKeyDefaults.PolicyProfileClaim));
-        if (!HostPolicy.IsAllowed(url.Host, policy))
+        var basePolicy = policies.For(profile: null);
+        if (!HostPolicy.IsAllowed(url.Host, policy) || !HostPolicy.IsAllowed(url.Host, basePolicy))
         {
             throw GatewayException.BadRequest(ErrorCodes.UnsupportedSource, $"The host \"{seen.Host}\" is not an allowed source.");
         }
@@ -89,17 +100,23 @@ internal sealed class MetadataService(
         source ??= sources.Select(url);
         seen.Source = source.Name;
         var sourceKey = source.CacheKey(url); // rejects a URL shape the source cannot read, before any request
-        // The facts are shared by every caller: redirects are held to the base policy's BlockedHosts, not the caller's.
-        var blockedHosts = policies.For(profile: null).BlockedHosts;
-        var lookup = await cache.GetOrProbeAsync(source.Name, sourceKey,
-            ct => ProbeAsync(source, url, blockedHosts, egress.Timeout, ct), egress.Timeout, cancellationToken);
+        var key = caller.Identity?.Name ?? AuditCaller.Anonymous.KeyName;
+        var lookup = await cache.GetOrProbeAsync(source.Name, sourceKey, async ct =>
+        {
+            using var permit = probeLimiter.Acquire(key); // only a probe counts, never a cached answer
+            return await ProbeAsync(source, url, basePolicy, egress.Timeout, ct);
+        }, egress.Timeout, cancellationToken);
         var facts = lookup.Facts;
+        if (HostPolicy.FirstNotAllowed(facts.PreviewHosts, policy) is not null)
+        {
+            facts = facts with { PreviewImage = null };
+        }
         var verdict = PolicyEvaluator.Evaluate(facts, policy);
         if (lookup.Status == CacheStatus.Stale)
         {
             verdict = verdict with { Warnings = [.. verdict.Warnings, StaleWarning(lookup.AnsweredAt)] };
         }
-        return new AssetLookup(url, source, facts, verdict, policy, blockedHosts, lookup.Status);
+        return new AssetLookup(url, source, facts, verdict, policy, basePolicy, lookup.Status);
     }
 
     private static ValidationIssue StaleWarning(DateTimeOffset answeredAt) => new(ValidationCodes.StaleMetadata,
@@ -108,14 +125,14 @@ internal sealed class MetadataService(
         "metadata");
 
     /// <summary>One probe of the source (a cache miss), timed for the <c>modelgateway.probe.duration</c> histogram.</summary>
-    private async Task<AssetFacts> ProbeAsync(IMetadataSource source, Uri url, IReadOnlyList<string> blockedHosts, TimeSpan timeout,
+    private async Task<AssetFacts> ProbeAsync(IMetadataSource source, Uri url, PolicySettings basePolicy, TimeSpan timeout,
         CancellationToken cancellationToken)
     {
         var started = timeProvider.GetTimestamp();
         var outcome = "error";
         try
         {
-            var facts = await ProbeWithinAsync(source, url, blockedHosts, timeout, cancellationToken);
+            var facts = await ProbeWithinAsync(source, url, basePolicy, timeout, cancellationToken);
             outcome = "ok";
             return facts;
         }
@@ -130,26 +147,29 @@ internal sealed class MetadataService(
         }
     }
 
-    private async Task<AssetFacts> ProbeWithinAsync(IMetadataSource source, Uri url, IReadOnlyList<string> blockedHosts, TimeSpan timeout,
+    private async Task<AssetFacts> ProbeWithinAsync(IMetadataSource source, Uri url, PolicySettings basePolicy, TimeSpan timeout,
         CancellationToken cancellationToken)
     {
         using var deadline = new CancellationTokenSource(timeout, timeProvider);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+        var verify = sniffingOptions.CurrentValue.VerifyContent;
+        var scope = new ProbeScope(basePolicy.AllowedHosts, basePolicy.BlockedHosts, verify ? ContentSniffer.HeadBytes : 0);
         try
         {
-            var result = await source.ProbeAsync(url, blockedHosts, linked.Token);
-            if (!sniffingOptions.CurrentValue.VerifyContent)
+            var result = await source.ProbeAsync(url, scope, linked.Token);
+            using var head = result.Head;
+            // The preview and the content check ask different hosts for different things: side by side.
+            var preview = result.PreviewUrl is { } previewUrl
+                ? PreviewAsync(previewUrl, basePolicy, deadline, cancellationToken, linked.Token)
+                : Task.FromResult<FetchedPreview?>(null);
+            var facts = verify ? await InspectAsync(result, scope, deadline, cancellationToken, linked.Token) : result.Facts;
+            var fetched = await preview;
+            return facts with
             {
-                return result.Facts;
-            }
-            try
-            {
-                return await contentInspector.InspectAsync(result, blockedHosts, linked.Token);
-            }
-            catch (OperationCanceledException) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                return ContentVerification.Unverified(result.Facts); // the source answered; only the content check ran out of time
-            }
+                Hosts = scope.FileHosts.Hosts,
+                PreviewImage = fetched?.DataUrl ?? facts.PreviewImage,
+                PreviewHosts = fetched?.Hosts ?? [],
+            };
         }
         catch (OperationCanceledException ex) when (deadline.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
         {
@@ -159,6 +179,32 @@ internal sealed class MetadataService(
         catch (EgressException ex)
         {
             throw EgressFailures.ToGatewayException(ex);
+        }
+    }
+
+    private async Task<AssetFacts> InspectAsync(ProbeResult result, ProbeScope scope, CancellationTokenSource deadline,
+        CancellationToken callerToken, CancellationToken probeToken)
+    {
+        try
+        {
+            return await contentInspector.InspectAsync(result, scope, probeToken);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !callerToken.IsCancellationRequested)
+        {
+            return ContentVerification.Unverified(result.Facts); // the source answered; only the content check ran out of time
+        }
+    }
+
+    private async Task<FetchedPreview?> PreviewAsync(Uri url, PolicySettings basePolicy, CancellationTokenSource deadline,
+        CancellationToken callerToken, CancellationToken probeToken)
+    {
+        try
+        {
+            return await previewFetcher.FetchAsync(url, basePolicy.AllowedHosts, basePolicy.BlockedHosts, probeToken);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !callerToken.IsCancellationRequested)
+        {
+            return null; // a preview is a nicety: the probe's deadline only leaves it out
         }
     }
 
@@ -176,7 +222,8 @@ internal sealed record MetadataAnswer(AssetMetadataResponse Response, CacheStatu
 
 /// <summary>
 /// One pass of the pipeline: the URL, the source that answered for it, its facts, the caller's policy and its verdict
-/// on them, the hosts the base policy blocks (<paramref name="BaseBlockedHosts"/>) and how the cache found the facts.
+/// on them, the base policy (whose host lists every request for the file is held to, as the caller's are) and how the
+/// cache found the facts.
 /// </summary>
 internal sealed record AssetLookup(Uri Url, IMetadataSource Source, AssetFacts Facts, ValidationResult Verdict, PolicySettings Policy,
-    IReadOnlyList<string> BaseBlockedHosts, CacheStatus CacheStatus);
+    PolicySettings BasePolicy, CacheStatus CacheStatus);

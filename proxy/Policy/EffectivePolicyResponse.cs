@@ -18,21 +18,28 @@ internal sealed record EffectivePolicyResponse
     /// <summary>0: no limit.</summary>
     public required long MaxSizeBytes { get; init; }
 
-    /// <summary>Empty: any public host.</summary>
+    /// <summary>Empty: any public host (the base policy's <c>AllowedHosts</c> must allow a host as well).</summary>
     public required IReadOnlyList<string> AllowedHosts { get; init; }
 
+    /// <summary>The base policy's and the profile's: a profile can add hosts to block, never unblock one.</summary>
     public required IReadOnlyList<string> BlockedHosts { get; init; }
 
     /// <summary>ComfyUI folders; empty: any known folder.</summary>
     public required IReadOnlyList<string> AllowedModelTypes { get; init; }
 
+    /// <summary><c>Warn</c> or <c>Deny</c>: a file whose bytes could not be read or recognised.</summary>
+    public required string UnverifiedContent { get; init; }
+
+    /// <summary><c>Warn</c> or <c>Deny</c>: a file whose size no source tells.</summary>
+    public required string UnknownSize { get; init; }
+
     public required RateLimitResponse RateLimit { get; init; }
 
-    public static EffectivePolicyResponse From(string keyName, string? profile, PolicySettings policy, int permitLimit, int windowSeconds)
+    public static EffectivePolicyResponse From(string keyName, string? profile, PolicySettings policy, PolicySettings basePolicy,
+        int permitLimit, int windowSeconds)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        // Policy:UnverifiedContent and Policy:UnknownSize (Warn or Deny) join here as unverified_content and unknown_size
-        // once PolicySettings carries them.
+        ArgumentNullException.ThrowIfNull(basePolicy);
         return new EffectivePolicyResponse
         {
             KeyName = keyName,
@@ -40,8 +47,10 @@ internal sealed record EffectivePolicyResponse
             AllowedFormats = policy.AllowedFormats.Select(f => f.ToString()).ToArray(),
             MaxSizeBytes = policy.MaxSizeBytes,
             AllowedHosts = policy.AllowedHosts,
-            BlockedHosts = policy.BlockedHosts,
+            BlockedHosts = [.. basePolicy.BlockedHosts.Union(policy.BlockedHosts, StringComparer.Ordinal)],
             AllowedModelTypes = policy.AllowedModelTypes,
+            UnverifiedContent = policy.UnverifiedContent.ToString(),
+            UnknownSize = policy.UnknownSize.ToString(),
             RateLimit = new RateLimitResponse(permitLimit, windowSeconds),
         };
     }

@@ -18,14 +18,14 @@ internal static class PolicyEndpoints
     public static IEndpointConventionBuilder MapAssetPolicy(this IEndpointRouteBuilder endpoints)
     {
         ArgumentNullException.ThrowIfNull(endpoints);
-        return endpoints.MapGet(PolicyPath, (HttpContext context, PolicyProvider policies, IOptions<RateLimitingOptions> rateLimits) =>
+        return endpoints.MapGet(PolicyPath, (HttpContext context, PolicyProvider policies, IOptionsMonitor<RateLimitingOptions> rateLimits) =>
             {
                 var caller = context.User;
                 var profile = caller.FindFirstValue(ApiKeyDefaults.PolicyProfileClaim);
-                var limits = rateLimits.Value;
+                var limits = rateLimits.CurrentValue;
                 var partition = RateLimitPartitionKey.For(caller, context.Connection.RemoteIpAddress, limits.PermitLimit);
                 return TypedResults.Json(EffectivePolicyResponse.From(caller.Identity?.Name ?? "anonymous", profile, policies.For(profile),
-                    partition.PermitLimit, limits.WindowSeconds), GatewayJson.Options);
+                    policies.For(profile: null), partition.PermitLimit, limits.WindowSeconds), GatewayJson.Options);
             })
             .RequireAuthorization(ApiKeyDefaults.PolicyName)
             .RequireRateLimiting(RateLimitingDefaults.PolicyName)

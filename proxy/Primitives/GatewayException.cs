@@ -17,6 +17,9 @@ internal sealed class GatewayException : Exception
 
     public string Code { get; }
 
+    /// <summary>When to ask again (<c>Retry-After</c>), for a refusal that passes.</summary>
+    public TimeSpan? RetryAfter { get; init; }
+
     /// <summary>Whether a source said so (cacheable as a negative answer), as opposed to a transient network failure.</summary>
     public bool IsSourceAnswer => StatusCode == StatusCodes.Status422UnprocessableEntity
         && Code is ErrorCodes.ResourceNotFound or ErrorCodes.UnauthorizedSource or ErrorCodes.AccessForbidden

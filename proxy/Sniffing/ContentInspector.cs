@@ -1,30 +1,39 @@
 using System.Net.Http.Headers;
+using Microsoft.Extensions.Options;
 using ModelGateway.Egress;
 using ModelGateway.Policies;
+using ModelGateway.Previews;
 using ModelGateway.Sources;
 
 namespace ModelGateway.Sniffing;
 
 /// <summary>
-/// Reads a file's first bytes with Range requests and merges what they say into the probe's facts. Redirects to
-/// storage or a CDN are followed by <see cref="EgressClient"/> (every hop egress-checked); the source's
-/// <see cref="ContentLocation.Authorize"/> callback sees every hop and adds credentials only on the source's own
-/// hosts. A failed read never fails the request: the facts come back <see cref="FormatCheck.Unverified"/>.
+/// Reads a file's first bytes with Range requests — or takes the ones the probe already read — and merges what they
+/// say into the probe's facts. Redirects to storage or a CDN are followed by <see cref="EgressClient"/> (every hop
+/// egress-checked and held to the probe's host lists); the source's <see cref="ContentLocation.Authorize"/> callback
+/// sees every hop and adds credentials only on the source's own hosts. A failed read never fails the request: the
+/// facts come back <see cref="FormatCheck.Unverified"/>. Bounded: the head (100 KiB), and for a longer safetensors
+/// header one more read of at most <c>ContentCheck:MaxHeaderBytes</c> into one buffer of the header's size.
 /// </summary>
-internal sealed partial class ContentInspector(EgressClient egress, ILogger<ContentInspector> logger)
+internal sealed partial class ContentInspector(
+    EgressClient egress,
+    IOptionsMonitor<ContentCheckOptions> checkOptions,
+    IOptionsMonitor<PreviewOptions> previewOptions,
+    ILogger<ContentInspector> logger)
 {
-    /// <param name="blockedHosts">Host patterns no redirect may lead to (the base policy's <c>BlockedHosts</c>).</param>
-    public async Task<AssetFacts> InspectAsync(ProbeResult probe, IReadOnlyList<string> blockedHosts, CancellationToken cancellationToken)
+    public async Task<AssetFacts> InspectAsync(ProbeResult probe, ProbeScope scope, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(probe);
+        ArgumentNullException.ThrowIfNull(scope);
         var facts = probe.Facts;
         if (probe.Content is not { } location)
         {
             return ContentVerification.Unverified(facts);
         }
+        var limits = new SniffLimits(checkOptions.CurrentValue.MaxHeaderBytes, previewOptions.CurrentValue.Limits);
         try
         {
-            var (sniff, rangeTotal) = await SniffAsync(location, blockedHosts, facts, cancellationToken);
+            var (sniff, rangeTotal) = await SniffAsync(probe, location, scope, limits, cancellationToken);
             if (facts.ContentLength is null && rangeTotal is { } size)
             {
                 facts = facts with { ContentLength = size }; // the source could not tell; Content-Range did
@@ -41,89 +50,118 @@ internal sealed partial class ContentInspector(EgressClient egress, ILogger<Cont
     }
 
     /// <summary>What the head says, and the file's size when a Content-Range told it.</summary>
-    private async Task<(SniffResult Sniff, long? RangeTotal)> SniffAsync(ContentLocation location, IReadOnlyList<string> blockedHosts, AssetFacts facts,
-        CancellationToken cancellationToken)
+    private async Task<(SniffResult Sniff, long? RangeTotal)> SniffAsync(ProbeResult probe, ContentLocation location, ProbeScope scope,
+        SniffLimits limits, CancellationToken cancellationToken)
     {
-        if (await ReadAsync(location, blockedHosts, 0, ContentSniffer.HeadBytes, cancellationToken) is not { } first)
+        var first = probe.Head is { } head
+            ? head.Response is { } response
+                ? new Chunk(await EgressBody.ReadHeadAsync(response.Message, ContentSniffer.HeadBytes, cancellationToken), head.Total, head.Ranged)
+                : head is { Total: 0, Ranged: true } ? new Chunk([], 0, Ranged: true) : null
+            : await ReadHeadAsync(location, scope, cancellationToken);
+        if (first is null)
         {
             return (SniffResult.Undetermined, null);
         }
+        var facts = probe.Facts;
         // The server's Content-Range total is the file's true size; a source's claim may be rounded (CivitAI's KB).
         var rangeTotal = first.Ranged ? first.Total : null;
         var total = rangeTotal ?? facts.ContentLength ?? first.Total;
-        var sniff = ContentSniffer.Sniff(first.Bytes, total, facts.Filename);
-        if (sniff is not { Kind: SniffKind.NeedMoreBytes, NeedBytes: { } need } || need > 8 + SafeTensorSniffer.MaxHeaderBytes)
+        var sniff = ContentSniffer.Sniff(first.Bytes, total, facts.Filename, limits);
+        if (sniff is not { Kind: SniffKind.NeedMoreBytes, NeedBytes: { } need } || need > 8L + limits.MaxHeaderBytes)
         {
             return (sniff, rangeTotal);
         }
 
-        // A safetensors header longer than the head: one more read for the rest of it.
-        var have = first.Bytes.Length;
-        if (await ReadAsync(location, blockedHosts, have, (int)need - have, cancellationToken) is not { } rest)
+        // A safetensors header longer than the head: one more read for the rest of it, into the header's own buffer.
+        if (await ReadHeaderAsync(location, scope, first.Bytes, (int)need, cancellationToken) is not { } header)
         {
             return (SniffResult.Undetermined, rangeTotal);
         }
-        byte[] head;
-        if (rest.Start == have)
-        {
-            head = new byte[have + rest.Bytes.Length];
-            first.Bytes.CopyTo(head, 0);
-            rest.Bytes.CopyTo(head, have);
-        }
-        else
-        {
-            head = rest.Bytes; // the server ignored Range and sent the file from its start
-        }
-        sniff = ContentSniffer.Sniff(head, total ?? rest.Total, facts.Filename);
+        sniff = ContentSniffer.Sniff(header, total, facts.Filename, limits);
         return (sniff.Kind == SniffKind.NeedMoreBytes ? SniffResult.Undetermined : sniff, rangeTotal);
     }
 
     /// <summary>
-    /// Reads <paramref name="count"/> bytes from <paramref name="from"/>. A server that ignores Range sends the whole
-    /// file: it is read only up to the end of the wanted range, then the response is disposed (connection dropped).
-    /// Null when the server refuses or sends something other than the file's own bytes.
+    /// Reads the file's first <see cref="ContentSniffer.HeadBytes"/>. A server that ignores Range sends the whole file:
+    /// it is read only up to the head, then the response is disposed (connection dropped). Null when the server refuses
+    /// or sends something other than the file's own bytes.
     /// </summary>
-    private async Task<Chunk?> ReadAsync(ContentLocation location, IReadOnlyList<string> blockedHosts, int from, int count, CancellationToken cancellationToken)
+    private async Task<Chunk?> ReadHeadAsync(ContentLocation location, ProbeScope scope, CancellationToken cancellationToken)
     {
-        var request = new EgressRequest(HttpMethod.Get, location.Url, message =>
-        {
-            location.Authorize?.Invoke(message);
-            message.Headers.Range = new RangeHeaderValue(from, from + count - 1);
-        })
-        {
-            BlockedHosts = blockedHosts,
-            Trusted = location.Trusted,
-        };
-        using var response = await egress.SendAsync(request, cancellationToken);
+        using var response = await SendRangeAsync(location, scope, 0, ContentSniffer.HeadBytes, cancellationToken);
         var headers = response.Message.Content.Headers;
         if (response.StatusCode == 416)
         {
-            return new Chunk([], from, headers.ContentRange?.Length, Ranged: true); // the file ends before `from`
+            return new Chunk([], headers.ContentRange?.Length, Ranged: true); // an empty file
         }
+        if (!IsFileBytes(response, from: 0))
+        {
+            return null;
+        }
+        var bytes = await EgressBody.ReadHeadAsync(response.Message, ContentSniffer.HeadBytes, cancellationToken);
+        return response.StatusCode == 206
+            ? new Chunk(bytes, headers.ContentRange!.Length, Ranged: true)
+            : new Chunk(bytes, headers.ContentLength, Ranged: false);
+    }
+
+    /// <summary>
+    /// The first <paramref name="need"/> bytes of the file in one buffer of that size: <paramref name="head"/>, then the
+    /// rest read straight into it (from the start when the server ignores Range). Null when they cannot be had.
+    /// </summary>
+    private async Task<byte[]?> ReadHeaderAsync(ContentLocation location, ProbeScope scope, byte[] head, int need, CancellationToken cancellationToken)
+    {
+        using var response = await SendRangeAsync(location, scope, head.Length, need - head.Length, cancellationToken);
+        if (!IsFileBytes(response, from: head.Length))
+        {
+            return null;
+        }
+        var header = new byte[need];
+        var offset = 0;
+        if (response.StatusCode == 206)
+        {
+            head.CopyTo(header, 0);
+            offset = head.Length;
+        }
+        var read = await EgressBody.ReadIntoAsync(response.Message, header.AsMemory(offset), cancellationToken);
+        return offset + read == need ? header : null;
+    }
+
+    private async Task<EgressResponse> SendRangeAsync(ContentLocation location, ProbeScope scope, int from, int count, CancellationToken cancellationToken)
+    {
+        var request = scope.Request(HttpMethod.Get, location.Url, message =>
+        {
+            location.Authorize?.Invoke(message);
+            message.Headers.Range = new RangeHeaderValue(from, from + count - 1);
+        }) with
+        {
+            Trusted = location.Trusted,
+        };
+        return await egress.SendAsync(request, cancellationToken);
+    }
+
+    // A 206 of exactly the range asked from, or a 200 of the whole file (Range ignored), in the file's own bytes.
+    private bool IsFileBytes(EgressResponse response, int from)
+    {
         if (!response.IsSuccess)
         {
             Log.ReadRefused(logger, response.FinalUrl.Host, response.StatusCode);
-            return null;
+            return false;
         }
+        var headers = response.Message.Content.Headers;
         if (EgressBody.IsEncoded(headers))
         {
-            return null; // encoded bytes are not the file's bytes
+            return false; // encoded bytes are not the file's bytes
         }
         if (response.StatusCode == 206)
         {
-            if (headers.ContentRange is not { From: { } start } range || start != from)
-            {
-                return null;
-            }
-            return new Chunk(await EgressBody.ReadHeadAsync(response.Message, count, cancellationToken), from, range.Length, Ranged: true);
+            return headers.ContentRange is { From: { } start } && start == from;
         }
         Log.RangeIgnored(logger, response.FinalUrl.Host, response.StatusCode);
-        var bytes = await EgressBody.ReadHeadAsync(response.Message, from + count, cancellationToken);
-        return new Chunk(bytes, 0, headers.ContentLength, Ranged: false);
+        return true;
     }
 
     /// <param name="Ranged">Whether <paramref name="Total"/> is a Content-Range total (else a 200's Content-Length).</param>
-    private sealed record Chunk(byte[] Bytes, long Start, long? Total, bool Ranged);
+    private sealed record Chunk(byte[] Bytes, long? Total, bool Ranged);
 
     private static partial class Log
     {

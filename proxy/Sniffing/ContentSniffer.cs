@@ -18,7 +18,8 @@ internal static class ContentSniffer
     /// <param name="head">The file's first bytes (maybe all of them).</param>
     /// <param name="totalSize">The file's size when known; checks header lengths and tells when the head is the whole file.</param>
     /// <param name="fileName">The file's name: ONNX has no magic, so only its extension can name it.</param>
-    public static SniffResult Sniff(ReadOnlySpan<byte> head, long? totalSize = null, string? fileName = null)
+    /// <param name="limits">Largest safetensors header parsed, caps of a thumbnail; <see cref="SniffLimits.Default"/> when null.</param>
+    public static SniffResult Sniff(ReadOnlySpan<byte> head, long? totalSize = null, string? fileName = null, SniffLimits? limits = null)
     {
         var wholeFile = totalSize is { } size && head.Length >= size;
         if (wholeFile && head.Length > totalSize)
@@ -43,7 +44,7 @@ internal static class ContentSniffer
         }
         if (SafeTensorSniffer.LooksLike(head))
         {
-            return SafeTensorSniffer.Sniff(head, totalSize);
+            return SafeTensorSniffer.Sniff(head, totalSize, limits ?? SniffLimits.Default);
         }
         if (OtherSignature(head) is { } other)
         {

@@ -6,11 +6,12 @@ namespace Microsoft.Extensions.DependencyInjection;
 
 internal static class ContentSniffingServiceCollectionExtensions
 {
-    /// <summary><see cref="ContentInspector"/>, <c>Policy:VerifyContent</c> and its check.</summary>
+    /// <summary><see cref="ContentInspector"/>, <c>Policy:VerifyContent</c>, <c>ContentCheck</c> and their check.</summary>
     public static IServiceCollection AddContentSniffing(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<ContentSniffingOptions>().BindConfiguration(ContentSniffingOptions.SectionName);
+        services.AddOptions<ContentCheckOptions>().BindConfiguration(ContentCheckOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, ContentSniffingConfigValidator>());
         services.AddTransient<ContentInspector>();
         return services;

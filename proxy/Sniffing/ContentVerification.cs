@@ -1,5 +1,4 @@
 using ModelGateway.Policies;
-using ModelGateway.Previews;
 
 namespace ModelGateway.Sniffing;
 
@@ -49,7 +48,7 @@ internal static class ContentVerification
         {
             facts = facts with { ModelFolder = folder };
         }
-        if (facts.PreviewImage is null && PreviewImages.ValidateDataUrl(sniff.Thumbnail) is { } preview)
+        if (facts.PreviewImage is null && sniff.Thumbnail is { } preview)
         {
             facts = facts with { PreviewImage = preview };
         }

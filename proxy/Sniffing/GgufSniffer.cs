@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 using ModelGateway.Policies;
+using ModelGateway.Sources;
 
 namespace ModelGateway.Sniffing;
 
@@ -76,15 +77,9 @@ internal static class GgufSniffer
         };
     }
 
-    private static string? Text(ReadOnlySpan<byte> utf8)
-    {
-        var text = Encoding.UTF8.GetString(utf8.Length <= MaxTextLength * 4 ? utf8 : utf8[..(MaxTextLength * 4)]).Trim();
-        if (text.Length == 0)
-        {
-            return null;
-        }
-        return text.Length <= MaxTextLength ? text : text[..MaxTextLength];
-    }
+    // Only a bounded prefix is decoded, whatever length the file claims.
+    private static string? Text(ReadOnlySpan<byte> utf8) =>
+        DisplayText.Clean(Encoding.UTF8.GetString(utf8.Length <= MaxTextLength * 4 ? utf8 : utf8[..(MaxTextLength * 4)]), MaxTextLength);
 
     /// <summary>A cursor over the head; every read fails (returns false) instead of running past the end.</summary>
     private ref struct Reader(ReadOnlySpan<byte> buffer)

@@ -1,6 +1,10 @@
+using System.Buffers;
 using System.Buffers.Binary;
+using System.Text;
 using System.Text.Json;
 using ModelGateway.Policies;
+using ModelGateway.Previews;
+using ModelGateway.Sources;
 
 namespace ModelGateway.Sniffing;
 
@@ -10,8 +14,8 @@ namespace ModelGateway.Sniffing;
 /// </summary>
 internal static class SafeTensorSniffer
 {
-    /// <summary>Largest header the gateway reads (the Hugging Face clients' limit).</summary>
-    public const int MaxHeaderBytes = 25_000_000;
+    /// <summary>The most <c>ContentCheck:MaxHeaderBytes</c> may allow (the Hugging Face clients' limit).</summary>
+    public const int MaxHeaderBytesLimit = 25_000_000;
 
     /// <summary>Largest header the reference implementation accepts; above it the file is not safetensors at all.</summary>
     public const long SpecMaxHeaderBytes = 100_000_000;
@@ -23,8 +27,9 @@ internal static class SafeTensorSniffer
         head.Length > 8 && head[8] == (byte)'{' && BinaryPrimitives.ReadUInt64LittleEndian(head) is >= 2 and <= SpecMaxHeaderBytes;
 
     /// <summary>Sniffs a head that <see cref="LooksLike"/> a safetensors file.</summary>
-    public static SniffResult Sniff(ReadOnlySpan<byte> head, long? totalSize)
+    public static SniffResult Sniff(ReadOnlySpan<byte> head, long? totalSize, SniffLimits limits)
     {
+        ArgumentNullException.ThrowIfNull(limits);
         if (!LooksLike(head))
         {
             return SniffResult.Unrecognised;
@@ -34,19 +39,19 @@ internal static class SafeTensorSniffer
         {
             return SniffResult.Unrecognised; // the header claims more bytes than the file has
         }
-        if (headerLength > MaxHeaderBytes)
+        if (headerLength > limits.MaxHeaderBytes)
         {
-            return SniffResult.Undetermined; // plausible, but too large to read and check
+            return SniffResult.Undetermined; // plausible, but larger than the check may read
         }
         if (head.Length < 8 + headerLength)
         {
             return SniffResult.More(8 + headerLength);
         }
         long? dataSize = totalSize is { } total ? total - 8 - headerLength : null;
-        return ParseHeader(head.Slice(8, (int)headerLength), dataSize) ?? SniffResult.Unrecognised;
+        return ParseHeader(head.Slice(8, (int)headerLength), dataSize, limits.Previews) ?? SniffResult.Unrecognised;
     }
 
-    private static SniffResult? ParseHeader(ReadOnlySpan<byte> json, long? dataSize)
+    private static SniffResult? ParseHeader(ReadOnlySpan<byte> json, long? dataSize, PreviewLimits previews)
     {
         try
         {
@@ -55,7 +60,7 @@ internal static class SafeTensorSniffer
             {
                 return null;
             }
-            var metadata = new Metadata();
+            var metadata = new Metadata(previews);
             var names = new TensorNames();
             long maxEnd = 0;
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -116,13 +121,13 @@ internal static class SafeTensorSniffer
             switch (key)
             {
                 case 1:
-                    metadata.Title = Text(reader.GetString());
+                    metadata.Title = Text(ref reader);
                     break;
                 case 2:
-                    metadata.Architecture = Text(reader.GetString());
+                    metadata.Architecture = Text(ref reader);
                     break;
-                case 3 when reader.ValueSpan.Length <= 2 * 1024 * 1024:
-                    metadata.Thumbnail = reader.GetString();
+                case 3:
+                    metadata.Thumbnail = Thumbnail(ref reader, metadata.Previews);
                     break;
             }
         }
@@ -200,18 +205,54 @@ internal static class SafeTensorSniffer
         return reader.Read() && reader.TokenType == JsonTokenType.Number && reader.TryGetInt64(out offset) && offset >= 0;
     }
 
-    private static string? Text(string? value)
+    // A bounded prefix of a string value, never a copy of all of it: a header may hold megabytes in one value.
+    private static string? Text(ref Utf8JsonReader reader)
     {
-        var trimmed = value?.Trim();
-        if (string.IsNullOrEmpty(trimmed))
+        const int maxBytes = MaxTextLength * 4;
+        if (!reader.ValueIsEscaped)
+        {
+            var raw = reader.ValueSpan;
+            return DisplayText.Clean(Encoding.UTF8.GetString(raw[..Math.Min(raw.Length, maxBytes)]), MaxTextLength);
+        }
+        return WithUnescaped(ref reader, static text => DisplayText.Clean(Encoding.UTF8.GetString(text[..Math.Min(text.Length, maxBytes)]), MaxTextLength));
+    }
+
+    // modelspec.thumbnail: decoded and checked straight from the header's bytes (no string of it is made).
+    private static string? Thumbnail(ref Utf8JsonReader reader, PreviewLimits limits)
+    {
+        // The longest data URL an image within the byte cap can have (with room for its "data:image/…;base64," prefix),
+        // six times over when escaped ("+" may be written \u002B): anything longer is not even unescaped.
+        var longest = ((limits.MaxBytes + 2) / 3 * 4) + 256;
+        if (reader.ValueSpan.Length > (reader.ValueIsEscaped ? 6 * longest : longest))
         {
             return null;
         }
-        return trimmed.Length <= MaxTextLength ? trimmed : trimmed[..MaxTextLength];
+        return reader.ValueIsEscaped
+            ? WithUnescaped(ref reader, text => PreviewImages.FromDataUrl(text, limits))
+            : PreviewImages.FromDataUrl(reader.ValueSpan, limits);
     }
 
-    private sealed class Metadata
+    // The string value unescaped into a pooled buffer (never longer than its escaped form).
+    private static string? WithUnescaped(ref Utf8JsonReader reader, ReadText read)
     {
+        var buffer = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length);
+        try
+        {
+            var length = reader.CopyString(buffer);
+            return read(buffer.AsSpan(0, length));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private delegate string? ReadText(ReadOnlySpan<byte> utf8);
+
+    private sealed class Metadata(PreviewLimits previews)
+    {
+        public PreviewLimits Previews { get; } = previews;
+
         public string? Title { get; set; }
 
         public string? Architecture { get; set; }
@@ -258,9 +299,21 @@ internal static class SafeTensorSniffer
                 reader.ValueSpan[..buffer.Length].CopyTo(buffer);
                 return buffer.Length;
             }
-            var text = reader.GetString() ?? string.Empty;
-            var length = Math.Min(text.Length, buffer.Length / 4);
-            return System.Text.Encoding.UTF8.GetBytes(text.AsSpan(0, length), buffer);
+            if (reader.ValueSpan.Length <= buffer.Length)
+            {
+                return reader.CopyString(buffer); // unescaped, it is no longer than escaped
+            }
+            var unescaped = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length);
+            try
+            {
+                var length = Math.Min(reader.CopyString(unescaped), buffer.Length);
+                unescaped.AsSpan(0, length).CopyTo(buffer);
+                return length;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(unescaped);
+            }
         }
     }
 }

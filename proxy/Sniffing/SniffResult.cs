@@ -45,7 +45,7 @@ internal sealed record SniffResult
     /// </summary>
     public string? Folder { get; init; }
 
-    /// <summary>safetensors <c>modelspec.thumbnail</c> as found (a data URL, not yet validated).</summary>
+    /// <summary>safetensors <c>modelspec.thumbnail</c> as a checked data URL: an image within the preview caps.</summary>
     public string? Thumbnail { get; init; }
 
     internal static SniffResult Of(ModelFormat format, string signature) =>

@@ -37,8 +37,9 @@ internal static class FileNames
     }
 
     /// <summary>
-    /// Strips any directory part, control characters and surrounding blanks, and replaces ':' (a Windows drive or
-    /// stream separator); null when nothing usable is left.
+    /// Strips any directory part and what <see cref="DisplayText"/> removes (control, bidi, zero-width and other
+    /// invisible characters), trims blanks, and replaces ':' (a Windows drive or stream separator); null when nothing
+    /// usable is left.
     /// </summary>
     public static string? Sanitize(string? name)
     {
@@ -46,14 +47,16 @@ internal static class FileNames
         {
             return null;
         }
-        var cut = name.LastIndexOfAny(['/', '\\']);
-        // ':' would make "C:evil.ckpt" a drive-relative path (and "a:b" an NTFS stream) on a Windows ComfyUI install.
-        var bare = new string((cut >= 0 ? name[(cut + 1)..] : name).Where(c => !char.IsControl(c)).Select(c => c == ':' ? '_' : c).ToArray()).Trim();
-        if (bare.Length == 0 || bare is "." or "..")
+        // Invisible characters go first: "..\u200B/x" must not hide a path separator's meaning.
+        var visible = DisplayText.Clean(name, int.MaxValue);
+        if (visible is null)
         {
             return null;
         }
-        return bare.Length <= MaxLength ? bare : bare[..MaxLength];
+        var cut = visible.LastIndexOfAny(['/', '\\']);
+        // ':' would make "C:evil.ckpt" a drive-relative path (and "a:b" an NTFS stream) on a Windows ComfyUI install.
+        var bare = DisplayText.Clean((cut >= 0 ? visible[(cut + 1)..] : visible).Replace(':', '_'), MaxLength);
+        return bare is null or "." or ".." ? null : bare;
     }
 
     /// <summary>The display stem: the name without its last extension.</summary>

@@ -5,8 +5,9 @@ using ModelGateway.Policies;
 namespace ModelGateway.Sources;
 
 /// <summary>
-/// Any HTTP(S) host: HEAD first, then a one-byte Range GET when HEAD is refused or tells no size. Never reads a
-/// body: a server that ignores Range has its connection dropped after the headers.
+/// Any HTTP(S) host, in one round trip: a Range GET of the file's head tells its size (Content-Range), type and
+/// disposition, and brings the bytes the content check reads. HEAD only when the host refuses the Range GET or tells no
+/// size with it. A server that ignores Range has its connection dropped once the head is read.
 /// </summary>
 internal sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFileSource> logger) : IMetadataSource
 {
@@ -22,40 +23,73 @@ internal sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFi
     /// </summary>
     public string CacheKey(Uri url) => new UriBuilder(url) { Fragment = string.Empty }.Uri.AbsoluteUri;
 
-    public async Task<ProbeResult> ProbeAsync(Uri url, IReadOnlyList<string> blockedHosts, CancellationToken cancellationToken)
+    public async Task<ProbeResult> ProbeAsync(Uri url, ProbeScope scope, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
-        var head = await egress.SendAsync(new EgressRequest(HttpMethod.Head, url) { BlockedHosts = blockedHosts }, cancellationToken);
-        using (head)
-        {
-            if (head.IsSuccess && EgressBody.SizeOf(head.Message) is { } size)
-            {
-                return Result(url, head, size);
-            }
-            if (!head.IsSuccess && !HeadRefused(head.StatusCode))
-            {
-                throw SourceFailures.FromStatus(head.StatusCode);
-            }
-            Log.FallingBackToRange(logger, url.Host, head.StatusCode);
-        }
-
-        using var ranged = await egress.SendAsync(
-            new EgressRequest(HttpMethod.Get, url, m => m.Headers.Range = new RangeHeaderValue(0, 0)) { BlockedHosts = blockedHosts },
+        ArgumentNullException.ThrowIfNull(scope);
+        // Without a content check one byte is enough to learn the size; its body is never read.
+        var wanted = Math.Max(1, scope.HeadBytes);
+        var ranged = await egress.SendAsync(scope.Request(HttpMethod.Get, url, m => m.Headers.Range = new RangeHeaderValue(0, wanted - 1)),
             cancellationToken);
-        if (ranged.StatusCode == 416)
+        FileHead? head = null;
+        try
         {
-            // "bytes */0": the only file a one-byte range cannot be satisfied for is an empty one. The answer's
-            // Content-Type is its error body's, not the file's.
-            return Result(url, ranged, ranged.Message.Content.Headers.ContentRange?.Length, describesFile: false);
+            var headers = ranged.Message.Content.Headers;
+            if (ranged.StatusCode == 416 && headers.ContentRange?.Length is { } length)
+            {
+                // "bytes */0": the only file a range from 0 cannot be satisfied for is an empty one. The answer's
+                // Content-Type is its error body's, not the file's.
+                return Result(url, ranged, length, describesFile: false) with { Head = new FileHead(null, length, ranged: true) };
+            }
+            if (!ranged.IsSuccess && !RangeRefused(ranged.StatusCode))
+            {
+                throw SourceFailures.FromStatus(ranged.StatusCode);
+            }
+            if (!ranged.IsSuccess || (ranged.StatusCode == 206 && headers.ContentRange?.From != 0))
+            {
+                Log.FallingBackToHead(logger, url.Host, ranged.StatusCode);
+                return await HeadAsync(url, scope, cancellationToken);
+            }
+
+            // An encoded body is not the file's bytes, and a Content-Range or Content-Length then measures the encoding.
+            var encoded = EgressBody.IsEncoded(headers);
+            var total = encoded ? null : ranged.StatusCode == 206 ? headers.ContentRange!.Length : headers.ContentLength;
+            if (scope.HeadBytes > 0)
+            {
+                head = new FileHead(encoded ? null : ranged, total, ranged: ranged.StatusCode == 206);
+            }
+            if (total is null)
+            {
+                Log.FallingBackToHead(logger, url.Host, ranged.StatusCode);
+                total = await SizeFromHeadAsync(url, scope, cancellationToken);
+            }
+            return Result(url, ranged, total) with { Head = head };
         }
-        if (!ranged.IsSuccess)
+        finally
         {
-            throw SourceFailures.FromStatus(ranged.StatusCode);
+            if (head?.Response != ranged)
+            {
+                ranged.Dispose(); // the head's holder disposes it otherwise
+            }
         }
-        var total = ranged.StatusCode == 206
-            ? ranged.Message.Content.Headers.ContentRange?.Length
-            : EgressBody.SizeOf(ranged.Message); // Range ignored: the headers tell the size; the body is never read.
-        return Result(url, ranged, total);
+    }
+
+    // The host refused the Range GET: HEAD alone tells the facts, and the file's bytes cannot be read.
+    private async Task<ProbeResult> HeadAsync(Uri url, ProbeScope scope, CancellationToken cancellationToken)
+    {
+        using var head = await egress.SendAsync(scope.Request(HttpMethod.Head, url), cancellationToken);
+        if (!head.IsSuccess)
+        {
+            throw SourceFailures.FromStatus(head.StatusCode);
+        }
+        return Result(url, head, EgressBody.SizeOf(head.Message)) with { Head = new FileHead(null, null, ranged: false) };
+    }
+
+    // The GET told no size (chunked, "bytes 0-0/*"): HEAD may. Its failure only leaves the size unknown.
+    private async Task<long?> SizeFromHeadAsync(Uri url, ProbeScope scope, CancellationToken cancellationToken)
+    {
+        using var head = await egress.SendAsync(scope.Request(HttpMethod.Head, url), cancellationToken);
+        return head.IsSuccess ? EgressBody.SizeOf(head.Message) : null;
     }
 
     private static ProbeResult Result(Uri url, EgressResponse response, long? size, bool describesFile = true)
@@ -95,12 +129,12 @@ internal sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFi
         return FileNames.FromUrl(hops[0]) ?? FileNames.FromUrl(hops[^1]);
     }
 
-    // Servers that do not implement HEAD, or that sign URLs for GET only, refuse HEAD with these.
-    private static bool HeadRefused(int status) => status is 400 or 403 or 405 or 501;
+    // Servers that do not implement Range (or GET with it) refuse it with these.
+    private static bool RangeRefused(int status) => status is 400 or 405 or 416 or 501;
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Debug, "HEAD on {Host} answered {Status} or told no size; trying a Range GET.", EventName = "FallingBackToRange")]
-        public static partial void FallingBackToRange(ILogger logger, string host, int status);
+        [LoggerMessage(1, LogLevel.Debug, "The Range GET on {Host} answered {Status} or told no size; asking with HEAD.", EventName = "FallingBackToHead")]
+        public static partial void FallingBackToHead(ILogger logger, string host, int status);
     }
 }

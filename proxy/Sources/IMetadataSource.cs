@@ -1,3 +1,4 @@
+using ModelGateway.Egress;
 using ModelGateway.Policies;
 
 namespace ModelGateway.Sources;
@@ -20,12 +21,8 @@ internal interface IMetadataSource
     /// </summary>
     string CacheKey(Uri url);
 
-    /// <summary>
-    /// Asks the upstream. <paramref name="blockedHosts"/>: host patterns no redirect may lead to (the base policy's
-    /// <c>BlockedHosts</c>), set on every egress request of the probe.
-    /// </summary>
-    Task<ProbeResult> ProbeAsync(Uri url, IReadOnlyList<string> blockedHosts, CancellationToken cancellationToken);
-
+    /// <summary>Asks the upstream, every request built by <paramref name="scope"/> (its host lists, its trail).</summary>
+    Task<ProbeResult> ProbeAsync(Uri url, ProbeScope scope, CancellationToken cancellationToken);
     /// <summary>
     /// Where the bytes of the file <paramref name="url"/> names are read from, derived without network access from the
     /// URL and its (cached) <paramref name="facts"/>: the same location the probe used, with the credentials this source
@@ -41,7 +38,55 @@ internal interface IMetadataSource
 }
 
 /// <summary>What a probe learned, and where the file's bytes can be read from for content checks.</summary>
-internal sealed record ProbeResult(AssetFacts Facts, ContentLocation? Content);
+internal sealed record ProbeResult(AssetFacts Facts, ContentLocation? Content)
+{
+    /// <summary>The probe's own request for the file's head, when it made one (then the content check sends none).</summary>
+    public FileHead? Head { get; init; }
+
+    /// <summary>A preview image the source names for the file (fetched beside the content check, never with a token).</summary>
+    public Uri? PreviewUrl { get; init; }
+}
+
+/// <summary>
+/// The probe's own request for the file's first <see cref="ProbeScope.HeadBytes"/>, its body not yet read: the content
+/// check reads it (within the probe's deadline, a stall or a broken read leaving the format unverified) instead of
+/// asking again. Whoever holds the <see cref="ProbeResult"/> disposes it.
+/// </summary>
+internal sealed class FileHead(EgressResponse? response, long? total, bool ranged) : IDisposable
+{
+    /// <summary>
+    /// The answer whose body starts with the file's first byte; null when there are none (a ranged <see cref="Total"/> of
+    /// 0: an empty file) or they cannot be had (Range refused, an encoded body).
+    /// </summary>
+    public EgressResponse? Response { get; } = response;
+
+    /// <summary>The file's size: the Content-Range total when <see cref="Ranged"/>, else a 200's Content-Length.</summary>
+    public long? Total { get; } = total;
+
+    public bool Ranged { get; } = ranged;
+
+    public void Dispose() => Response?.Dispose();
+}
+
+/// <summary>
+/// What every request of one probe shares: the host lists every hop is held to (the base policy's: facts are shared by
+/// every caller), the trail of the hosts the file's requests went to (<see cref="AssetFacts.Hosts"/>), and how many of
+/// the file's first bytes the content check wants (0 when it is off).
+/// </summary>
+internal sealed class ProbeScope(IReadOnlyList<string> allowedHosts, IReadOnlyList<string> blockedHosts, int headBytes)
+{
+    public IReadOnlyList<string> AllowedHosts { get; } = allowedHosts;
+
+    public IReadOnlyList<string> BlockedHosts { get; } = blockedHosts;
+
+    public int HeadBytes { get; } = headBytes;
+
+    public HostTrail FileHosts { get; } = new();
+
+    /// <summary>A request of this probe: held to its host lists, its hops recorded in <see cref="FileHosts"/>.</summary>
+    public EgressRequest Request(HttpMethod method, Uri url, Action<HttpRequestMessage>? configure = null) =>
+        new(method, url, configure) { AllowedHosts = AllowedHosts, BlockedHosts = BlockedHosts, Trail = FileHosts };
+}
 
 /// <summary>
 /// How to fetch the file's bytes: the download URL and the credentials to add to requests for its own host (they

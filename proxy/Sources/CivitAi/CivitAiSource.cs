@@ -3,7 +3,6 @@ using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using ModelGateway.Egress;
-using ModelGateway.Previews;
 using ModelGateway.Primitives;
 using ModelGateway.Policies;
 
@@ -26,9 +25,7 @@ internal sealed partial class CivitAiSource(
 
     private const int MaxErrorBytes = 16 * 1024;
     private const int MaxDetailLength = 200;
-
-    // A preview is a nicety: it gets its own short deadline and never fails or stalls the probe.
-    private static readonly TimeSpan PreviewTimeout = TimeSpan.FromSeconds(3);
+    private const int MaxNameLength = 512;
 
     private static readonly MediaTypeWithQualityHeaderValue Json = new("application/json");
 
@@ -38,12 +35,13 @@ internal sealed partial class CivitAiSource(
 
     public string CacheKey(Uri url) => CivitAiUrl.Parse(url).CacheKey;
 
-    public async Task<ProbeResult> ProbeAsync(Uri url, IReadOnlyList<string> blockedHosts, CancellationToken cancellationToken)
+    public async Task<ProbeResult> ProbeAsync(Uri url, ProbeScope scope, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(scope);
         var settings = options.CurrentValue;
         var parsed = CivitAiUrl.Parse(url);
         var token = parsed.Token ?? (string.IsNullOrEmpty(settings.Token) ? null : settings.Token);
-        var probe = new Probe(settings, settings.Authorizer(token), token is not null, blockedHosts);
+        var probe = new Probe(settings, settings.Authorizer(token), token is not null, scope);
 
         var versionId = parsed.VersionId ?? await NewestVersionAsync(probe, parsed.ModelId!.Value, cancellationToken);
         var version = await GetJsonAsync<CivitAiModelVersion>(probe, $"/api/v1/model-versions/{versionId}", $"model version {versionId}",
@@ -86,10 +84,10 @@ internal sealed partial class CivitAiSource(
             PickleScan = Scan(file.PickleScanResult),
             VirusScan = Scan(file.VirusScanResult),
             FinalUrl = new Uri(CivitAiUrl.CanonicalOrigin, pathAndQuery).AbsoluteUri,
-            PreviewImage = await PreviewAsync(probe, versionId, version.Images, cancellationToken),
         };
-        Log.Probed(logger, versionId, file.Id ?? 0, modelType ?? "-", folder ?? "-", facts.PreviewImage is not null);
-        return new ProbeResult(facts, content);
+        var preview = PreviewUrl(probe, version.Images);
+        Log.Probed(logger, versionId, file.Id ?? 0, modelType ?? "-", folder ?? "-", preview is not null);
+        return new ProbeResult(facts, content) { PreviewUrl = preview };
     }
 
     /// <summary>
@@ -125,13 +123,12 @@ internal sealed partial class CivitAiSource(
 
     private async Task<T> GetJsonAsync<T>(Probe probe, string path, string what, CancellationToken cancellationToken) where T : class
     {
-        var request = new EgressRequest(HttpMethod.Get, new Uri(probe.Settings.ApiOrigin, path), message =>
+        var request = probe.Scope.Request(HttpMethod.Get, new Uri(probe.Settings.ApiOrigin, path), message =>
         {
             message.Headers.Accept.Add(Json);
             probe.Authorize(message);
-        })
+        }) with
         {
-            BlockedHosts = probe.BlockedHosts,
             Trusted = true, // the API origin is this source's own BaseUrl
         };
         using var response = await egress.SendAsync(request, cancellationToken);
@@ -175,9 +172,8 @@ internal sealed partial class CivitAiSource(
         }
         Log.CheckingAccess(logger, versionId);
         using var response = await egress.SendAsync(
-            new EgressRequest(HttpMethod.Get, content.Url, content.Authorize)
+            probe.Scope.Request(HttpMethod.Get, content.Url, content.Authorize) with
             {
-                BlockedHosts = probe.BlockedHosts,
                 Redirects = RedirectMode.None,
                 Trusted = content.Trusted,
             },
@@ -230,53 +226,18 @@ internal sealed partial class CivitAiSource(
         }
     }
 
-    private async Task<string?> PreviewAsync(Probe probe, long versionId, List<CivitAiImage>? images, CancellationToken cancellationToken)
+    // The first image within Sources:CivitAI:MaxPreviewNsfwLevel, asked for at preview width.
+    private static Uri? PreviewUrl(Probe probe, List<CivitAiImage>? images)
     {
         var image = images?.FirstOrDefault(i =>
             (i.Type is null || string.Equals(i.Type, "image", StringComparison.OrdinalIgnoreCase))
             && CivitAiNsfwLevels.IsAllowed(i.NsfwLevel, probe.Settings.PreviewNsfwMask)
             && Uri.TryCreate(i.Url, UriKind.Absolute, out var u) && (u.Scheme == Uri.UriSchemeHttps || u.Scheme == Uri.UriSchemeHttp));
-        if (image is null)
-        {
-            return null;
-        }
-        var url = CivitAiImages.Small(new Uri(image.Url!, UriKind.Absolute));
-        using var deadline = new CancellationTokenSource(PreviewTimeout, timeProvider);
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-        try
-        {
-            // No Configure: an image host never gets the token.
-            using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, url) { BlockedHosts = probe.BlockedHosts }, linked.Token);
-            if (!response.IsSuccess)
-            {
-                Log.PreviewOmitted(logger, versionId, url.Host, $"status {response.StatusCode}");
-                return null;
-            }
-            var dataUrl = await PreviewImages.ReadDataUrlAsync(response.Message, linked.Token);
-            if (dataUrl is null)
-            {
-                Log.PreviewOmitted(logger, versionId, url.Host, "too large or not an image");
-            }
-            return dataUrl;
-        }
-        catch (EgressException ex)
-        {
-            Log.PreviewOmitted(logger, versionId, url.Host, ex.Failure.ToString());
-            return null;
-        }
-        catch (Exception ex) when (ex is HttpRequestException or IOException
-            || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            Log.PreviewOmitted(logger, versionId, url.Host, ex.GetType().Name);
-            return null;
-        }
+        return image is null ? null : CivitAiImages.Small(new Uri(image.Url!, UriKind.Absolute));
     }
 
-    private static string? DisplayName(CivitAiModelVersion version)
-    {
-        var parts = new[] { version.Model?.Name, version.Name }.Where(p => !string.IsNullOrWhiteSpace(p)).Select(p => p!.Trim()).ToArray();
-        return parts.Length == 0 ? null : string.Join(' ', parts);
-    }
+    private static string? DisplayName(CivitAiModelVersion version) =>
+        DisplayText.Clean(string.Join(' ', new[] { version.Model?.Name, version.Name }.Where(p => !string.IsNullOrWhiteSpace(p))), MaxNameLength);
 
     private static string? Sha256(CivitAiFile file)
     {
@@ -291,16 +252,16 @@ internal sealed partial class CivitAiSource(
 
     private static string? Clean(string? text)
     {
-        if (string.IsNullOrWhiteSpace(text))
+        var clean = DisplayText.Clean(text, int.MaxValue)?.TrimEnd('.');
+        if (string.IsNullOrEmpty(clean))
         {
             return null;
         }
-        var clean = new string(text.Where(c => !char.IsControl(c)).ToArray()).Trim().TrimEnd('.');
-        return clean.Length <= MaxDetailLength ? clean : clean[..MaxDetailLength] + "…";
+        return clean.Length <= MaxDetailLength ? clean : DisplayText.Clean(clean, MaxDetailLength) + "…";
     }
 
     /// <summary>What every request of one probe shares: the settings read once, the token's authorizer, the redirect rules.</summary>
-    private sealed record Probe(CivitAiOptions Settings, Action<HttpRequestMessage> Authorize, bool HasToken, IReadOnlyList<string> BlockedHosts);
+    private sealed record Probe(CivitAiOptions Settings, Action<HttpRequestMessage> Authorize, bool HasToken, ProbeScope Scope);
 
     private static partial class Log
     {
@@ -311,8 +272,5 @@ internal sealed partial class CivitAiSource(
         [LoggerMessage(2, LogLevel.Debug, "CivitAI version {VersionId} is gated; asking the download endpoint whether the token has access.",
             EventName = "CivitAiCheckingAccess")]
         public static partial void CheckingAccess(ILogger logger, long versionId);
-
-        [LoggerMessage(3, LogLevel.Debug, "CivitAI version {VersionId}: preview from {Host} omitted ({Reason}).", EventName = "CivitAiPreviewOmitted")]
-        public static partial void PreviewOmitted(ILogger logger, long versionId, string host, string reason);
     }
 }

@@ -29,9 +29,10 @@ internal sealed partial class HuggingFaceSource(
     /// <summary>The canonical resolve URL: hf.co and huggingface.co, blob and resolve, with or without a query, share it.</summary>
     public string CacheKey(Uri url) => HuggingFaceUrl.Parse(url).CanonicalUrl.AbsoluteUri;
 
-    public async Task<ProbeResult> ProbeAsync(Uri url, IReadOnlyList<string> blockedHosts, CancellationToken cancellationToken)
+    public async Task<ProbeResult> ProbeAsync(Uri url, ProbeScope scope, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
+        ArgumentNullException.ThrowIfNull(scope);
         var file = HuggingFaceUrl.Parse(url);
         var settings = options.CurrentValue;
         var content = Content(settings, url, file);
@@ -40,8 +41,8 @@ internal sealed partial class HuggingFaceSource(
         var authorize = content.Authorize!;
 
         // Independent requests: run them side by side so the probe costs one round trip, not two.
-        var headTask = HeadAsync(file, resolveUrl, authorize, blockedHosts, cancellationToken);
-        var repoTask = RepoInfoAsync(file, apiUrl, authorize, blockedHosts, cancellationToken);
+        var headTask = HeadAsync(file, resolveUrl, authorize, scope, cancellationToken);
+        var repoTask = RepoInfoAsync(file, apiUrl, authorize, scope, cancellationToken);
         await Task.WhenAll(headTask, repoTask);
         var head = await headTask;
         var repo = await repoTask;
@@ -74,17 +75,16 @@ internal sealed partial class HuggingFaceSource(
     private static ContentLocation Content(HuggingFaceOptions settings, Uri url, HuggingFaceUrl file) =>
         new(new Uri(Origin(settings, url) + file.ResolvePath), settings.Authorizer(settings.Token), Trusted: true);
 
-    private async Task<HeadFacts> HeadAsync(HuggingFaceUrl file, Uri resolveUrl, Action<HttpRequestMessage> authorize, IReadOnlyList<string> blockedHosts,
+    private async Task<HeadFacts> HeadAsync(HuggingFaceUrl file, Uri resolveUrl, Action<HttpRequestMessage> authorize, ProbeScope scope,
         CancellationToken cancellationToken)
     {
         var tokenSent = false;
-        var request = new EgressRequest(HttpMethod.Head, resolveUrl, message =>
+        var request = scope.Request(HttpMethod.Head, resolveUrl, message =>
         {
             authorize(message);
             tokenSent = message.Headers.Authorization is not null; // of the hop that answers last
-        })
+        }) with
         {
-            BlockedHosts = blockedHosts,
             // Same-host redirects (renamed repos, /api/resolve-cache/...) are followed; the redirect to the CDN is
             // the answer, because its X-Linked-* headers describe the file and the CDN must not see the token.
             Redirects = RedirectMode.SameHostOnly,
@@ -114,18 +114,17 @@ internal sealed partial class HuggingFaceSource(
     }
 
     private async Task<HuggingFaceRepoInfo?> RepoInfoAsync(HuggingFaceUrl file, Uri apiUrl, Action<HttpRequestMessage> authorize,
-        IReadOnlyList<string> blockedHosts, CancellationToken cancellationToken)
+        ProbeScope scope, CancellationToken cancellationToken)
     {
         // The file's facts come from the HEAD; the repository's are extras, so any failure here only loses them.
         try
         {
-            var request = new EgressRequest(HttpMethod.Get, apiUrl, message =>
+            var request = scope.Request(HttpMethod.Get, apiUrl, message =>
             {
                 authorize(message);
                 message.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("application/json"));
-            })
+            }) with
             {
-                BlockedHosts = blockedHosts,
                 Redirects = RedirectMode.SameHostOnly,
                 Trusted = true,
             };

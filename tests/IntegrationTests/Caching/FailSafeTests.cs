@@ -124,7 +124,7 @@ public sealed class FailSafeTests(RedisFixture redis) : IClassFixture<RedisFixtu
         var merged = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Redis"] = redis.ConnectionString,
-            ["Policy:VerifyContent"] = "false", // one HEAD per probe
+            ["Policy:VerifyContent"] = "false", // one request per probe
         };
         foreach (var (key, value) in settings)
         {

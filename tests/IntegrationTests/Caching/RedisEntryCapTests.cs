@@ -31,7 +31,7 @@ public sealed class RedisEntryCapTests(RedisFixture redis) : IClassFixture<Redis
         Assert.Equal(HttpStatusCode.OK, fromB.StatusCode);
         Assert.Equal(("MISS", "HIT", "MISS"), (CacheStatus(fromA), CacheStatus(againA), CacheStatus(fromB)));
         Assert.Equal(await fromA.Content.ReadAsStringAsync(), await fromB.Content.ReadAsStringAsync()); // preview included
-        Assert.Equal(2, host.RequestsFor("big.safetensors", "HEAD"));
+        Assert.Equal(2, host.ProbesFor("big.safetensors"));
         Assert.Empty(await EntryKeysAsync());
     }
 
@@ -50,7 +50,7 @@ public sealed class RedisEntryCapTests(RedisFixture redis) : IClassFixture<Redis
         using var fromB = await clientB.GetAsync(path);
 
         Assert.Equal(("MISS", "HIT"), (CacheStatus(fromA), CacheStatus(fromB)));
-        Assert.Equal(1, host.RequestsFor("small.safetensors", "HEAD"));
+        Assert.Equal(1, host.ProbesFor("small.safetensors"));
         var key = Assert.Single(await EntryKeysAsync());
         Assert.Matches("^model-gateway:metadata:v2:[0-9a-f]{64}:v2$", key.ToString());
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);

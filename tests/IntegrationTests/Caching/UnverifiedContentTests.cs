@@ -15,13 +15,21 @@ public sealed class UnverifiedContentTests
         var model = ModelFiles.SafeTensors();
         var contentReads = 0;
         await using var host = await FakeHost.StartAsync((app, _) =>
-            app.MapMethods("/files/flaky.safetensors", ["GET", "HEAD"], (HttpContext context) =>
+            app.MapMethods("/files/flaky.safetensors", ["GET", "HEAD"], async (HttpContext context) =>
             {
                 if (HttpMethods.IsGet(context.Request.Method) && Interlocked.Increment(ref contentReads) == 1)
                 {
-                    return Results.StatusCode(StatusCodes.Status503ServiceUnavailable); // a passing failure
+                    // A passing failure: the answer breaks off after its headers, so only the bytes are missing.
+                    context.Response.StatusCode = StatusCodes.Status206PartialContent;
+                    context.Response.Headers.ContentRange = $"bytes 0-{model.Length - 1}/{model.Length}";
+                    context.Response.ContentLength = model.Length;
+                    await context.Response.Body.WriteAsync(model.AsMemory(0, 100));
+                    await context.Response.Body.FlushAsync();
+                    await Task.Delay(200); // the headers reach the gateway before the reset
+                    context.Abort();
+                    return;
                 }
-                return Results.Bytes(model, "application/octet-stream", enableRangeProcessing: true);
+                await Results.Bytes(model, "application/octet-stream", enableRangeProcessing: true).ExecuteAsync(context);
             }));
         await using var gateway = new GatewayFactory(new Dictionary<string, string?>
         {

@@ -12,12 +12,8 @@ public sealed class SmokeTests
     public async Task RemoteMetadata_GenericHost_ReportsSizeAndName()
     {
         await using var host = await FakeHost.StartAsync((app, _) =>
-            app.MapMethods("/files/model.safetensors", ["GET", "HEAD"], (HttpContext c) =>
-            {
-                c.Response.ContentLength = 1234;
-                c.Response.ContentType = "application/octet-stream";
-                return Task.CompletedTask;
-            }));
+            app.MapMethods("/files/model.safetensors", ["GET", "HEAD"], () =>
+                Results.Bytes(new byte[1234], "application/octet-stream", enableRangeProcessing: true)));
         await using var gateway = new GatewayFactory();
         using var client = gateway.CreateClient(TestKeys.Default);
 

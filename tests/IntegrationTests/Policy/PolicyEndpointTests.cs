@@ -21,6 +21,9 @@ public sealed class PolicyEndpointTests : IAsyncLifetime
             ["PolicyProfiles:strict:AllowedHosts:1"] = "*.civitai.com",
             ["PolicyProfiles:strict:AllowedModelTypes:0"] = "loras",
             ["PolicyProfiles:strict:AllowedModelTypes:1"] = "vae",
+            ["PolicyProfiles:strict:BlockedHosts:0"] = "mirror.example.org",
+            ["PolicyProfiles:strict:UnverifiedContent"] = "Deny",
+            ["PolicyProfiles:strict:UnknownSize"] = "Deny",
             ["ApiKeys:1:PermitLimit"] = "30",
             ["RateLimiting:PermitLimit"] = "120",
             ["RateLimiting:WindowSeconds"] = "90",
@@ -41,7 +44,8 @@ public sealed class PolicyEndpointTests : IAsyncLifetime
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal(
             "{\"key_name\":\"default-team\",\"allowed_formats\":[\"SafeTensor\",\"GGUF\"],\"max_size_bytes\":0,\"allowed_hosts\":[],"
-            + "\"blocked_hosts\":[\"files.example.com\"],\"allowed_model_types\":[],\"rate_limit\":{\"limit\":120,\"window_seconds\":90}}",
+            + "\"blocked_hosts\":[\"files.example.com\"],\"allowed_model_types\":[],\"unverified_content\":\"Warn\",\"unknown_size\":\"Warn\","
+            + "\"rate_limit\":{\"limit\":120,\"window_seconds\":90}}",
             await response.Content.ReadAsStringAsync());
     }
 
@@ -55,8 +59,9 @@ public sealed class PolicyEndpointTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal(
             "{\"key_name\":\"strict-team\",\"profile\":\"strict\",\"allowed_formats\":[\"SafeTensor\"],\"max_size_bytes\":25000000000,"
-            + "\"allowed_hosts\":[\"huggingface.co\",\"*.civitai.com\"],\"blocked_hosts\":[\"files.example.com\"],"
-            + "\"allowed_model_types\":[\"loras\",\"vae\"],\"rate_limit\":{\"limit\":30,\"window_seconds\":90}}",
+            + "\"allowed_hosts\":[\"huggingface.co\",\"*.civitai.com\"],\"blocked_hosts\":[\"files.example.com\",\"mirror.example.org\"],"
+            + "\"allowed_model_types\":[\"loras\",\"vae\"],\"unverified_content\":\"Deny\",\"unknown_size\":\"Deny\","
+            + "\"rate_limit\":{\"limit\":30,\"window_seconds\":90}}",
             await response.Content.ReadAsStringAsync());
     }
 

@@ -18,12 +18,8 @@ public sealed class RateLimitingTests(RedisFixture redis) : IClassFixture<RedisF
     {
         await redis.FlushAsync();
         _files = await FakeHost.StartAsync((app, _) =>
-            app.MapMethods("/files/model.safetensors", ["GET", "HEAD"], (HttpContext c) =>
-            {
-                c.Response.ContentLength = 1234;
-                c.Response.ContentType = "application/octet-stream";
-                return Task.CompletedTask;
-            }));
+            app.MapMethods("/files/model.safetensors", ["GET", "HEAD"], () =>
+                Results.Bytes(ModelGateway.Testing.ModelFiles.SafeTensors(), "application/octet-stream", enableRangeProcessing: true)));
     }
 
     public async Task DisposeAsync() => await _files.DisposeAsync();

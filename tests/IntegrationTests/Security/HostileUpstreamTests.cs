@@ -225,7 +225,7 @@ public sealed class HostileUpstreamTests(HostileUpstreamFixture fixture, ITestOu
     [Fact]
     public async Task ReadDataUrlAsync_HtmlServedAsImage_NoPreview()
     {
-        byte[] png = [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13, (byte)'I', (byte)'H', (byte)'D', (byte)'R'];
+        var png = ModelGateway.Testing.TestImages.Png;
         await using var host = await FakeHost.StartAsync((app, _) =>
         {
             app.MapGet("/preview.png", () => Results.Text("<html><body>Sign in to view</body></html>", "image/png"));
@@ -242,7 +242,7 @@ public sealed class HostileUpstreamTests(HostileUpstreamFixture fixture, ITestOu
         async Task<string?> PreviewAsync(string path)
         {
             using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, host.Url(path)) { BlockedHosts = [] }, deadline.Token);
-            return await PreviewImages.ReadDataUrlAsync(response.Message, deadline.Token);
+            return await PreviewImages.ReadDataUrlAsync(response.Message, PreviewLimits.Default, deadline.Token);
         }
 
         Assert.Null(await PreviewAsync("preview.png"));

@@ -117,27 +117,38 @@ public sealed class ContentSniffingTests
 
     [Theory]
     [InlineData("abort")]
-    [InlineData("404")]
-    [InlineData("500")]
+    [InlineData("405")]
+    [InlineData("gzip")]
     public async Task RemoteMetadata_ContentReadFails_AnswersWithFormatUnverified(string failure)
     {
         await using var host = await FakeHost.StartAsync((app, _) =>
-            app.MapMethods("/files/model.safetensors", ["GET", "HEAD"], (HttpContext c) =>
+            app.MapMethods("/files/model.safetensors", ["GET", "HEAD"], async (HttpContext c) =>
             {
+                c.Response.ContentLength = 5000;
                 if (HttpMethods.IsHead(c.Request.Method))
                 {
-                    c.Response.ContentLength = 5000;
-                    return Task.CompletedTask;
+                    return;
                 }
-                if (failure == "abort")
+                switch (failure)
                 {
-                    c.Abort();
+                    case "abort": // the head's answer breaks off after its headers
+                        c.Response.StatusCode = 206;
+                        c.Response.Headers.ContentRange = "bytes 0-4999/5000";
+                        await c.Response.Body.WriteAsync(new byte[100]);
+                        await c.Response.Body.FlushAsync();
+                        await Task.Delay(200); // the headers reach the gateway before the reset
+                        c.Abort();
+                        break;
+                    case "405": // the host refuses Range requests; HEAD still tells the size
+                        c.Response.ContentLength = null;
+                        c.Response.StatusCode = 405;
+                        break;
+                    default: // an encoded body is not the file's bytes
+                        c.Response.ContentLength = 20;
+                        c.Response.Headers.ContentEncoding = "gzip";
+                        await c.Response.Body.WriteAsync(new byte[20]);
+                        break;
                 }
-                else
-                {
-                    c.Response.StatusCode = int.Parse(failure, System.Globalization.CultureInfo.InvariantCulture);
-                }
-                return Task.CompletedTask;
             }));
         await using var gateway = new GatewayFactory();
 
@@ -157,11 +168,12 @@ public sealed class ContentSniffingTests
         await using var host = await FakeHost.StartAsync((app, _) =>
             app.MapMethods("/files/slow.safetensors", ["GET", "HEAD"], async (HttpContext c) =>
             {
+                // The headers come at once; the bytes would take longer than the probe may.
+                c.Response.StatusCode = 206;
+                c.Response.Headers.ContentRange = "bytes 0-4999/5000";
                 c.Response.ContentLength = 5000;
-                if (HttpMethods.IsGet(c.Request.Method))
-                {
-                    await Task.Delay(TimeSpan.FromSeconds(10), c.RequestAborted);
-                }
+                await c.Response.Body.FlushAsync();
+                await Task.Delay(TimeSpan.FromSeconds(10), c.RequestAborted);
             }));
         await using var gateway = new GatewayFactory(new Dictionary<string, string?> { ["Egress:TimeoutSeconds"] = "1" });
 
@@ -187,7 +199,7 @@ public sealed class ContentSniffingTests
     }
 
     [Fact]
-    public async Task RemoteMetadata_VerifyContentOff_SendsNoContentRequest()
+    public async Task RemoteMetadata_VerifyContentOff_OneByteRangeAndNoContentCheck()
     {
         await using var host = await FakeHost.StartAsync((app, _) => MapFile(app, "/files/model.safetensors", ModelFiles.TorchZip()));
         await using var gateway = new GatewayFactory(new Dictionary<string, string?> { ["Policy:VerifyContent"] = "false" });
@@ -197,7 +209,8 @@ public sealed class ContentSniffingTests
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("SafeTensor", json.RootElement.GetProperty("format").GetString());
         Assert.Empty(Codes(json.RootElement.GetProperty("validation").GetProperty("warnings")));
-        Assert.Equal(["HEAD"], host.Requests.Select(r => r.Method));
+        var request = Assert.Single(host.Requests);
+        Assert.Equal(("GET", "bytes=0-0"), (request.Method, request.Header("Range")));
     }
 
     [Fact]
@@ -233,7 +246,7 @@ public sealed class ContentSniffingTests
             }
         });
 
-        var verified = await inspector.InspectAsync(new ProbeResult(facts, location), [], CancellationToken.None);
+        var verified = await inspector.InspectAsync(new ProbeResult(facts, location), new ProbeScope([], [], ContentSniffer.HeadBytes), CancellationToken.None);
 
         Assert.Equal(FormatCheck.Verified, verified.FormatCheck);
         Assert.Equal("Bearer source-secret", Assert.Single(source.Requests).Header("Authorization"));
@@ -252,7 +265,7 @@ public sealed class ContentSniffingTests
         var inspector = gateway.Services.GetRequiredService<ContentInspector>();
         var facts = new AssetFacts { Source = "test", Format = ModelFormat.SafeTensor, ContentLength = file.Length + 300, Filename = "model.safetensors" };
 
-        var verified = await inspector.InspectAsync(new ProbeResult(facts, new ContentLocation(host.Url("files/model.safetensors"))), [], CancellationToken.None);
+        var verified = await inspector.InspectAsync(new ProbeResult(facts, new ContentLocation(host.Url("files/model.safetensors"))), new ProbeScope([], [], ContentSniffer.HeadBytes), CancellationToken.None);
 
         Assert.Equal(FormatCheck.Verified, verified.FormatCheck);
         Assert.Equal(ModelFormat.SafeTensor, verified.Format);
@@ -268,7 +281,7 @@ public sealed class ContentSniffingTests
         var inspector = gateway.Services.GetRequiredService<ContentInspector>();
         var facts = new AssetFacts { Source = "test", Format = ModelFormat.SafeTensor, ContentLength = null, Filename = "model.safetensors" };
 
-        var verified = await inspector.InspectAsync(new ProbeResult(facts, new ContentLocation(host.Url("files/model.safetensors"))), [], CancellationToken.None);
+        var verified = await inspector.InspectAsync(new ProbeResult(facts, new ContentLocation(host.Url("files/model.safetensors"))), new ProbeScope([], [], ContentSniffer.HeadBytes), CancellationToken.None);
 
         Assert.Equal(FormatCheck.Verified, verified.FormatCheck);
         Assert.Equal(file.Length, verified.ContentLength);

@@ -33,6 +33,8 @@ public sealed class CachedMetadataSerializerTests
                 VirusScan = ScanResult.Success,
                 FinalUrl = "https://example.com/model.safetensors",
                 PreviewImage = "data:image/png;base64,iVBORw0KGgo=",
+                Hosts = ["files.example.com", "storage.example.net"],
+                PreviewHosts = ["images.example.com"],
                 Source = "civitai",
             },
             AnsweredAt = Answered,
@@ -44,7 +46,10 @@ public sealed class CachedMetadataSerializerTests
 
         Assert.Contains("\"PickleTensor\"", json, StringComparison.Ordinal); // enums by name
         Assert.Equal(entry with { Facts = null }, copy with { Facts = null });
-        Assert.Equal(entry.Facts, copy.Facts);
+        Assert.Equal(entry.Facts.Hosts, copy.Facts!.Hosts);
+        Assert.Equal(entry.Facts.PreviewHosts, copy.Facts.PreviewHosts);
+        // The lists compared above; a record compares lists by reference.
+        Assert.Equal(entry.Facts with { Hosts = [], PreviewHosts = [] }, copy.Facts with { Hosts = [], PreviewHosts = [] });
     }
 
     [Fact]
@@ -69,12 +74,12 @@ public sealed class CachedMetadataSerializerTests
     [Fact]
     public void Serialize_LargestPreview_FitsUnderDefaultRedisCap()
     {
-        var image = new byte[ModelGateway.Previews.PreviewImages.MaxBytes];
+        var image = new byte[ModelGateway.Previews.PreviewOptions.DefaultMaxBytes];
         new Random(7).NextBytes(image);
-        ModelFiles.Png().AsSpan(0, 8).CopyTo(image); // PNG magic: the rest is what a compressed image looks like
+        TestImages.Png.AsSpan(0, 33).CopyTo(image); // PNG signature and IHDR: the rest is what a compressed image looks like
         var entry = new CachedMetadata
         {
-            Facts = new AssetFacts { PreviewImage = ModelGateway.Previews.PreviewImages.ToDataUrl(image), Filename = "model.safetensors" },
+            Facts = new AssetFacts { PreviewImage = ModelGateway.Previews.PreviewImages.ToDataUrl(image, ModelGateway.Previews.PreviewLimits.Default), Filename = "model.safetensors" },
             AnsweredAt = Answered,
         };
 

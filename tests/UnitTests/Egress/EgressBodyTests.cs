@@ -38,12 +38,15 @@ public sealed class EgressBodyTests
         Assert.Equal(10, head.Length);
     }
 
+    // Not seekable, so no Content-Length is announced: what a chunked answer cut short looks like.
     private sealed class TruncatedStream : MemoryStream
     {
         public TruncatedStream()
             : base(new byte[10])
         {
         }
+
+        public override bool CanSeek => false;
 
         public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
             Position < Length ? base.ReadAsync(buffer, cancellationToken) : throw new IOException("The response ended prematurely.");

@@ -375,6 +375,101 @@ public sealed class EgressClientTests
         Assert.Equal("The source's answer is larger than 1024 bytes.", ex.Message);
     }
 
+    [Theory]
+    [InlineData(new[] { "images.example.net" }, new string[0])]
+    [InlineData(new string[0], new[] { "*.example.com" })]
+    public async Task SendAsync_FirstHopOutsideTheHostLists_RefusedBeforeAnythingIsSent(string[] blocked, string[] allowed)
+    {
+        var handler = new StubHandler(_ => new HttpResponseMessage(HttpStatusCode.OK));
+        var client = Client(handler);
+
+        var ex = await Assert.ThrowsAsync<EgressException>(() => client.SendAsync(
+            new EgressRequest(HttpMethod.Get, new Uri("https://images.example.net/preview.png")) { BlockedHosts = blocked, AllowedHosts = allowed },
+            CancellationToken.None));
+
+        Assert.Equal(EgressFailure.BlockedHost, ex.Failure);
+        Assert.Equal("The source pointed at \"images.example.net\", a host the policy does not allow.", ex.Message);
+        Assert.Empty(handler.Seen);
+    }
+
+    [Fact]
+    public async Task SendAsync_RedirectOutsideTheAllowList_RefusedAndNeverSent()
+    {
+        var handler = new StubHandler(r => r.RequestUri!.Host == "files.example.com"
+            ? StubHandler.Redirect("https://cdn.other.net/blob")
+            : new HttpResponseMessage(HttpStatusCode.OK));
+        var client = Client(handler);
+
+        var ex = await Assert.ThrowsAsync<EgressException>(() => client.SendAsync(
+            new EgressRequest(HttpMethod.Get, new Uri("https://files.example.com/m")) { BlockedHosts = [], AllowedHosts = ["*.example.com"] },
+            CancellationToken.None));
+
+        Assert.Equal(EgressFailure.BlockedHost, ex.Failure);
+        Assert.Equal(["files.example.com"], handler.Seen.Select(s => s.Url.Host));
+    }
+
+    [Fact]
+    public async Task SendAsync_TrustedHopOutsideTheHostLists_SentAndNotRecorded()
+    {
+        var handler = new StubHandler(r => r.RequestUri!.AbsolutePath == "/m"
+            ? StubHandler.Redirect("https://storage.example.net/blob")
+            : new HttpResponseMessage(HttpStatusCode.OK));
+        var client = Client(handler, trusted: [new Uri("http://127.0.0.1:9000/")]);
+        var trail = new HostTrail();
+
+        using var response = await client.SendAsync(new EgressRequest(HttpMethod.Get, new Uri("http://127.0.0.1:9000/m"))
+        {
+            AllowedHosts = ["storage.example.net"], BlockedHosts = ["127.0.0.1"], Trusted = true, Trail = trail,
+        }, CancellationToken.None);
+
+        Assert.Equal(2, handler.Seen.Count); // the source's own origin is exempt; its redirect is not
+        Assert.Equal(["storage.example.net"], trail.Hosts);
+    }
+
+    [Fact]
+    public async Task SendAsync_Trail_EveryHostOnceInOrderNormalized()
+    {
+        var handler = new StubHandler(r => r.RequestUri!.AbsolutePath switch
+        {
+            "/a" => StubHandler.Redirect("https://b.example.com/b"),
+            "/b" => StubHandler.Redirect("https://B.Example.com./c"),
+            "/c" => StubHandler.Redirect("https://a.example.com/d"),
+            _ => new HttpResponseMessage(HttpStatusCode.OK),
+        });
+        var client = Client(handler);
+        var trail = new HostTrail();
+
+        using var response = await client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://a.example.com/a"))
+        {
+            BlockedHosts = [], Trail = trail,
+        }, CancellationToken.None);
+
+        Assert.Equal(4, handler.Seen.Count);
+        Assert.Equal(["a.example.com", "b.example.com"], trail.Hosts);
+    }
+
+    [Fact]
+    public async Task SendAsync_Trail_TargetOfAnUnfollowedRedirectRecordedButNotContacted()
+    {
+        var handler = new StubHandler(r => r.RequestUri!.AbsolutePath switch
+        {
+            "/resolve" => StubHandler.Redirect("/resolve-cache"),
+            "/resolve-cache" => StubHandler.Redirect("https://cdn.example.net/file"),
+            _ => new HttpResponseMessage(HttpStatusCode.OK),
+        });
+        var client = Client(handler);
+        var trail = new HostTrail();
+
+        using var response = await client.SendAsync(new EgressRequest(HttpMethod.Head, new Uri("https://hub.example.com/resolve"))
+        {
+            BlockedHosts = [], Redirects = RedirectMode.SameHostOnly, Trail = trail,
+        }, CancellationToken.None);
+
+        Assert.Equal(302, response.StatusCode);
+        Assert.Equal(["hub.example.com"], handler.Seen.Select(s => s.Url.Host).Distinct());
+        Assert.Equal(["hub.example.com", "cdn.example.net"], trail.Hosts);
+    }
+
     private static EgressClient Client(StubHandler handler, EgressOptions? options = null, Uri[]? trusted = null, TimeProvider? time = null,
         IEgressResolver? resolver = null)
     {

@@ -51,6 +51,26 @@ public sealed class HostPolicyTests
     }
 
     [Theory]
+    [InlineData("cdn.example.com", true)]
+    [InlineData("evil.example.com", false)]
+    [InlineData("other.net", false)]
+    public void IsAllowed_ListsGivenDirectly_SameRuleAsAPolicy(string host, bool allowed)
+    {
+        Assert.Equal(allowed, HostPolicy.IsAllowed(host, ["*.example.com"], ["evil.example.com"]));
+    }
+
+    [Fact]
+    public void FirstNotAllowed_ReturnsTheFirstOffendingHostOrNull()
+    {
+        var policy = Lists(["*.example.com"], ["bad.example.com"]);
+
+        Assert.Equal("bad.example.com", HostPolicy.FirstNotAllowed(["a.example.com", "bad.example.com", "other.net"], policy));
+        Assert.Equal("other.net", HostPolicy.FirstNotAllowed(["a.example.com", "other.net"], policy));
+        Assert.Null(HostPolicy.FirstNotAllowed(["a.example.com", "b.example.com"], policy));
+        Assert.Null(HostPolicy.FirstNotAllowed([], policy));
+    }
+
+    [Theory]
     [InlineData("evil.example.com", false)]
     [InlineData("EVIL.example.com.", false)]
     [InlineData("good.example.com", true)]

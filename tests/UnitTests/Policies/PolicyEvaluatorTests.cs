@@ -22,11 +22,17 @@ public sealed class PolicyEvaluatorTests
         };
 
     private static PolicySettings Policy(
-        ModelFormat[]? formats = null, long max = 0, string[]? modelTypes = null) => new()
+        ModelFormat[]? formats = null, long max = 0, string[]? modelTypes = null,
+        PolicyAction unverified = PolicyAction.Warn, PolicyAction unknownSize = PolicyAction.Warn,
+        string[]? allowedHosts = null, string[]? blockedHosts = null) => new()
         {
             AllowedFormats = formats ?? [ModelFormat.SafeTensor],
             MaxSizeBytes = max,
             AllowedModelTypes = modelTypes ?? [],
+            UnverifiedContent = unverified,
+            UnknownSize = unknownSize,
+            AllowedHosts = allowedHosts ?? [],
+            BlockedHosts = blockedHosts ?? [],
         };
 
     [Fact]
@@ -252,17 +258,114 @@ public sealed class PolicyEvaluatorTests
     }
 
     [Fact]
+    public void Evaluate_FormatUnverifiedUnderDeny_ErrorNotWarning()
+    {
+        var facts = Facts(ModelFormat.SafeTensor) with { FormatCheck = FormatCheck.Unverified };
+
+        var verdict = PolicyEvaluator.Evaluate(facts, Policy(unverified: PolicyAction.Deny));
+
+        Assert.False(verdict.IsValid);
+        Assert.Equal(new ValidationIssue("FORMAT_UNVERIFIED",
+            "The file's content could not be checked; format \"SafeTensor\" is as claimed, not verified.", "format"), Assert.Single(verdict.Errors));
+        Assert.Empty(verdict.Warnings);
+    }
+
+    [Fact]
+    public void Evaluate_ContentNotCheckedUnderDeny_ErrorBecauseNoByteWasRead()
+    {
+        var verdict = PolicyEvaluator.Evaluate(Facts() with { FormatCheck = FormatCheck.NotChecked }, Policy(unverified: PolicyAction.Deny));
+
+        Assert.Equal(new ValidationIssue("FORMAT_UNVERIFIED",
+            "The file's content was not checked; format \"SafeTensor\" is as claimed, not verified.", "format"), Assert.Single(verdict.Errors));
+    }
+
+    [Theory]
+    [InlineData(FormatCheck.Verified)]
+    [InlineData(FormatCheck.Mismatch)]
+    public void Evaluate_BytesReadUnderDeny_NoFormatUnverified(FormatCheck check)
+    {
+        var facts = Facts() with { FormatCheck = check, ClaimedFormat = check == FormatCheck.Mismatch ? ModelFormat.GGUF : null };
+
+        var verdict = PolicyEvaluator.Evaluate(facts, Policy(unverified: PolicyAction.Deny));
+
+        Assert.True(verdict.IsValid);
+        Assert.DoesNotContain(verdict.Warnings, w => w.Code == "FORMAT_UNVERIFIED");
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(-1L)]
+    public void Evaluate_SizeUnknownUnderDeny_ErrorNotWarning(long? size)
+    {
+        var verdict = PolicyEvaluator.Evaluate(Facts(size: size), Policy(unknownSize: PolicyAction.Deny));
+
+        Assert.False(verdict.IsValid);
+        Assert.Equal(new ValidationIssue("SIZE_UNKNOWN", "The source does not tell the file's size.", "content_length"), Assert.Single(verdict.Errors));
+        Assert.Empty(verdict.Warnings);
+    }
+
+    [Fact]
+    public void Evaluate_KnownSizeUnderDeny_Valid()
+    {
+        Assert.True(PolicyEvaluator.Evaluate(Facts(size: 0), Policy(unknownSize: PolicyAction.Deny)).IsValid);
+    }
+
+    [Fact]
+    public void Evaluate_UnverifiedAndUnknownSizeUnderDenyWithOtherErrors_FormatNotAllowedStaysFirst()
+    {
+        var facts = Facts(ModelFormat.PickleTensor, size: null) with { FormatCheck = FormatCheck.Unverified };
+
+        var verdict = PolicyEvaluator.Evaluate(facts, Policy(unverified: PolicyAction.Deny, unknownSize: PolicyAction.Deny));
+
+        Assert.Equal(["FORMAT_NOT_ALLOWED", "FORMAT_UNVERIFIED", "SIZE_UNKNOWN"], verdict.Errors.Select(e => e.Code));
+    }
+
+    [Theory]
+    [InlineData(new string[0], new[] { "*.other.net" }, "storage.other.net")]
+    [InlineData(new[] { "*.example.com" }, new string[0], "storage.other.net")]
+    [InlineData(new[] { "storage.other.net" }, new string[0], "files.example.com")]
+    [InlineData(new[] { "files.example.com", "storage.other.net" }, new[] { "files.example.com" }, "files.example.com")]
+    public void Evaluate_HostOnTheFilesPathNotAllowed_UnsupportedSourceNamingIt(string[] allowed, string[] blocked, string offending)
+    {
+        var facts = Facts() with { Hosts = ["files.example.com", "storage.other.net"] };
+
+        var verdict = PolicyEvaluator.Evaluate(facts, Policy(allowedHosts: allowed, blockedHosts: blocked));
+
+        Assert.Equal(new ValidationIssue("UNSUPPORTED_SOURCE",
+            $"The file is served through \"{offending}\", a host the policy does not allow.", "url"), Assert.Single(verdict.Errors));
+    }
+
+    [Theory]
+    [InlineData(new string[0], new string[0])]
+    [InlineData(new[] { "files.example.com", "*.other.net" }, new[] { "evil.example" })]
+    public void Evaluate_EveryHostOnTheFilesPathAllowed_Valid(string[] allowed, string[] blocked)
+    {
+        var facts = Facts() with { Hosts = ["files.example.com", "storage.other.net"] };
+
+        Assert.True(PolicyEvaluator.Evaluate(facts, Policy(allowedHosts: allowed, blockedHosts: blocked)).IsValid);
+    }
+
+    [Fact]
+    public void Evaluate_PreviewHostNotAllowed_VerdictUnaffected()
+    {
+        var facts = Facts() with { PreviewHosts = ["images.example"] };
+
+        Assert.True(PolicyEvaluator.Evaluate(facts, Policy(blockedHosts: ["images.example"])).IsValid);
+    }
+
+    [Fact]
     public void Evaluate_EveryRuleBroken_AllErrorsInRuleOrder()
     {
-        var facts = Facts(ModelFormat.PickleTensor, size: 500, pickle: ScanResult.Danger, virus: ScanResult.Error, modelType: "VAE", folder: "vae");
+        var facts = Facts(ModelFormat.PickleTensor, size: 500, pickle: ScanResult.Danger, virus: ScanResult.Error, modelType: "VAE", folder: "vae")
+            with { Hosts = ["cdn.example"] };
 
-        var verdict = PolicyEvaluator.Evaluate(facts, Policy([ModelFormat.SafeTensor], max: 10, modelTypes: ["loras"]));
+        var verdict = PolicyEvaluator.Evaluate(facts, Policy([ModelFormat.SafeTensor], max: 10, modelTypes: ["loras"], blockedHosts: ["cdn.example"]));
 
         Assert.False(verdict.IsValid);
         Assert.Equal(
-            ["FORMAT_NOT_ALLOWED", "FILE_TOO_LARGE", "UNSAFE_PICKLE_SCAN", "UNSAFE_VIRUS_SCAN", "MODEL_TYPE_NOT_SUPPORTED"],
+            ["UNSUPPORTED_SOURCE", "FORMAT_NOT_ALLOWED", "FILE_TOO_LARGE", "UNSAFE_PICKLE_SCAN", "UNSAFE_VIRUS_SCAN", "MODEL_TYPE_NOT_SUPPORTED"],
             verdict.Errors.Select(e => e.Code));
-        Assert.Equal(["format", "content_length", "file", "file", "model_type"], verdict.Errors.Select(e => e.Field));
+        Assert.Equal(["url", "format", "content_length", "file", "file", "model_type"], verdict.Errors.Select(e => e.Field));
     }
 
     [Fact]

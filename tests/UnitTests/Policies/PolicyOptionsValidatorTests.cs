@@ -79,6 +79,26 @@ public sealed class PolicyOptionsValidatorTests
     }
 
     [Fact]
+    public void Validate_WarnAndDeny_NoProblems()
+    {
+        Assert.Empty(PolicyOptionsValidator.Validate("Policy", new PolicyOptions { UnverifiedContent = PolicyAction.Deny, UnknownSize = PolicyAction.Warn }));
+    }
+
+    [Fact]
+    public void Validate_UncertaintyActionOutsideWarnAndDeny_NamedWithItsKey()
+    {
+        var problems = PolicyOptionsValidator.Validate("PolicyProfiles:strict",
+            new PolicyOptions { UnverifiedContent = (PolicyAction)7, UnknownSize = (PolicyAction)(-1) }).ToList();
+
+        Assert.Equal(
+            [
+                "PolicyProfiles:strict:UnverifiedContent: must be Warn or Deny, not 7.",
+                "PolicyProfiles:strict:UnknownSize: must be Warn or Deny, not -1.",
+            ],
+            problems);
+    }
+
+    [Fact]
     public void Validate_ManyProblems_AllReportedAtOnce()
     {
         var options = new PolicyOptions

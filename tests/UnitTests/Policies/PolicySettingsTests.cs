@@ -14,6 +14,20 @@ public sealed class PolicySettingsTests
         Assert.Empty(settings.AllowedHosts);
         Assert.Empty(settings.BlockedHosts);
         Assert.Empty(settings.AllowedModelTypes);
+        Assert.Equal(PolicyAction.Warn, settings.UnverifiedContent);
+        Assert.Equal(PolicyAction.Warn, settings.UnknownSize);
+    }
+
+    [Fact]
+    public void Resolve_UncertaintyActions_ProfileOverBaseOverWarn()
+    {
+        var basePolicy = new PolicyOptions { UnverifiedContent = PolicyAction.Deny };
+
+        var viaBase = PolicySettings.Resolve(basePolicy);
+        var viaProfile = PolicySettings.Resolve(basePolicy, new PolicyOptions { UnverifiedContent = PolicyAction.Warn, UnknownSize = PolicyAction.Deny });
+
+        Assert.Equal((PolicyAction.Deny, PolicyAction.Warn), (viaBase.UnverifiedContent, viaBase.UnknownSize));
+        Assert.Equal((PolicyAction.Warn, PolicyAction.Deny), (viaProfile.UnverifiedContent, viaProfile.UnknownSize));
     }
 
     [Fact]

@@ -110,4 +110,31 @@ public sealed class PolicyBindingTests
         Assert.StartsWith("Policy:MaxSizeBytes:", problems[1], StringComparison.Ordinal);
         Assert.StartsWith("PolicyProfiles:odd:AllowedFormats:0:", problems[2], StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void For_UncertaintyActionsAsWritten_BoundCaseInsensitivelyPerProfile()
+    {
+        var provider = Provider("""
+            {
+              "Policy": { "UnverifiedContent": "Deny" },
+              "PolicyProfiles": { "sizes": { "UnknownSize": "deny" }, "lenient": { "UnverifiedContent": "Warn" } }
+            }
+            """);
+
+        Assert.Equal((PolicyAction.Deny, PolicyAction.Warn), (provider.For(null).UnverifiedContent, provider.For(null).UnknownSize));
+        Assert.Equal((PolicyAction.Deny, PolicyAction.Deny), (provider.For("sizes").UnverifiedContent, provider.For("sizes").UnknownSize));
+        Assert.Equal(PolicyAction.Warn, provider.For("lenient").UnverifiedContent);
+    }
+
+    [Fact]
+    public void Validate_UncertaintyActionNotWarnOrDeny_NamedWithItsKey()
+    {
+        var problems = ConfigurationProblems.OfJson("""
+            { "Policy": { "UnverifiedContent": "Sometimes" }, "PolicyProfiles": { "x": { "UnknownSize": "3" } } }
+            """, s => s.AddGatewayPolicy());
+
+        Assert.Equal(2, problems.Count);
+        Assert.StartsWith("Failed to convert configuration value 'Sometimes' at 'Policy:UnverifiedContent'", problems[0], StringComparison.Ordinal);
+        Assert.Equal("PolicyProfiles:x:UnknownSize: must be Warn or Deny, not 3.", problems[1]);
+    }
 }

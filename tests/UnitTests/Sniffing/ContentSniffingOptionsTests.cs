@@ -42,6 +42,41 @@ public sealed class ContentSniffingOptionsTests
         Assert.StartsWith("Failed to convert configuration value 'sometimes' at 'Policy:VerifyContent'", problem, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Policy:UnverifiedContent", "Deny", "Policy:UnverifiedContent is Deny while Policy:VerifyContent is false")]
+    [InlineData("PolicyProfiles:strict:UnverifiedContent", "deny", "PolicyProfiles:strict:UnverifiedContent is Deny while Policy:VerifyContent is false")]
+    public void Validate_DenyUnverifiedWithTheCheckOff_RefusedAsEveryFileWouldFail(string key, string value, string expected)
+    {
+        var problem = Assert.Single(ConfigurationProblems.Of(new() { ["Policy:VerifyContent"] = "false", [key] = value }, s => s.AddContentSniffing()));
+
+        Assert.StartsWith(expected, problem, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Validate_DenyUnverifiedWithTheCheckOn_Fine()
+    {
+        Assert.Empty(ConfigurationProblems.Of(new() { ["Policy:UnverifiedContent"] = "Deny" }, s => s.AddContentSniffing()));
+    }
+
+    [Theory]
+    [InlineData("1023")]
+    [InlineData("25000001")]
+    [InlineData("-1")]
+    public void Validate_MaxHeaderBytesOutOfRange_Named(string value)
+    {
+        var problem = Assert.Single(ConfigurationProblems.Of(new() { ["ContentCheck:MaxHeaderBytes"] = value }, s => s.AddContentSniffing()));
+
+        Assert.Equal("ContentCheck:MaxHeaderBytes must be between 1024 and 25000000.", problem);
+    }
+
+    [Fact]
+    public void MaxHeaderBytes_NotConfigured_FourMiB()
+    {
+        using var services = Build([]);
+
+        Assert.Equal(4 * 1024 * 1024, services.GetRequiredService<IOptions<ContentCheckOptions>>().Value.MaxHeaderBytes);
+    }
+
     private static ServiceProvider Build(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();

@@ -24,6 +24,14 @@ public sealed class GgufSnifferTests
     }
 
     [Fact]
+    public void Sniff_NameWithBidiAndZeroWidthCharacters_TitleWithoutThem()
+    {
+        var file = ModelFiles.Gguf("Tiny\u200B Llama\u202E 1.1B\u2066", "llama");
+
+        Assert.Equal("Tiny Llama 1.1B", ContentSniffer.Sniff(file, file.Length, "tiny.gguf").Title);
+    }
+
+    [Fact]
     public void Sniff_Version1_IsGgufWithoutReadingMetadata()
     {
         var result = ContentSniffer.Sniff(ModelFiles.Gguf("Old", "llama", version: 1));

@@ -9,6 +9,48 @@ namespace ModelGateway.UnitTests.Sniffing;
 public sealed class SafeTensorSnifferTests
 {
     [Fact]
+    public void Sniff_ThumbnailWrittenWithEscapes_DecodedFromTheEscapedBytes()
+    {
+        var dataUrl = TestImages.DataUrl(TestImages.NoisePng, "png");
+        var file = ModelFiles.SafeTensors(ModelFiles.LoraMetadata("Noisy", dataUrl)); // System.Text.Json writes "+" as \u002B
+
+        Assert.Contains("\\u002B", System.Text.Encoding.ASCII.GetString(file), StringComparison.Ordinal);
+        Assert.Equal(dataUrl, ContentSniffer.Sniff(file, file.Length).Thumbnail);
+    }
+
+    [Theory]
+    [InlineData(1599L, 1_000_000)]
+    [InlineData(1_000_000L, 5102)]
+    public void Sniff_ThumbnailAboveAPreviewCap_NoThumbnailButTheRestOfTheHeader(long maxPixels, int maxBytes)
+    {
+        var file = ModelFiles.SafeTensors(ModelFiles.LoraMetadata("Noisy", TestImages.DataUrl(TestImages.NoisePng, "png")));
+        var limits = new SniffLimits(ContentCheckOptions.DefaultMaxHeaderBytes, new ModelGateway.Previews.PreviewLimits(maxBytes, maxPixels));
+
+        var result = ContentSniffer.Sniff(file, file.Length, limits: limits);
+
+        Assert.Null(result.Thumbnail);
+        Assert.Equal("Noisy", result.Title);
+    }
+
+    [Fact]
+    public void Sniff_HeaderAboveTheConfiguredCap_Undetermined()
+    {
+        var file = ModelFiles.SafeTensors(ModelFiles.LoraMetadata("Small"));
+        var headerLength = (int)BinaryPrimitives.ReadUInt64LittleEndian(file);
+
+        Assert.Equal(SniffKind.Undetermined, ContentSniffer.Sniff(file, file.Length, limits: SniffLimits.Default with { MaxHeaderBytes = headerLength - 1 }).Kind);
+        Assert.Equal(SniffKind.Recognised, ContentSniffer.Sniff(file, file.Length, limits: SniffLimits.Default with { MaxHeaderBytes = headerLength }).Kind);
+    }
+
+    [Fact]
+    public void Sniff_TitleWithBidiAndZeroWidthCharacters_TitleWithoutThem()
+    {
+        var file = ModelFiles.SafeTensors(ModelFiles.LoraMetadata("Pixel\u200D Art\u202E XL\uFEFF"));
+
+        Assert.Equal("Pixel Art XL", ContentSniffer.Sniff(file, file.Length).Title);
+    }
+
+    [Fact]
     public void Sniff_LoraWithModelSpec_ReadsTitleFolderAndThumbnail()
     {
         var file = ModelFiles.SafeTensors(ModelFiles.LoraMetadata("Pixel Art XL", ModelFiles.PngDataUrl()),
@@ -169,7 +211,7 @@ public sealed class SafeTensorSnifferTests
     public void Sniff_HeaderAboveReadCap_IsUndeterminedWithoutAllocating()
     {
         var head = new byte[64];
-        BinaryPrimitives.WriteUInt64LittleEndian(head, SafeTensorSniffer.MaxHeaderBytes + 1);
+        BinaryPrimitives.WriteUInt64LittleEndian(head, ContentCheckOptions.DefaultMaxHeaderBytes + 1);
         head[8] = (byte)'{';
         _ = ContentSniffer.Sniff(head);
 

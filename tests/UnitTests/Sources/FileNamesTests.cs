@@ -43,6 +43,8 @@ public sealed class FileNamesTests
     [Theory]
     [InlineData("attachment; filename*=UTF-8''a%0Ab%0D%00c.safetensors", "abc.safetensors")]
     [InlineData("attachment; filename*=UTF-8''%09%20model.gguf%20", "model.gguf")]
+    [InlineData("attachment; filename*=UTF-8''evil%E2%80%AEgnp.ckpt", "evilgnp.ckpt")]
+    [InlineData("attachment; filename*=UTF-8''mo%E2%80%8Bdel.safetensors", "model.safetensors")]
     public void FromContentDisposition_ControlCharactersAndBlanks_Removed(string header, string expected)
     {
         Assert.Equal(expected, FileNames.FromContentDisposition(Parse(header)));
@@ -113,6 +115,11 @@ public sealed class FileNamesTests
     [InlineData("..", null)]
     [InlineData("a/..", null)]
     [InlineData("\u0001\u0002", null)]
+    [InlineData("evil\u202Egnp.ckpt", "evilgnp.ckpt")]
+    [InlineData("mo\u200Bdel\uFEFF.safetensors", "model.safetensors")]
+    [InlineData(".\u200B.", null)]
+    [InlineData("dir/\u200B../x/..\u2060", null)]
+    [InlineData("model\u00A0v2.gguf", "model v2.gguf")]
     public void Sanitize_BareNameOrNull(string? name, string? expected)
     {
         Assert.Equal(expected, FileNames.Sanitize(name));

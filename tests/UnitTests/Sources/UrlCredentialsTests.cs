@@ -20,6 +20,75 @@ public sealed class UrlCredentialsTests
     }
 
     [Theory]
+    [InlineData("token")]
+    [InlineData("TOKEN")]
+    [InlineData("access_token")]
+    [InlineData("private_token")]
+    [InlineData("hf_token")]
+    [InlineData("access-token")]
+    [InlineData("accessToken")]
+    [InlineData("id_token")]
+    [InlineData("key")]
+    [InlineData("api_key")]
+    [InlineData("apikey")]
+    [InlineData("apiKey")]
+    [InlineData("x-api-key")]
+    [InlineData("sig")]
+    [InlineData("signature")]
+    [InlineData("Signature")]
+    [InlineData("auth")]
+    [InlineData("authorization")]
+    [InlineData("oauth_token")]
+    [InlineData("password")]
+    [InlineData("passwd")]
+    [InlineData("db_password")]
+    [InlineData("pwd")]
+    [InlineData("secret")]
+    [InlineData("client_secret")]
+    [InlineData("session")]
+    [InlineData("sessionid")]
+    [InlineData("PHPSESSID")]
+    [InlineData("credential")]
+    [InlineData("credentials")]
+    [InlineData("X-Amz-Credential")]
+    [InlineData("X-Amz-Date")]
+    [InlineData("X-Amz-Security-Token")]
+    [InlineData("X-Amz-Signature")]
+    [InlineData("x-amz-expires")]
+    [InlineData("X-Goog-Signature")]
+    [InlineData("X-Goog-Date")]
+    [InlineData("Expires")]
+    [InlineData("expires")]
+    [InlineData("Key-Pair-Id")]
+    [InlineData("cookie")]
+    [InlineData("bearer")]
+    [InlineData("jwt")]
+    public void Strip_CredentialLookingParameter_Removed(string name)
+    {
+        var url = new Uri($"https://h.example/f.safetensors?v=1&{Uri.EscapeDataString(name)}=s3cr3t&type=Model");
+
+        Assert.True(UrlCredentials.IsCredentialName(name));
+        Assert.Equal("https://h.example/f.safetensors?v=1&type=Model", UrlCredentials.Strip(url).AbsoluteUri);
+    }
+
+    [Theory]
+    [InlineData("v")]
+    [InlineData("type")]
+    [InlineData("format")]
+    [InlineData("download")]
+    [InlineData("modelVersionId")]
+    [InlineData("fp")]
+    [InlineData("size")]
+    [InlineData("revision")]
+    public void Strip_OrdinaryParameter_Kept(string name)
+    {
+        var url = new Uri($"https://h.example/f.safetensors?{name}=1");
+
+        Assert.False(UrlCredentials.IsCredentialName(name));
+        Assert.Equal(url.AbsoluteUri, UrlCredentials.Strip(url).AbsoluteUri);
+    }
+
+    [Theory]
     [InlineData("https://bucket.s3.amazonaws.com/m.safetensors?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=a&X-Amz-Date=b&X-Amz-Expires=3600&X-Amz-SignedHeaders=host&X-Amz-Signature=c")]
     [InlineData("https://acc.r2.cloudflarestorage.com/models/1?X-Amz-Expires=86400&response-content-disposition=attachment&X-Amz-Signature=abc")]
     [InlineData("https://storage.googleapis.com/b/o?X-Goog-Algorithm=GOOG4-RSA-SHA256&X-Goog-Signature=abc")]
@@ -51,11 +120,27 @@ public sealed class UrlCredentialsTests
     }
 
     [Fact]
-    public void CanonicalFinalUrl_RedirectToPlainUrl_LastHop()
+    public void CanonicalFinalUrl_RedirectToAnotherOrigin_LastHopWithoutAnyQuery()
     {
-        var hops = new[] { new Uri("https://a.example/start?token=x"), new Uri("https://cdn.example/files/m.gguf?v=2") };
+        var hops = new[] { new Uri("https://a.example/start?token=x"), new Uri("https://cdn.example/files/m.gguf?v=2&u=opaque") };
 
-        Assert.Equal("https://cdn.example/files/m.gguf?v=2", UrlCredentials.CanonicalFinalUrl(hops));
+        Assert.Equal("https://cdn.example/files/m.gguf", UrlCredentials.CanonicalFinalUrl(hops));
+    }
+
+    [Fact]
+    public void CanonicalFinalUrl_RedirectOnTheSameOrigin_QueryKeptWithoutCredentials()
+    {
+        var hops = new[] { new Uri("https://a.example/start?token=x"), new Uri("https://a.example/files/m.gguf?v=2&hf_token=y") };
+
+        Assert.Equal("https://a.example/files/m.gguf?v=2", UrlCredentials.CanonicalFinalUrl(hops));
+    }
+
+    [Fact]
+    public void CanonicalFinalUrl_BackOnTheFirstOriginAfterAnotherOne_QueryDropped()
+    {
+        var hops = new[] { new Uri("https://a.example/start"), new Uri("https://b.example/hop"), new Uri("https://a.example/m.gguf?v=3") };
+
+        Assert.Equal("https://a.example/m.gguf", UrlCredentials.CanonicalFinalUrl(hops));
     }
 
     [Fact]

@@ -269,7 +269,7 @@ public sealed class HuggingFaceSourceTests(HuggingFaceFixture fixture) : IClassF
         var source = fixture.WithToken.Services.GetServices<IMetadataSource>().OfType<HuggingFaceSource>().Single();
         var egress = fixture.WithToken.Services.GetRequiredService<EgressClient>();
 
-        var probe = await source.ProbeAsync(new Uri("https://huggingface.co/gated-org/gated/blob/main/model.safetensors"), [], CancellationToken.None);
+        var probe = await source.ProbeAsync(new Uri("https://huggingface.co/gated-org/gated/blob/main/model.safetensors"), new ProbeScope([], [], 0), CancellationToken.None);
         Assert.NotNull(probe.Content);
         Assert.Equal(new Uri(Fake.BaseUrl + "/gated-org/gated/resolve/main/model.safetensors"), probe.Content.Url);
         using var read = await egress.SendAsync(new EgressRequest(HttpMethod.Get, probe.Content.Url, message =>
