@@ -53,7 +53,10 @@ internal static class EgressServiceCollectionExtensions
             MaxResponseDrainSize = 64 * 1024,
             ResponseDrainTimeout = TimeSpan.FromSeconds(1),
             PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-            MaxConnectionsPerServer = 16,
+            // No cap per server: downloads of many installs from one storage or CDN host each hold a connection for as
+            // long as their file takes, and a request queued behind them would run out of Egress:TimeoutSeconds.
+            // Concurrency is bounded where it is decided: Downloads:MaxConcurrentPerKey and the probe budgets.
+            MaxConnectionsPerServer = int.MaxValue,
         };
     }
 
