@@ -17,7 +17,8 @@ for arg in "$@"; do
 done
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-if ((QUICK)); then WARMUP=1s; DURATION=3s; BIG_GIB=1; STREAM_DURATION=3s; else WARMUP=3s; DURATION=10s; BIG_GIB=10; STREAM_DURATION=10s; fi
+# The warm-up is long: under full load on 2 cores, tiered JIT compilation of the hot paths takes seconds.
+if ((QUICK)); then WARMUP=2s; DURATION=3s; BIG_GIB=1; STREAM_DURATION=3s; else WARMUP=8s; DURATION=10s; BIG_GIB=10; STREAM_DURATION=10s; fi
 CONNECTIONS=32
 DELAY_MS=1000
 STAMPEDE_CALLERS=32
@@ -53,9 +54,9 @@ free_port() {
     done
 }
 
-wait_http() { # url [header]: until it answers at all (30 s)
+wait_http() { # url [header]: until it answers at all (the delaying origin takes DELAY_MS)
     for _ in $(seq 1 150); do
-        if curl -s -o /dev/null -m 1 ${2:+-H "$2"} "$1"; then return 0; fi
+        if curl -s -o /dev/null -m 5 ${2:+-H "$2"} "$1"; then return 0; fi
         sleep 0.2
     done
     echo "nothing answers at $1" >&2
@@ -367,7 +368,7 @@ CPU=$(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)
 DOTNET_RUNTIME=$(dotnet --list-runtimes | awk '/Microsoft.AspNetCore.App/ { v = $2 } END { print v }')
 MODE=$( ((QUICK)) && echo "quick (smoke) run: ${WARMUP} warm-up, ${DURATION} per scenario, ${BIG_GIB} GiB stream" \
     || echo "full run: ${WARMUP} warm-up, ${DURATION} per scenario, ${BIG_GIB} GiB stream")
-REPORT="$ROOT/bench/results/$DATE.md"
+REPORT="$ROOT/bench/results/$DATE$( ((QUICK)) && echo -quick || true).md" # a smoke run is not a result
 mkdir -p "$ROOT/bench/results"
 {
     echo "# Gateway benchmark — $DATE"

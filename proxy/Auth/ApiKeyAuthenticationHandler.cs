@@ -1,8 +1,6 @@
 using System.Globalization;
 using System.Security.Claims;
-using System.Text.Encodings.Web;
 using Microsoft.AspNetCore.Authentication;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
 using ModelGateway.Primitives;
@@ -16,38 +14,53 @@ namespace ModelGateway.Auth;
 /// 401 with the Comfy error body. A client address that has used up its failed-authentication budget (<see cref="FailedAuthenticationLimiter"/>) has no key checked until its window
 /// ends, and where a key is required it is answered 429 <c>RATE_LIMITED</c> with <c>Retry-After</c> instead.
 /// </summary>
+/// <remarks>
+/// A plain <see cref="IAuthenticationHandler"/> rather than an <c>AuthenticationHandler&lt;TOptions&gt;</c>: it runs on
+/// every request, and the base class's per-request options, logger and event plumbing are of no use to a scheme with
+/// neither options nor events. One instance per request and scheme, as ASP.NET Core's handler provider requires.
+/// </remarks>
 internal sealed class ApiKeyAuthenticationHandler(
-    IOptionsMonitor<AuthenticationSchemeOptions> options,
-    ILoggerFactory loggerFactory,
-    UrlEncoder encoder,
     ApiKeyStore store,
     FailedAuthenticationLimiter failedAttempts,
-    GatewayTelemetry telemetry)
-    : AuthenticationHandler<AuthenticationSchemeOptions>(options, loggerFactory, encoder)
+    GatewayTelemetry telemetry) : IAuthenticationHandler
 {
-    // Set when this request's address is over its failed-authentication budget (one handler per request and scheme).
+    private AuthenticationScheme _scheme = null!;
+    private HttpContext _context = null!;
+    private Task<AuthenticateResult>? _result;
+
+    // Set when this request's address is over its failed-authentication budget.
     private TimeSpan? _keyCheckRefusedFor;
 
-    protected override Task<AuthenticateResult> HandleAuthenticateAsync()
+    public Task InitializeAsync(AuthenticationScheme scheme, HttpContext context)
     {
-        var values = PresentedKey(Request.Headers);
+        _scheme = scheme;
+        _context = context;
+        return Task.CompletedTask;
+    }
+
+    /// <summary>The key is checked once per request: authorization asking again gets the same answer.</summary>
+    public Task<AuthenticateResult> AuthenticateAsync() => _result ??= Task.FromResult(Authenticate());
+
+    private AuthenticateResult Authenticate()
+    {
+        var values = PresentedKey(_context.Request.Headers);
         if (values.Count == 0 || string.IsNullOrEmpty(values[0]))
         {
-            return Task.FromResult(AuthenticateResult.NoResult());
+            return AuthenticateResult.NoResult();
         }
-        var address = Context.Connection.RemoteIpAddress;
+        var address = _context.Connection.RemoteIpAddress;
         if (failedAttempts.RefusedFor(address) is { } refusedFor)
         {
             _keyCheckRefusedFor = refusedFor;
-            return Task.FromResult(AuthenticateResult.Fail("Too many failed API key attempts from this address."));
+            return AuthenticateResult.Fail("Too many failed API key attempts from this address.");
         }
         if (values.Count > 1 || store.Find(values[0]!) is not { } entry)
         {
             failedAttempts.RecordFailure(address, StringComparer.Ordinal.GetHashCode(values.ToString()));
-            return Task.FromResult(AuthenticateResult.Fail("Unknown API key."));
+            return AuthenticateResult.Fail("Unknown API key.");
         }
 
-        var claims = new List<Claim> { new(ClaimTypes.Name, entry.Name) };
+        var claims = new List<Claim>(3) { new(ClaimTypes.Name, entry.Name) };
         if (!string.IsNullOrEmpty(entry.Policy))
         {
             claims.Add(new Claim(ApiKeyDefaults.PolicyProfileClaim, entry.Policy));
@@ -56,8 +69,8 @@ internal sealed class ApiKeyAuthenticationHandler(
         {
             claims.Add(new Claim(RateLimitingDefaults.PermitLimitClaim, limit.ToString(CultureInfo.InvariantCulture)));
         }
-        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, Scheme.Name));
-        return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(principal, Scheme.Name)));
+        var principal = new ClaimsPrincipal(new ClaimsIdentity(claims, _scheme.Name));
+        return AuthenticateResult.Success(new AuthenticationTicket(principal, _scheme.Name));
     }
 
     /// <summary>
@@ -85,24 +98,32 @@ internal sealed class ApiKeyAuthenticationHandler(
             : StringValues.Empty; // another scheme (Basic, …) carries no gateway key
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    public Task ChallengeAsync(AuthenticationProperties? properties)
     {
+        var response = _context.Response;
         if (_keyCheckRefusedFor is { } refusedFor)
         {
             telemetry.FailedAuthenticationBudgetRefused();
             var seconds = RateLimitHeaders.RetryAfterSeconds(refusedFor);
-            Response.Headers[HeaderNames.RetryAfter] = seconds.ToString(CultureInfo.InvariantCulture);
+            response.Headers[HeaderNames.RetryAfter] = seconds.ToString(CultureInfo.InvariantCulture);
             return WriteErrorAsync(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, string.Create(CultureInfo.InvariantCulture,
                 $"Too many failed API key attempts from this address: no key is checked for {seconds} seconds. Retry after {seconds} seconds."));
         }
-        telemetry.Unauthenticated(Context.Connection.RemoteIpAddress, keyPresented: PresentedKey(Request.Headers).Count > 0);
+        telemetry.Unauthenticated(_context.Connection.RemoteIpAddress, keyPresented: PresentedKey(_context.Request.Headers).Count > 0);
         return WriteErrorAsync(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized,
             $"A valid API key is required in the {ApiKeyDefaults.HeaderName} header or as Authorization: Bearer <key>.");
     }
 
+    /// <summary>A key that is known but not allowed here: 403, as ASP.NET Core's handlers answer.</summary>
+    public Task ForbidAsync(AuthenticationProperties? properties)
+    {
+        _context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        return Task.CompletedTask;
+    }
+
     private Task WriteErrorAsync(int status, string code, string message)
     {
-        Response.StatusCode = status;
-        return Response.WriteAsJsonAsync(new ErrorResponse(code, message), GatewayJson.Options, Context.RequestAborted);
+        _context.Response.StatusCode = status;
+        return _context.Response.WriteAsJsonAsync(new ErrorResponse(code, message), GatewayJson.Options, _context.RequestAborted);
     }
 }

@@ -9,6 +9,9 @@ internal sealed class ApiKeyStore(IOptionsMonitor<ApiKeyOptions> options)
 {
     public const int MaxKeyLength = 256;
 
+    // The configured hashes decoded once per configuration (a reload gives a new options instance), not per request.
+    private ConfiguredKeys? _configured;
+
     public ApiKeyEntry? Find(string presentedKey)
     {
         ArgumentNullException.ThrowIfNull(presentedKey);
@@ -17,14 +20,14 @@ internal sealed class ApiKeyStore(IOptionsMonitor<ApiKeyOptions> options)
             return null;
         }
         Span<byte> presentedHash = stackalloc byte[SHA256.HashSizeInBytes];
-        SHA256.HashData(Encoding.UTF8.GetBytes(presentedKey), presentedHash);
+        Span<byte> utf8 = stackalloc byte[MaxKeyLength * 3];
+        SHA256.HashData(utf8[..Encoding.UTF8.GetBytes(presentedKey, utf8)], presentedHash);
 
         ApiKeyEntry? match = null;
-        Span<byte> configuredHash = stackalloc byte[SHA256.HashSizeInBytes];
-        foreach (var entry in options.CurrentValue.Keys)
+        foreach (var (entry, hash) in Configured().Keys)
         {
             // Every entry is compared, so timing tells nothing about which one (if any) matched.
-            if (TryDecode(entry.KeySha256, configuredHash) && CryptographicOperations.FixedTimeEquals(presentedHash, configuredHash))
+            if (CryptographicOperations.FixedTimeEquals(presentedHash, hash))
             {
                 match ??= entry;
             }
@@ -36,4 +39,28 @@ internal sealed class ApiKeyStore(IOptionsMonitor<ApiKeyOptions> options)
         hex is { Length: SHA256.HashSizeInBytes * 2 }
         && Convert.FromHexString(hex, destination, out _, out var written) == System.Buffers.OperationStatus.Done
         && written == SHA256.HashSizeInBytes;
+
+    private ConfiguredKeys Configured()
+    {
+        var current = options.CurrentValue;
+        var configured = _configured;
+        if (configured is null || !ReferenceEquals(configured.Options, current))
+        {
+            configured = new ConfiguredKeys(current);
+            _configured = configured;
+        }
+        return configured;
+    }
+
+    /// <summary>Each entry with its decoded hash; an entry whose hash does not decode (refused at startup) never matches.</summary>
+    private sealed class ConfiguredKeys(ApiKeyOptions options)
+    {
+        public ApiKeyOptions Options => options;
+
+        public (ApiKeyEntry Entry, byte[] Hash)[] Keys { get; } = [.. options.Keys.Select(entry =>
+        {
+            var hash = new byte[SHA256.HashSizeInBytes];
+            return (entry, TryDecode(entry.KeySha256, hash) ? hash : []);
+        })];
+    }
 }

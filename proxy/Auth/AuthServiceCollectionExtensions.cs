@@ -19,9 +19,15 @@ internal static class AuthServiceCollectionExtensions
             .BindLive((options, configuration) => configuration.GetSection(ApiKeyOptions.SectionName).Bind(options.Keys));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, ApiKeysConfigValidator>());
         services.AddSingleton<ApiKeyStore>();
-        services.AddAuthentication(ApiKeyDefaults.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyDefaults.SchemeName, _ => { });
-        var requireKey = new AuthorizationPolicyBuilder(ApiKeyDefaults.SchemeName).RequireAuthenticatedUser().Build();
+        services.AddTransient<ApiKeyAuthenticationHandler>();
+        services.AddAuthentication(options =>
+        {
+            options.AddScheme<ApiKeyAuthenticationHandler>(ApiKeyDefaults.SchemeName, displayName: null);
+            options.DefaultScheme = ApiKeyDefaults.SchemeName;
+        });
+        // The one scheme is the default, whose result UseAuthentication() already put on the request: a policy naming it
+        // would only have authorization authenticate again and merge the same principal into a copy.
+        var requireKey = new AuthorizationPolicyBuilder().RequireAuthenticatedUser().Build();
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiKeyDefaults.PolicyName, requireKey)
             // Secure by default: a YARP route that names no AuthorizationPolicy still needs the key; a route that is

@@ -44,6 +44,7 @@ internal sealed partial class MetadataCache : IDisposable
     private readonly IOptionsMonitor<MetadataCacheOptions> _options;
     private readonly TimeProvider _time;
     private readonly ILogger<MetadataCache> _logger;
+    private SharedOptions? _entryOptions;
 
     internal MetadataCache(IOptionsMonitor<MetadataCacheOptions> options, RedisConnection redis, RedisHealth redisHealth,
         TimeProvider time, ILoggerFactory loggers)
@@ -119,7 +120,7 @@ internal sealed partial class MetadataCache : IDisposable
         CachedMetadata entry;
         try
         {
-            entry = await _cache.GetOrSetAsync<CachedMetadata>(lookup.Key, lookup.RunAsync, options: EntryOptions(settings, lookup.LockWait),
+            entry = await _cache.GetOrSetAsync<CachedMetadata>(lookup.Key, lookup.RunAsync, options: SharedEntryOptions(settings, lookup.LockWait),
                 token: cancellationToken);
         }
         catch (GatewayException ex)
@@ -141,6 +142,21 @@ internal sealed partial class MetadataCache : IDisposable
     {
         _cache.Dispose();
         _memory.Dispose();
+    }
+
+    /// <summary>
+    /// <see cref="EntryOptions"/> for the settings in force, built once per configuration and probe timeout rather than
+    /// per lookup. Sharing is safe: FusionCache hands the factory its own copy to adapt.
+    /// </summary>
+    private FusionCacheEntryOptions SharedEntryOptions(MetadataCacheOptions settings, TimeSpan lockWait)
+    {
+        var shared = _entryOptions;
+        if (shared is null || !ReferenceEquals(shared.Settings, settings) || shared.LockWait != lockWait)
+        {
+            shared = new SharedOptions(settings, lockWait, EntryOptions(settings, lockWait));
+            _entryOptions = shared;
+        }
+        return shared.Options;
     }
 
     /// <summary>How FusionCache keeps an entry (adapted per entry by the factory: see <see cref="CachedMetadata.FreshFor"/>).</summary>
@@ -234,6 +250,8 @@ internal sealed partial class MetadataCache : IDisposable
             return null;
         }
     }
+
+    private sealed record SharedOptions(MetadataCacheOptions Settings, TimeSpan LockWait, FusionCacheEntryOptions Options);
 
     /// <summary>A transient failure, and when it happened (<see cref="TimeProvider.GetTimestamp"/>).</summary>
     private sealed record SharedFailure(GatewayException Error, long At)

@@ -17,7 +17,7 @@ internal static class DownloadsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, DownloadsConfigValidator>());
         services.TryAddSingleton<DownloadSlots>();
         // Transient like the typed EgressClient it holds.
-        services.AddTransient<FileDownloader>();
+        services.AddSingleton<FileDownloader>();
         return services;
     }
 }

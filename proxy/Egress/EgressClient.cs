@@ -6,12 +6,14 @@ using Microsoft.Extensions.Options;
 namespace ModelGateway.Egress;
 
 /// <summary>
-/// The typed HttpClient every probe goes through: sends a request and follows its redirects, each hop checked by
+/// The client every probe and download goes through: sends a request and follows its redirects, each hop checked by
 /// <see cref="EgressHopGuard"/> before it is sent; a non-browser User-Agent, no decompression; transport failures
-/// thrown as <see cref="EgressException"/>.
+/// thrown as <see cref="EgressException"/>. A singleton: each request gets its <see cref="HttpClient"/> from the factory
+/// (the named client <see cref="HttpClientName"/>), so handlers still rotate and pick up a live edit of <c>Egress</c>,
+/// while a request that needs no egress (a cache hit, a forward) builds none.
 /// </summary>
 internal sealed partial class EgressClient(
-    HttpClient httpClient,
+    IHttpClientFactory httpClients,
     IOptionsMonitor<EgressOptions> options,
     EgressHopGuard guard,
     TimeProvider timeProvider,
@@ -19,6 +21,9 @@ internal sealed partial class EgressClient(
 {
     /// <summary>Never browser-like: CivitAI answers browsers with HTML redirects instead of JSON errors.</summary>
     public static readonly ProductInfoHeaderValue UserAgent = new("ModelGateway", "1.0");
+
+    /// <summary>The named <see cref="HttpClient"/> (and primary handler) every egress request is sent with.</summary>
+    public const string HttpClientName = nameof(EgressClient);
 
     /// <summary>
     /// Sends <paramref name="request"/>, following redirects as it says. A hop on another origin than the first never
@@ -36,6 +41,7 @@ internal sealed partial class EgressClient(
         var hops = new List<Uri> { url };
         var hopHeaders = new List<HttpResponseHeaders>();
         var visited = new HashSet<string>(StringComparer.Ordinal) { url.AbsoluteUri };
+        var httpClient = httpClients.CreateClient(HttpClientName);
 
         while (true)
         {
@@ -44,7 +50,7 @@ internal sealed partial class EgressClient(
                 request.Trail?.Record(url);
             }
             var crossOrigin = !EgressHopGuard.SameOrigin(url, hops[0]);
-            var response = await SendOnceAsync(method, url, request.Configure, crossOrigin, trustedHop, settings, cancellationToken);
+            var response = await SendOnceAsync(httpClient, method, url, request.Configure, crossOrigin, trustedHop, settings, cancellationToken);
             hopHeaders.Add(response.Headers);
             var location = RedirectTarget(response, url);
             if (location is null || request.Redirects == RedirectMode.None
@@ -77,7 +83,7 @@ internal sealed partial class EgressClient(
         }
     }
 
-    private async Task<HttpResponseMessage> SendOnceAsync(
+    private async Task<HttpResponseMessage> SendOnceAsync(HttpClient httpClient,
         HttpMethod method, Uri url, Action<HttpRequestMessage>? configure, bool crossOrigin, bool trustedHop, EgressOptions settings,
         CancellationToken cancellationToken)
     {

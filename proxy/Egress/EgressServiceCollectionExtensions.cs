@@ -25,7 +25,8 @@ internal static class EgressServiceCollectionExtensions
             TrustedOrigins(sp.GetRequiredService<IConfiguration>()),
             sp.GetRequiredService<IEgressResolver>()));
         services.TryAddSingleton<EgressConnector>();
-        services.AddHttpClient<EgressClient>(client => client.Timeout = Timeout.InfiniteTimeSpan)
+        services.TryAddSingleton<EgressClient>();
+        services.AddHttpClient(EgressClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(
                 sp.GetRequiredService<IOptionsMonitor<EgressOptions>>().CurrentValue,
                 sp.GetRequiredService<EgressConnector>()))

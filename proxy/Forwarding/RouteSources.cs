@@ -13,9 +13,26 @@ namespace ModelGateway.Forwarding;
 /// </summary>
 internal sealed class RouteSources(IOptionsMonitor<CivitAiOptions> civitAi, IOptionsMonitor<HuggingFaceOptions> huggingFace)
 {
-    /// <summary>The source the cluster's destinations belong to, or null (no destination, or not all on one source's hosts).</summary>
-    public RouteSource? For(ClusterConfig? cluster) =>
-        Find(cluster?.Destinations?.Values.Select(d => d.Address) ?? [], civitAi.CurrentValue, huggingFace.CurrentValue);
+    private Answer? _last;
+
+    /// <summary>
+    /// The source the cluster's destinations belong to, or null (no destination, or not all on one source's hosts).
+    /// Asked for every forwarded request: the answer for the last cluster is kept until the cluster's configuration or
+    /// the sources' settings change (each a new instance on a reload).
+    /// </summary>
+    public RouteSource? For(ClusterConfig? cluster)
+    {
+        var (civitAiSettings, huggingFaceSettings) = (civitAi.CurrentValue, huggingFace.CurrentValue);
+        var last = _last;
+        if (last is not null && ReferenceEquals(last.Cluster, cluster) && ReferenceEquals(last.CivitAi, civitAiSettings)
+            && ReferenceEquals(last.HuggingFace, huggingFaceSettings))
+        {
+            return last.Source;
+        }
+        var source = Find(cluster?.Destinations?.Values.Select(d => d.Address) ?? [], civitAiSettings, huggingFaceSettings);
+        _last = new Answer(cluster, civitAiSettings, huggingFaceSettings, source);
+        return source;
+    }
 
     /// <summary>As <see cref="For(ClusterConfig?)"/>, for destination addresses and source settings read from any configuration.</summary>
     public static RouteSource? Find(IEnumerable<string?> destinationAddresses, CivitAiOptions civitAi, HuggingFaceOptions huggingFace)
@@ -42,6 +59,9 @@ internal sealed class RouteSources(IOptionsMonitor<CivitAiOptions> civitAi, IOpt
         }
         return found;
     }
+
+    /// <summary>What <see cref="For"/> answered for one cluster under one configuration.</summary>
+    private sealed record Answer(ClusterConfig? Cluster, CivitAiOptions CivitAi, HuggingFaceOptions HuggingFace, RouteSource? Source);
 }
 
 /// <summary>

@@ -13,7 +13,7 @@ internal static class MetadataServiceCollectionExtensions
         services.AddOptions<ProbeOptions>().BindConfiguration(ProbeOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, ProbeConfigValidator>());
         services.TryAddSingleton<ProbeLimiter>();
-        services.AddTransient<MetadataService>();
+        services.AddSingleton<MetadataService>();
         return services;
     }
 }

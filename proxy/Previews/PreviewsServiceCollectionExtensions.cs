@@ -14,7 +14,7 @@ internal static class PreviewsServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, PreviewsConfigValidator>());
         services.TryAddSingleton(TimeProvider.System);
         // Transient like the typed EgressClient it holds.
-        services.AddTransient<PreviewFetcher>();
+        services.AddSingleton<PreviewFetcher>();
         return services;
     }
 }

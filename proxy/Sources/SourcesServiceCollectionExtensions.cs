@@ -13,8 +13,8 @@ internal static class SourcesServiceCollectionExtensions
     public static IServiceCollection AddMetadataSources(this IServiceCollection services)
     {
         ArgumentNullException.ThrowIfNull(services);
-        services.AddTransient<HttpFileSource>();
-        services.AddTransient<SourceSelector>();
+        services.AddSingleton<HttpFileSource>();
+        services.AddSingleton<SourceSelector>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, SourcesConfigValidator>());
         return services;
     }

@@ -33,6 +33,10 @@ internal sealed partial class GatewayTelemetry
         var source = answer.Source ?? "none";
         var cacheStatus = answer.CacheStatus ?? "none";
         _metrics.MetadataAnswered(source, answer.Outcome, cacheStatus, answer.StatusCode, answer.ErrorCodes, answer.WarningCodes);
+        if (!_audit.IsEnabled(LogLevel.Information))
+        {
+            return; // the event's fields (joined codes, trace id) are only built for a log that writes them
+        }
         if (answer.StatusCode == 200)
         {
             Log.MetadataAnswered(_audit, answer.Outcome, answer.Caller.KeyName, Or(answer.Caller.Profile), source, Or(answer.Host),

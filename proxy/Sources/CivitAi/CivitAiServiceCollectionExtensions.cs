@@ -14,7 +14,7 @@ internal static class CivitAiServiceCollectionExtensions
         services.AddOptions<CivitAiOptions>().BindConfiguration(CivitAiOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, CivitAiConfigValidator>());
         // Transient: EgressClient is a typed HttpClient.
-        services.AddTransient<IMetadataSource, CivitAiSource>();
+        services.AddSingleton<IMetadataSource, CivitAiSource>();
         return services;
     }
 }

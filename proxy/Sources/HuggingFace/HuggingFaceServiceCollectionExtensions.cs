@@ -14,7 +14,7 @@ internal static class HuggingFaceServiceCollectionExtensions
         services.AddOptions<HuggingFaceOptions>().BindConfiguration(HuggingFaceOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, HuggingFaceConfigValidator>());
         // Transient like the typed EgressClient it holds.
-        services.AddTransient<IMetadataSource, HuggingFaceSource>();
+        services.AddSingleton<IMetadataSource, HuggingFaceSource>();
         return services;
     }
 }

@@ -29,7 +29,7 @@ public sealed class SecurityGateway : IAsyncDisposable
             s.AddSingleton(resolver);
             if (publicNames is { Count: > 0 })
             {
-                s.AddHttpClient<EgressClient>().ConfigurePrimaryHttpMessageHandler((handler, _) =>
+                s.AddHttpClient(EgressClient.HttpClientName).ConfigurePrimaryHttpMessageHandler((handler, _) =>
                 {
                     var sockets = (SocketsHttpHandler)handler;
                     var connect = sockets.ConnectCallback!;

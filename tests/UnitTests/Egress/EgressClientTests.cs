@@ -475,6 +475,12 @@ public sealed class EgressClientTests
     {
         var monitor = new StaticOptionsMonitor<EgressOptions>(options ?? new EgressOptions());
         var guard = new EgressHopGuard(monitor, trusted ?? [], resolver ?? new TableResolver([]));
-        return new EgressClient(new HttpClient(handler), monitor, guard, time ?? TimeProvider.System, NullLogger<EgressClient>.Instance);
+        return new EgressClient(new SingleHandlerFactory(handler), monitor, guard, time ?? TimeProvider.System, NullLogger<EgressClient>.Instance);
+    }
+
+    /// <summary>Every client it creates sends through the one stub handler, as the named client sends through its pooled one.</summary>
+    private sealed class SingleHandlerFactory(HttpMessageHandler handler) : IHttpClientFactory
+    {
+        public HttpClient CreateClient(string name) => new(handler, disposeHandler: false);
     }
 }
