@@ -19,9 +19,14 @@ internal sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFi
 
     /// <summary>
     /// The whole URL, secrets included: a <c>?token=</c> can change what the host answers, so callers with different
-    /// tokens must not share an entry. The cache stores only a hash of the key.
+    /// tokens must not share an entry. The cache stores only a hash of the key. Without a fragment (the usual case,
+    /// asked on every lookup) the URL is its own key; only a fragment costs a rebuild.
     /// </summary>
-    public string CacheKey(Uri url) => new UriBuilder(url) { Fragment = string.Empty }.Uri.AbsoluteUri;
+    public string CacheKey(Uri url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        return url.Fragment.Length == 0 ? url.AbsoluteUri : new UriBuilder(url) { Fragment = string.Empty }.Uri.AbsoluteUri;
+    }
 
     public async Task<ProbeResult> ProbeAsync(Uri url, ProbeScope scope, CancellationToken cancellationToken)
     {

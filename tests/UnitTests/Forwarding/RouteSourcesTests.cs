@@ -1,6 +1,8 @@
 using ModelGateway.Forwarding;
 using ModelGateway.Sources.CivitAi;
 using ModelGateway.Sources.HuggingFace;
+using ModelGateway.UnitTests.Infrastructure;
+using Yarp.ReverseProxy.Configuration;
 
 namespace ModelGateway.UnitTests.Forwarding;
 
@@ -30,5 +32,40 @@ public sealed class RouteSourcesTests
     public void Find_NotAllOnOneSource_Null(string destinations)
     {
         Assert.Null(RouteSources.Find(destinations.Split(' ', StringSplitOptions.RemoveEmptyEntries), CivitAi, HuggingFace));
+    }
+
+    private static ClusterConfig Cluster(string address) => new()
+    {
+        ClusterId = "c",
+        Destinations = new Dictionary<string, DestinationConfig> { ["d"] = new() { Address = address } },
+    };
+
+    [Fact]
+    public void For_SameClusterAndSettings_SameAnswer()
+    {
+        var sources = new RouteSources(new ReloadableOptionsMonitor<CivitAiOptions>(CivitAi), new ReloadableOptionsMonitor<HuggingFaceOptions>(HuggingFace));
+        var cluster = Cluster("https://hf.co/");
+
+        var first = sources.For(cluster);
+
+        Assert.Equal("huggingface", first?.Name);
+        Assert.Same(first, sources.For(cluster));
+        Assert.Equal("civitai", sources.For(Cluster("https://civitai.com/"))?.Name);
+        Assert.Null(sources.For(Cluster("https://files.example.com/")));
+        Assert.Null(sources.For(null));
+        Assert.Equal("huggingface", sources.For(cluster)?.Name);
+    }
+
+    [Fact]
+    public void For_AfterSourcesReload_AnswerFollowsTheNewSettings()
+    {
+        var huggingFace = new ReloadableOptionsMonitor<HuggingFaceOptions>(HuggingFace);
+        var sources = new RouteSources(new ReloadableOptionsMonitor<CivitAiOptions>(CivitAi), huggingFace);
+        var cluster = Cluster("https://hf.co/");
+        Assert.Equal("huggingface", sources.For(cluster)?.Name);
+
+        huggingFace.CurrentValue = new HuggingFaceOptions { Hosts = ["huggingface.co"], BaseUrl = "https://huggingface.co" };
+
+        Assert.Null(sources.For(cluster));
     }
 }
