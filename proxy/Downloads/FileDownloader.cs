@@ -473,10 +473,11 @@ internal sealed class FileDownloader(
                             : $"The file host served other bytes than the ones inspected: they no longer show \"{download.Facts.Format}\".");
                     }
                     Start();
-                    if (Take(head.AsMemory(0, headLength), hash, out pending) is { } refused)
+                    if (Take(head.AsMemory(0, headLength), out pending) is { } refused)
                     {
                         return refused;
                     }
+                    hash?.AppendData(head.AsSpan(0, headLength));
                 }
                 else
                 {
@@ -493,19 +494,30 @@ internal sealed class FileDownloader(
                     {
                         break;
                     }
-                    if (Take(buffer.AsMemory(0, read), hash, out var part) is { } refused)
+                    var chunk = buffer.AsMemory(0, read);
+                    if (Take(chunk, out var part) is { } refused)
                     {
                         return refused; // the pending chunk is never written
                     }
-                    if (!part.IsEmpty)
+                    // The chunk is hashed on another thread while the one before it goes to the client; it is hashed
+                    // in full before the next read can reuse a buffer, and before the transfer ends either way.
+                    var hashing = hash is null ? Task.CompletedTask : Task.Run(() => hash.AppendData(chunk.Span), CancellationToken.None);
+                    try
                     {
-                        // A chunk is written once the one after it has arrived: never the body's last bytes before the
-                        // checks at its end.
-                        if (!pending.IsEmpty)
+                        if (!part.IsEmpty)
                         {
-                            await WriteAsync(pending, idleTimer, token);
+                            // A chunk is written once the one after it has arrived: never the body's last bytes before
+                            // the checks at its end.
+                            if (!pending.IsEmpty)
+                            {
+                                await WriteAsync(pending, idleTimer, token);
+                            }
+                            pending = part;
                         }
-                        pending = part;
+                    }
+                    finally
+                    {
+                        await hashing;
                     }
                 }
 
@@ -550,16 +562,15 @@ internal sealed class FileDownloader(
             }
 
             /// <summary>
-            /// Takes a chunk read from the host at <see cref="_position"/>: hashes it, checks it against the inspected size
-            /// and the policy's size limit, and gives the client's part of it (<paramref name="part"/>, maybe empty).
-            /// Non-null: the transfer must be aborted.
+            /// Takes a chunk read from the host at <see cref="_position"/>: checks it against the inspected size and the
+            /// policy's size limit, and gives the client's part of it (<paramref name="part"/>, maybe empty). Non-null: the
+            /// transfer must be aborted. The caller hashes the chunk.
             /// </summary>
-            private DownloadOutcome? Take(ReadOnlyMemory<byte> chunk, IncrementalHash? hash, out ReadOnlyMemory<byte> part)
+            private DownloadOutcome? Take(ReadOnlyMemory<byte> chunk, out ReadOnlyMemory<byte> part)
             {
                 part = ReadOnlyMemory<byte>.Empty;
                 var start = _position;
                 _position += chunk.Length;
-                hash?.AppendData(chunk.Span);
                 if (streamed.FileSize is { } expected && _position > expected)
                 {
                     return DownloadOutcome.LengthMismatch; // longer than the inspected size
