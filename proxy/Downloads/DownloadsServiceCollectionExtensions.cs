@@ -16,7 +16,6 @@ internal static class DownloadsServiceCollectionExtensions
         services.AddOptions<DownloadOptions>().BindConfiguration(DownloadOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, DownloadsConfigValidator>());
         services.TryAddSingleton<DownloadSlots>();
-        // Transient like the typed EgressClient it holds.
         services.AddSingleton<FileDownloader>();
         return services;
     }

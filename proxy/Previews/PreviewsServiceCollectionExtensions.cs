@@ -13,7 +13,6 @@ internal static class PreviewsServiceCollectionExtensions
         services.AddOptions<PreviewOptions>().BindConfiguration(PreviewOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, PreviewsConfigValidator>());
         services.TryAddSingleton(TimeProvider.System);
-        // Transient like the typed EgressClient it holds.
         services.AddSingleton<PreviewFetcher>();
         return services;
     }

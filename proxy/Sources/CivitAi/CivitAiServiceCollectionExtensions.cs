@@ -13,7 +13,6 @@ internal static class CivitAiServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<CivitAiOptions>().BindConfiguration(CivitAiOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, CivitAiConfigValidator>());
-        // Transient: EgressClient is a typed HttpClient.
         services.AddSingleton<IMetadataSource, CivitAiSource>();
         return services;
     }

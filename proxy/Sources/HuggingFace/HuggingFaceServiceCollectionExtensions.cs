@@ -13,7 +13,6 @@ internal static class HuggingFaceServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         services.AddOptions<HuggingFaceOptions>().BindConfiguration(HuggingFaceOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, HuggingFaceConfigValidator>());
-        // Transient like the typed EgressClient it holds.
         services.AddSingleton<IMetadataSource, HuggingFaceSource>();
         return services;
     }
