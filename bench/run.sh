@@ -17,10 +17,10 @@ for arg in "$@"; do
 done
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# JIT_WARMUP: each .NET server's hot paths under load first — on 2 busy cores, tiered compilation takes ~10 s to reach
-# its optimised code. WARMUP: before each measured scenario.
+# JIT_WARMUP: each .NET server's hot paths under load first — on 2 busy cores, tiered compilation and dynamic PGO take
+# ~40 s to reach steady throughput. WARMUP: before each measured scenario.
 if ((QUICK)); then JIT_WARMUP=3s; WARMUP=1s; DURATION=3s; BIG_GIB=1; STREAM_DURATION=3s
-else JIT_WARMUP=20s; WARMUP=3s; DURATION=10s; BIG_GIB=10; STREAM_DURATION=10s; fi
+else JIT_WARMUP=40s; WARMUP=3s; DURATION=10s; BIG_GIB=10; STREAM_DURATION=10s; fi
 CONNECTIONS=32
 DELAY_MS=1000
 STAMPEDE_CALLERS=32

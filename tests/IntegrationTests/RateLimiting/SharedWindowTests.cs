@@ -9,7 +9,7 @@ using StackExchange.Redis;
 namespace ModelGateway.IntegrationTests.RateLimiting;
 
 /// <summary>
-/// What the Redis window costs and guarantees: one command per request, exact counts across replicas under
+/// What the Redis window costs and guarantees: at most one command per request, exact counts across replicas under
 /// concurrency, Redis's clock rather than the replicas', and keys that name the partition, never the key.
 /// </summary>
 public sealed class SharedWindowTests(RedisFixture redis) : IClassFixture<RedisFixture>, IAsyncLifetime
@@ -75,6 +75,37 @@ public sealed class SharedWindowTests(RedisFixture redis) : IClassFixture<RedisF
         Assert.Equal(32, responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests));
         Assert.All(responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests),
             r => Assert.InRange(r.RetryAfter!.Value.TotalSeconds, 58, 60));
+    }
+
+    [Fact]
+    public async Task ForwardedRoute_ConcurrentRequestsOfOneKey_CountedTogetherInOneCall_ExactlyTheLimitPermitted()
+    {
+        const int requests = 100;
+        await using var gateway = Gateway(("RateLimiting:PermitLimit", "50"));
+        using var client = gateway.CreateClient(TestKeys.Default);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/fake/models/warm-up")).StatusCode);
+        var evalshaBefore = await CommandCallsAsync("evalsha");
+
+        // Redis holds every command for 600 ms (under the gateway's 1 s command timeout): the first request's call
+        // waits in Redis while the other 99 arrive and queue behind it.
+        await using var admin = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+        await admin.GetDatabase().ExecuteAsync("CLIENT", "PAUSE", "600", "ALL");
+        var responses = await Task.WhenAll(Enumerable.Range(0, requests).Select(async _ =>
+        {
+            using var response = await client.GetAsync("/fake/models/a.safetensors");
+            return (response.StatusCode, RateLimit: Header(response, "RateLimit"));
+        }));
+
+        // Two calls: the first request's, then one counting the 99 that waited for it.
+        Assert.Equal(2, await CommandCallsAsync("evalsha") - evalshaBefore);
+        var permitted = responses.Where(r => r.StatusCode == HttpStatusCode.OK).ToList();
+        Assert.Equal(49, permitted.Count);
+        Assert.Equal(51, responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests));
+        // Each permitted request was counted on its own: the remaining quotas are 48 down to 0, once each.
+        Assert.Equal(Enumerable.Range(0, 49).Reverse(),
+            permitted.Select(r => int.Parse(r.RateLimit!.Split(';')[1]["r=".Length..], System.Globalization.CultureInfo.InvariantCulture)).OrderDescending());
+        Assert.Equal(50, await admin.GetDatabase().SortedSetLengthAsync("model-gateway-ratelimit:{key:default-team}"));
+        Assert.Equal(50, _upstream.RequestsTo("/models/").Count());
     }
 
     [Fact]
