@@ -57,6 +57,10 @@ internal sealed partial class RedisHealth(
     /// <summary>A call to Redis succeeded: it is available (logged when that ends an outage).</summary>
     public void ReportSuccess()
     {
+        if (Interlocked.Read(ref _unavailableSince) == 0)
+        {
+            return; // the usual case, on every call: no shared write
+        }
         var since = Interlocked.Exchange(ref _unavailableSince, 0);
         if (since != 0)
         {
