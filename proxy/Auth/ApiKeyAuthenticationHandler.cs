@@ -31,6 +31,9 @@ internal sealed class ApiKeyAuthenticationHandler(
     // Set when this request's address is over its failed-authentication budget.
     private TimeSpan? _keyCheckRefusedFor;
 
+    // A non-empty key was presented (an empty X-API-Key is no key), whatever became of it.
+    private bool _keyPresented;
+
     public Task InitializeAsync(AuthenticationScheme scheme, HttpContext context)
     {
         _scheme = scheme;
@@ -48,6 +51,7 @@ internal sealed class ApiKeyAuthenticationHandler(
         {
             return AuthenticateResult.NoResult();
         }
+        _keyPresented = true;
         var address = _context.Connection.RemoteIpAddress;
         if (failedAttempts.RefusedFor(address) is { } refusedFor)
         {
@@ -100,6 +104,7 @@ internal sealed class ApiKeyAuthenticationHandler(
 
     public Task ChallengeAsync(AuthenticationProperties? properties)
     {
+        _ = AuthenticateAsync(); // the outcome the challenge answers: computed once per request, so usually already known
         var response = _context.Response;
         if (_keyCheckRefusedFor is { } refusedFor)
         {
@@ -109,7 +114,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             return WriteErrorAsync(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, string.Create(CultureInfo.InvariantCulture,
                 $"Too many failed API key attempts from this address: no key is checked for {seconds} seconds. Retry after {seconds} seconds."));
         }
-        telemetry.Unauthenticated(_context.Connection.RemoteIpAddress, keyPresented: PresentedKey(_context.Request.Headers).Count > 0);
+        telemetry.Unauthenticated(_context.Connection.RemoteIpAddress, keyPresented: _keyPresented);
         return WriteErrorAsync(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized,
             $"A valid API key is required in the {ApiKeyDefaults.HeaderName} header or as Authorization: Bearer <key>.");
     }
