@@ -466,8 +466,7 @@ internal sealed class FileDownloader(
                 if (body.Start == 0)
                 {
                     var headLength = await ReadHeadAsync(head, idleTimer, token);
-                    var sniff = ContentSniffer.Sniff(head.AsSpan(0, headLength), body.FileSize ?? download.Facts.ContentLength, download.Facts.Filename);
-                    var seen = HeadCheck.SeenFormat(sniff);
+                    var seen = HeadCheck.SeenFormat(head.AsSpan(0, headLength), body.FileSize ?? download.Facts.ContentLength, download.Facts.Filename);
                     if (!HeadCheck.Matches(download.Facts, seen))
                     {
                         throw download.Changed(seen is { } format

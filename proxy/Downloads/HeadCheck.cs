@@ -1,4 +1,5 @@
 using ModelGateway.Policies;
+using ModelGateway.Previews;
 using ModelGateway.Sniffing;
 
 namespace ModelGateway.Downloads;
@@ -9,6 +10,17 @@ namespace ModelGateway.Downloads;
 /// </summary>
 internal static class HeadCheck
 {
+    /// <summary>
+    /// The head is sniffed against the largest safetensors header any configuration accepts, not the configured
+    /// <c>ContentCheck:MaxHeaderBytes</c>: a header the lookup read under a raised limit must still read as safetensors
+    /// here, and one longer than a lowered limit left the facts unverified, which any safetensors head matches.
+    /// </summary>
+    private static readonly SniffLimits HeadLimits = new(SafeTensorSniffer.MaxHeaderBytesLimit, PreviewLimits.Default);
+
+    /// <summary>What the first bytes of a stream show (see <see cref="SeenFormat(SniffResult)"/>).</summary>
+    public static ModelFormat? SeenFormat(ReadOnlySpan<byte> head, long? totalSize, string? fileName) =>
+        SeenFormat(ContentSniffer.Sniff(head, totalSize, fileName, HeadLimits));
+
     /// <summary>
     /// The format the head shows: a recognised signature's; <see cref="ModelFormat.SafeTensor"/> for a safetensors
     /// header that goes on past the head (its prefix is valid); <see cref="ModelFormat.Other"/> for bytes that match no

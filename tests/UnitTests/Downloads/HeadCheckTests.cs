@@ -25,6 +25,17 @@ public sealed class HeadCheckTests
         Assert.Equal(ModelFormat.SafeTensor, HeadCheck.SeenFormat(ContentSniffer.Sniff(file.AsSpan(0, ContentSniffer.HeadBytes), file.Length)));
     }
 
+    [Fact]
+    public void SeenFormat_HeaderOverTheDefaultCapButUnderTheLargestAccepted_SafeTensor()
+    {
+        // A 5 MB header: a lookup with ContentCheck:MaxHeaderBytes raised to 25 MB verified it; its download must agree.
+        var file = ModelFiles.SafeTensors(ModelFiles.LoraMetadata("Huge", thumbnail: "data:image/png;base64," + new string('A', 5_000_000)));
+        var head = file.AsSpan(0, ContentSniffer.HeadBytes);
+
+        Assert.Null(HeadCheck.SeenFormat(ContentSniffer.Sniff(head, file.Length))); // the default 4 MiB cap cannot tell
+        Assert.Equal(ModelFormat.SafeTensor, HeadCheck.SeenFormat(head, file.Length, "huge.safetensors"));
+    }
+
     [Theory]
     // Bytes read at inspection: exactly the inspected format.
     [InlineData(ModelFormat.SafeTensor, FormatCheck.Verified, ModelFormat.SafeTensor, true)]
