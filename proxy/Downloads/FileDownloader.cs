@@ -224,16 +224,21 @@ internal sealed class FileDownloader(
 
         private AssetFacts Facts => asset.Facts;
 
-        /// <summary>The first byte is about to go to the client (the status and headers are set).</summary>
+        /// <summary>The first byte is about to go to the client (logged once, before the first write).</summary>
         public void Started()
         {
+            if (_started)
+            {
+                return;
+            }
             _started = true;
             owner._telemetry.DownloadStarted(_audit);
         }
 
         /// <summary>
-        /// The request's one audit event: an answer that is not the file's bytes or ended cleanly is completed; one that
-        /// failed before its first byte is refused (with its status and code); one cut off after it, aborted.
+        /// The request's last audit event: an answer that is not the file's bytes or ended cleanly is completed; one
+        /// answered with an error (a status and code: nothing of the file was sent) is refused; a transfer cut off is
+        /// aborted, with the bytes that went before.
         /// </summary>
         public void Finish(DownloadOutcome outcome, int status, string? code = null, string? detail = null)
         {
@@ -247,9 +252,9 @@ internal sealed class FileDownloader(
             {
                 owner._telemetry.DownloadCompleted(_audit, status, _bytesSent, elapsed);
             }
-            else if (!_started)
+            else if (code is not null)
             {
-                owner._telemetry.DownloadRefused(_audit, status, code ?? AbortReason(outcome), detail, elapsed);
+                owner._telemetry.DownloadRefused(_audit, status, code, detail, elapsed);
             }
             else
             {
@@ -612,12 +617,12 @@ internal sealed class FileDownloader(
                     answer.Headers.LastModified = modified.ToString("R", CultureInfo.InvariantCulture);
                 }
                 _context.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
-                download.Started();
             }
 
             private async Task WriteAsync(ReadOnlyMemory<byte> chunk, CancellationTokenSource idleTimer, CancellationToken token)
             {
                 Arm(idleTimer);
+                download.Started();
                 await _context.Response.Body.WriteAsync(chunk, token);
                 download._bytesSent += chunk.Length;
             }

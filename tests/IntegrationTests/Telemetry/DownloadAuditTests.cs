@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using ModelGateway.IntegrationTests.Downloads;
 using ModelGateway.IntegrationTests.Infrastructure;
+using ModelGateway.IntegrationTests.Sources.CivitAi;
 using static ModelGateway.IntegrationTests.Downloads.DownloadHosts;
 
 namespace ModelGateway.IntegrationTests.Telemetry;
@@ -66,6 +67,38 @@ public sealed class DownloadAuditTests(DownloadHosts hosts) : IClassFixture<Down
 
         var badUrlEvent = Fields(audit[5]);
         Assert.Equal(("400", "INVALID_URL_FORMAT", "-"), (badUrlEvent["StatusCode"], badUrlEvent["Code"], badUrlEvent["Host"]));
+    }
+
+    [Fact]
+    public async Task Download_HostStallsJustAfterTheHead_Refused422NeverStarted()
+    {
+        // The head is checked and held back until the next bytes arrive; they never do, so nothing of the file went to
+        // the client: it gets a 422 answer, and the audit says refused, not started and aborted.
+        var file = SafeTensors(400_000, seed: 93);
+        hosts.CivitAi.AddDownload(7904, "stall-7904.safetensors", file);
+        hosts.CivitAi.HandleObject(7904, async context =>
+        {
+            if (context.Request.Headers.Range.Count > 0)
+            {
+                await FakeCivitAi.ObjectResult(file).ExecuteAsync(context);
+                return;
+            }
+            context.Response.ContentLength = file.Length;
+            await context.Response.Body.WriteAsync(file.AsMemory(0, ModelGateway.Sniffing.ContentSniffer.HeadBytes));
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+        });
+        var logs = new FakeLogCollector();
+        await using var gateway = DownloadGateway.Start(hosts.Settings(), new FakeLoggerProvider(logs));
+        using var client = gateway.Client(TestKeys.Default);
+
+        using var response = await client.GetAsync(DownloadPath(CivitAiUrl(7904)));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var audit = await WaitForAsync(logs, 1);
+        Assert.Equal(["DownloadRefused"], audit.Select(r => r.Id.Name));
+        var refused = Fields(audit[0]);
+        Assert.Equal(("422", "NETWORK_TIMEOUT"), (refused["StatusCode"], refused["Code"]));
     }
 
     private static async Task<List<FakeLogRecord>> WaitForAsync(FakeLogCollector logs, int count)
