@@ -124,7 +124,17 @@ internal sealed class ConfigFilesProvider : ConfigurationProvider, IDisposable
                 return;
             }
             var (data, problems) = Read();
-            if ((data is not null && Same(data, Data)) || IsLastRefused(data, problems))
+            if (data is not null && Same(data, Data))
+            {
+                if (_lastRefused is not null)
+                {
+                    // The refused edit was undone: the files hold the configuration in force again.
+                    _lastRefused = null;
+                    watcher.Report(new ConfigFilesChange(true, [], []));
+                }
+                return;
+            }
+            if (IsLastRefused(data, problems))
             {
                 return;
             }

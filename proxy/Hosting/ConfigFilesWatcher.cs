@@ -59,7 +59,9 @@ internal sealed partial class ConfigFilesWatcher(
         if (change.Applied)
         {
             _status = new EditStatus(time.GetUtcNow(), null);
-            Log.Applied(logger, _provider!.Folder, string.Join(", ", change.ChangedSections));
+            Log.Applied(logger, _provider!.Folder, change.ChangedSections.Count == 0
+                ? "nothing; the files are back to the configuration in force"
+                : string.Join(", ", change.ChangedSections));
         }
         else
         {

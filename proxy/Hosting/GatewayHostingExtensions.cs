@@ -41,9 +41,17 @@ internal static class GatewayHostingExtensions
     /// Keeps secrets out of logs whatever <c>Logging:LogLevel</c> says: request logging would write the full
     /// <c>?url=…</c> (a pasted URL may carry <c>?token=</c>), and YARP's forwarder the upstream path and query.
     /// </summary>
+    /// <exception cref="GatewayConfigurationException">A log level does not parse: building the host would throw.</exception>
     public static WebApplicationBuilder AddGatewayLogging(this WebApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
+        // Checked here, before the host is built: its first logger would throw on the bad level with a stack trace.
+        var problems = new List<string>();
+        HostingConfigValidator.ValidateLogLevels(builder.Configuration, problems);
+        if (problems.Count > 0)
+        {
+            throw new GatewayConfigurationException(problems);
+        }
         builder.Logging
             .AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning)
             .AddFilter("Yarp.ReverseProxy.Forwarder", LogLevel.Warning);

@@ -32,7 +32,7 @@ internal sealed class ForwardedHeadersSettings
     public bool TrustsAnyProxy => KnownProxies.Count > 0 || KnownNetworks.Count > 0;
 }
 
-/// <summary>The host's own keys: <c>Hosting</c> and <c>ForwardedHeaders</c>.</summary>
+/// <summary>The host's own keys: <c>Hosting</c>, <c>ForwardedHeaders</c> and the <c>Logging</c> levels.</summary>
 internal sealed class HostingConfigValidator : IFeatureConfigValidator
 {
     public const int MaxShutdownTimeoutSeconds = 3600;
@@ -59,6 +59,7 @@ internal sealed class HostingConfigValidator : IFeatureConfigValidator
                 problems.Add("Hosting:ShutdownDelaySeconds must be shorter than Hosting:ShutdownTimeoutSeconds: the delay counts within it.");
             }
         }
+        ValidateLogLevels(configuration, problems);
         var forwarded = new ForwardedHeadersSettings();
         if (!ConfigBinding.TryBind(configuration.GetSection(ForwardedHeadersSettings.SectionName), forwarded, problems))
         {
@@ -76,6 +77,24 @@ internal sealed class HostingConfigValidator : IFeatureConfigValidator
             if (!IPNetwork.TryParse(forwarded.KnownNetworks[i], out _))
             {
                 problems.Add($"ForwardedHeaders:KnownNetworks:{i}: \"{forwarded.KnownNetworks[i]}\" is not a network in CIDR form (e.g. 172.16.0.0/12).");
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>Logging:LogLevel:*</c> and <c>Logging:&lt;provider&gt;:LogLevel:*</c> as the logging filter reads them: a value
+    /// it cannot parse would throw when the filter is built — at startup, or on a live edit, in the reload listener.
+    /// </summary>
+    internal static void ValidateLogLevels(IConfiguration configuration, IList<string> problems)
+    {
+        foreach (var (key, value) in configuration.GetSection("Logging").AsEnumerable())
+        {
+            var segments = key.Split(ConfigurationPath.KeyDelimiter);
+            var isLevel = Array.FindIndex(segments, s => s.Equals("LogLevel", StringComparison.OrdinalIgnoreCase)) is var at
+                && at > 0 && at < segments.Length - 1;
+            if (isLevel && !string.IsNullOrEmpty(value) && !Enum.TryParse<LogLevel>(value, ignoreCase: true, out _))
+            {
+                problems.Add($"{key}: \"{value}\" is not a log level (Trace, Debug, Information, Warning, Error, Critical or None).");
             }
         }
     }

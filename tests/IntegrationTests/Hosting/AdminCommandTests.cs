@@ -32,6 +32,22 @@ public sealed class AdminCommandTests : IDisposable
         Assert.Equal(string.Empty, errors);
     }
 
+    [Theory]
+    [InlineData("validate-config")]
+    [InlineData("--urls=http://127.0.0.1:0")] // serving
+    public async Task BadLogLevel_ExitOneWithTheProblemNoStackTrace(string command)
+    {
+        var (exitCode, output, errors) = await GatewayProcess.RunAsync(GatewayFactory.RepositoryRoot,
+            [command, "--Logging:LogLevel:Default=Infoo"], new Dictionary<string, string> { ["ASPNETCORE_ENVIRONMENT"] = "Production" });
+
+        Assert.Equal(1, exitCode);
+        Assert.Equal(string.Empty, output);
+        Assert.Equal(
+            "The gateway's configuration is invalid (1 problem(s)):\n"
+            + "  - Logging:LogLevel:Default: \"Infoo\" is not a log level (Trace, Debug, Information, Warning, Error, Critical or None).\n",
+            errors.ReplaceLineEndings("\n"));
+    }
+
     [Fact]
     public async Task ValidateConfig_BadEnvironmentAndArgument_ExitOneListingEveryProblem()
     {

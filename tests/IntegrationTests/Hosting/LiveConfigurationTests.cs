@@ -121,6 +121,29 @@ public sealed class LiveConfigurationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Edit_BadLogLevel_RefusedAndServing_UndoingItMakesReadyHealthyAgain()
+    {
+        using var team = Client("team-key");
+        Assert.True((await GetAsync(team, "good.safetensors")).IsValid);
+        var good = Settings(withNewKey: false, allowPickle: false);
+        var badLevel = Settings(withNewKey: false, allowPickle: false);
+        badLevel["Logging"] = new Dictionary<string, object> { ["LogLevel"] = new Dictionary<string, object> { ["Default"] = "Infoo" } };
+
+        WriteTestingFile(badLevel);
+        var refusal = await WaitForRefusalAsync(r => r.Message.Contains("Logging:LogLevel:Default", StringComparison.Ordinal));
+        var served = await GetAsync(team, "good.safetensors");
+        var degraded = await ReadyAsync(team);
+        WriteTestingFile(good); // the edit undone: the files are the configuration in force again
+        await WaitUntilAsync(async () => (await ReadyAsync(team)).GetProperty("status").GetString() == "Healthy");
+
+        Assert.Contains($"{Environment.NewLine}  - Logging:LogLevel:Default: \"Infoo\" is not a log level", refusal.Message, StringComparison.Ordinal);
+        Assert.Equal((HttpStatusCode.OK, true), (served.Status, served.IsValid));
+        Assert.Equal("Degraded", degraded.GetProperty("status").GetString());
+        Assert.Contains(_logs.GetSnapshot(), r => r.Id.Name == "ConfigurationApplied"
+            && r.Message.EndsWith("(changed: nothing; the files are back to the configuration in force).", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task LocalFile_CreatedWhileRunning_ReadLastOfTheFiles()
     {
         using var team = Client("team-key");
