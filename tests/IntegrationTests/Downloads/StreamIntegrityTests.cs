@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using ModelGateway.IntegrationTests.Infrastructure;
 using ModelGateway.IntegrationTests.Sources.CivitAi;
@@ -212,6 +213,144 @@ public sealed class StreamIntegrityTests(DownloadHosts hosts) : IClassFixture<Do
 
         await hostSawAbort.Task.WaitAsync(TimeSpan.FromSeconds(5));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
+    }
+
+    [Theory]
+    [InlineData(0)]        // the status and headers, then the connection drops
+    [InlineData(50_000)]   // half of the head the gateway checks first
+    public async Task HostBreaksOffBeforeTheHeadIsRead_422NetworkError(int sendBeforeAbort)
+    {
+        var versionId = 7210 + sendBeforeAbort / 50_000;
+        var file = SafeTensors(300_000, seed: 30 + versionId);
+        hosts.CivitAi.AddDownload(versionId, $"broken-{versionId}.safetensors", file);
+        hosts.CivitAi.HandleObject(versionId, async context =>
+        {
+            if (context.Request.Headers.Range.Count > 0)
+            {
+                await FakeCivitAi.ObjectResult(file).ExecuteAsync(context);
+                return;
+            }
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.ContentLength = file.Length;
+            await context.Response.Body.WriteAsync(file.AsMemory(0, sendBeforeAbort));
+            await context.Response.Body.FlushAsync();
+            await Task.Delay(200); // the gateway has the answer's headers
+            context.Abort();
+        });
+        using var client = hosts.Gateway.Client(TestKeys.Default);
+
+        using var response = await client.GetAsync(DownloadPath(CivitAiUrl(versionId)));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal(("NETWORK_ERROR", "The file host broke off the transfer."), await ErrorAsync(response));
+    }
+
+    [Fact]
+    public async Task HostSendsTheFileEncoded_422ContentChanged_NothingSent()
+    {
+        var file = SafeTensors(300_000, seed: 31);
+        hosts.CivitAi.AddDownload(7212, "gzip-7212.safetensors", file);
+        using var client = hosts.Gateway.Client(TestKeys.Default);
+        await InspectAsync(client, CivitAiUrl(7212));
+        var gzipped = Gzip(file);
+        hosts.CivitAi.HandleObject(7212, async context =>
+        {
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.Headers.ContentEncoding = "gzip";
+            context.Response.ContentLength = gzipped.Length;
+            await context.Response.Body.WriteAsync(gzipped);
+        });
+
+        using var response = await client.GetAsync(DownloadPath(CivitAiUrl(7212)));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal(("CONTENT_CHANGED", "The file host sent the file encoded, not its own bytes."), await ErrorAsync(response));
+        Assert.Null(response.Content.Headers.ContentEncoding.FirstOrDefault());
+    }
+
+    [Fact]
+    public async Task HostAnswersAnotherRangeThanAsked_422HttpError()
+    {
+        var file = SafeTensors(300_000, seed: 32);
+        hosts.CivitAi.AddDownload(7213, "range-7213.safetensors", file);
+        using var client = hosts.Gateway.Client(TestKeys.Default);
+        await InspectAsync(client, CivitAiUrl(7213));
+        string? askedOfHost = null;
+        hosts.CivitAi.HandleObject(7213, async context =>
+        {
+            // The client's own range, not the one the gateway asked for (widened to cover the head, from byte 0).
+            askedOfHost = context.Request.Headers.Range.ToString();
+            context.Response.StatusCode = StatusCodes.Status206PartialContent;
+            context.Response.ContentType = "application/octet-stream";
+            context.Response.Headers.ContentRange = $"bytes 1000-1999/{file.Length}";
+            context.Response.ContentLength = 1000;
+            await context.Response.Body.WriteAsync(file.AsMemory(1000, 1000));
+        });
+        using var request = new HttpRequestMessage(HttpMethod.Get, DownloadPath(CivitAiUrl(7213)));
+        request.Headers.Range = new System.Net.Http.Headers.RangeHeaderValue(1000, 1999);
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal("bytes=0-102399", askedOfHost); // widened to the head (~100 KB), from byte 0
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        Assert.Equal(("HTTP_ERROR", "The file host answered with another range than the one asked for."), await ErrorAsync(response));
+    }
+
+    [Fact]
+    public async Task UnknownSizeAnnouncedLargerThanMaxSize_403FileTooLarge()
+    {
+        var file = SafeTensors(300_000, seed: 33);
+        // A plain file host that tells no size when probed (a Range answer "bytes 0-n/*", HEAD refused), and announces
+        // the whole file's Content-Length when it is downloaded.
+        await using var host = await FakeHost.StartAsync((app, _) =>
+            app.MapMethods("/files/unsized.safetensors", ["GET", "HEAD"], async context =>
+            {
+                if (HttpMethods.IsHead(context.Request.Method))
+                {
+                    context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+                    return;
+                }
+                context.Response.ContentType = "application/octet-stream";
+                if (context.Request.GetTypedHeaders().Range?.Ranges.SingleOrDefault() is { From: 0, To: { } to })
+                {
+                    var length = (int)Math.Min(to + 1, file.Length);
+                    context.Response.StatusCode = StatusCodes.Status206PartialContent;
+                    context.Response.Headers.ContentRange = $"bytes 0-{length - 1}/*";
+                    context.Response.ContentLength = length;
+                    await context.Response.Body.WriteAsync(file.AsMemory(0, length));
+                    return;
+                }
+                context.Response.ContentLength = file.Length;
+                await context.Response.Body.WriteAsync(file);
+            }));
+        var settings = hosts.Settings();
+        settings["Policy:MaxSizeBytes"] = "200000";
+        await using var gateway = DownloadGateway.Start(settings);
+        using var client = gateway.Client(TestKeys.Default);
+        var url = host.Url("/files/unsized.safetensors").AbsoluteUri;
+        using (var metadata = await client.GetAsync("/api/assets/remote-metadata?url=" + Uri.EscapeDataString(url)))
+        {
+            var facts = await metadata.Content.ReadAsStringAsync();
+            Assert.Equal(HttpStatusCode.OK, metadata.StatusCode);
+            Assert.Contains("\"content_length\":-1", facts, StringComparison.Ordinal); // the verdict cannot know it is too large
+            Assert.Contains("\"is_valid\":true", facts, StringComparison.Ordinal);
+        }
+
+        using var response = await client.GetAsync(DownloadPath(url));
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal(("FILE_TOO_LARGE", $"File size {file.Length} bytes exceeds the limit of 200000 bytes."), await ErrorAsync(response));
+        Assert.Contains(host.Requests, r => r.Method == "GET" && r.Header("Range") is null); // the host was asked, then refused
+    }
+
+    private static byte[] Gzip(byte[] bytes)
+    {
+        using var output = new MemoryStream();
+        using (var gzip = new System.IO.Compression.GZipStream(output, System.IO.Compression.CompressionLevel.Fastest))
+        {
+            gzip.Write(bytes);
+        }
+        return output.ToArray();
     }
 
     /// <summary>Serves Range reads right (the content check); a download gets <paramref name="sendBeforeStall"/> bytes, then nothing.</summary>

@@ -33,6 +33,18 @@ public sealed class ForwardingTests : IAsyncLifetime
                 await _release.Task.WaitAsync(TimeSpan.FromSeconds(10));
                 await c.Response.Body.WriteAsync(File.AsMemory(1000, 1000));
             });
+            // Answers nothing (no status, no headers) until the client leaves or 30 s pass.
+            app.MapGet("/stall", async (HttpContext c) =>
+            {
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(30), c.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    // the gateway gave up: what the test expects
+                }
+            });
         });
         Gateway = new GatewayFactory(new Dictionary<string, string?>
         {
@@ -269,6 +281,90 @@ public sealed class ForwardingTests : IAsyncLifetime
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("{\"code\":\"NETWORK_ERROR\",\"message\":\"The upstream could not be reached or broke off the answer.\"}",
             await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Forward_UpstreamDoesNotAnswerInTime_504WithErrorBody()
+    {
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Routes:slow:ClusterId"] = "slow",
+            ["ReverseProxy:Routes:slow:AuthorizationPolicy"] = "ApiKey",
+            ["ReverseProxy:Routes:slow:Match:Path"] = "/slow/{**rest}",
+            ["ReverseProxy:Routes:slow:Transforms:0:PathRemovePrefix"] = "/slow",
+            ["ReverseProxy:Clusters:slow:HttpRequest:ActivityTimeout"] = "00:00:01",
+            ["ReverseProxy:Clusters:slow:Destinations:d1:Address"] = _host.BaseUri.AbsoluteUri,
+        });
+        using var client = gateway.CreateClient(TestKeys.Default);
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+
+        using var response = await client.GetAsync("/slow/stall");
+
+        Assert.Equal(HttpStatusCode.GatewayTimeout, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("{\"code\":\"NETWORK_TIMEOUT\",\"message\":\"The upstream did not answer in time.\"}",
+            await response.Content.ReadAsStringAsync());
+        Assert.InRange(watch.Elapsed, TimeSpan.FromSeconds(0.9), TimeSpan.FromSeconds(15)); // the cluster's 1 s, not the fake's 30 s
+        Assert.Equal("/stall", LastRequest.PathAndQuery); // the upstream was asked
+    }
+
+    [Fact]
+    public async Task Forward_ClusterWithoutDestinations_503WithErrorBody()
+    {
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Routes:empty:ClusterId"] = "empty",
+            ["ReverseProxy:Routes:empty:AuthorizationPolicy"] = "ApiKey",
+            ["ReverseProxy:Routes:empty:Match:Path"] = "/empty/{**rest}",
+            ["ReverseProxy:Clusters:empty:LoadBalancingPolicy"] = "FirstAlphabetical", // a cluster, with no destination
+        });
+        using var client = gateway.CreateClient(TestKeys.Default);
+
+        using var response = await client.GetAsync("/empty/model.safetensors");
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("{\"code\":\"SERVICE_UNAVAILABLE\",\"message\":\"No upstream is available for this route.\"}",
+            await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Forward_OnlyDestinationUnhealthy_503WithErrorBody()
+    {
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?>
+        {
+            ["ReverseProxy:Routes:sick:ClusterId"] = "sick",
+            ["ReverseProxy:Routes:sick:AuthorizationPolicy"] = "ApiKey",
+            ["ReverseProxy:Routes:sick:Match:Path"] = "/sick/{**rest}",
+            ["ReverseProxy:Routes:sick:Transforms:0:PathRemovePrefix"] = "/sick",
+            // Active health checks every 1 s against a path the fake does not serve (404): the destination is unhealthy.
+            // YARP's default (HealthyOrPanic) would still use an all-unhealthy cluster's destinations.
+            ["ReverseProxy:Clusters:sick:HealthCheck:AvailableDestinationsPolicy"] = "HealthyAndUnknown",
+            ["ReverseProxy:Clusters:sick:HealthCheck:Active:Enabled"] = "true",
+            ["ReverseProxy:Clusters:sick:HealthCheck:Active:Interval"] = "00:00:01",
+            ["ReverseProxy:Clusters:sick:HealthCheck:Active:Timeout"] = "00:00:01",
+            ["ReverseProxy:Clusters:sick:HealthCheck:Active:Policy"] = "ConsecutiveFailures",
+            ["ReverseProxy:Clusters:sick:HealthCheck:Active:Path"] = "/no-such-health-endpoint",
+            ["ReverseProxy:Clusters:sick:Metadata:ConsecutiveFailuresHealthPolicy.Threshold"] = "1",
+            ["ReverseProxy:Clusters:sick:Destinations:d1:Address"] = _host.BaseUri.AbsoluteUri,
+        });
+        using var client = gateway.CreateClient(TestKeys.Default);
+
+        HttpResponseMessage response = await client.GetAsync("/sick/files/model.safetensors");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
+        while (response.StatusCode != HttpStatusCode.ServiceUnavailable && DateTime.UtcNow < deadline)
+        {
+            response.Dispose();
+            await Task.Delay(200);
+            response = await client.GetAsync("/sick/files/model.safetensors");
+        }
+        using (response)
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("{\"code\":\"SERVICE_UNAVAILABLE\",\"message\":\"No upstream is available for this route.\"}",
+                await response.Content.ReadAsStringAsync());
+        }
+        Assert.Contains(_host.Requests, r => r.PathAndQuery == "/no-such-health-endpoint"); // the probe that marked it unhealthy
     }
 
     [Theory]
