@@ -33,7 +33,14 @@ internal static class TelemetryServiceCollectionExtensions
         services.TryAddSingleton<GatewayTelemetry>();
 
         var otel = services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService(ServiceName))
+            // A name set in code would win over OTEL_SERVICE_NAME, which the resource reads from the environment itself.
+            .ConfigureResource(resource =>
+            {
+                if (string.IsNullOrWhiteSpace(configuration["OTEL_SERVICE_NAME"]))
+                {
+                    resource.AddService(ServiceName);
+                }
+            })
             .WithMetrics(metrics =>
             {
                 metrics
