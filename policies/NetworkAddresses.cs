@@ -71,10 +71,6 @@ public static class NetworkAddresses
     }
 
     /// <summary>
-    /// The IPv4 address an IPv6 address stands for — mapped (::ffff:a.b.c.d), translated (::ffff:0:a.b.c.d),
-    /// compatible (::a.b.c.d), well-known NAT64 (64:ff9b::a.b.c.d), 6to4 (2002:AABB:CCDD::) — if any.
-    /// </summary>
-    /// <summary>
     /// A host, as <see cref="HostPolicy.NormalizeHost"/> gives it, that names a non-public address by itself: a literal
     /// address that is not public, or a <c>localhost</c> name (which always resolves to loopback).
     /// </summary>
@@ -89,6 +85,10 @@ public static class NetworkAddresses
         return IPAddress.TryParse(normalizedHost, out var address) && !IsPublic(address);
     }
 
+    /// <summary>
+    /// The IPv4 address an IPv6 address stands for — mapped (::ffff:a.b.c.d), translated (::ffff:0:a.b.c.d),
+    /// compatible (::a.b.c.d), well-known NAT64 (64:ff9b::a.b.c.d), 6to4 (2002:AABB:CCDD::) — if any.
+    /// </summary>
     public static IPAddress? EmbeddedIPv4(IPAddress v6)
     {
         ArgumentNullException.ThrowIfNull(v6);

@@ -21,8 +21,8 @@ internal static class AssetEndpointDescriptions
     public static IEndpointConventionBuilder DescribeRemoteMetadata(this IEndpointConventionBuilder builder) => builder
         .WithTags("assets")
         .WithSummary("What a remote model file is, and whether the caller's policy allows it (Comfy Cloud's endpoint).")
-        .WithDescription("Probes the source without downloading the file (source APIs, HEAD or a one-byte Range, the file's first " +
-            "~100 KB) and evaluates the caller's policy on the facts. Facts are cached; verdicts never are. X-Cache-Status says " +
+        .WithDescription("Probes the source without downloading the file (source APIs; for a plain file URL one Range GET of its " +
+            "first ~100 KB, HEAD only when Range is refused) and evaluates the caller's policy on the facts. Facts are cached; verdicts never are. X-Cache-Status says " +
             "HIT, MISS or STALE; RateLimit-Policy and RateLimit say the key's remaining budget.")
         .WithQueryParameter("url", "The file's absolute http(s) URL: a plain file, a CivitAI download, model or model-version URL, " +
             "or a Hugging Face resolve/blob URL. Exactly one.")
