@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Options;
 using ModelGateway.Sources;
 using ModelGateway.Sources.CivitAi;
@@ -13,24 +14,30 @@ namespace ModelGateway.Forwarding;
 /// </summary>
 internal sealed class RouteSources(IOptionsMonitor<CivitAiOptions> civitAi, IOptionsMonitor<HuggingFaceOptions> huggingFace)
 {
-    private Answer? _last;
+    private static readonly Uri HuggingFacePublicOrigin = new(HuggingFaceUrl.PublicOrigin);
+
+    // Per cluster configuration (a reload gives new instances, and the old ones' entries go with them).
+    private readonly ConditionalWeakTable<ClusterConfig, Answer> _answers = [];
 
     /// <summary>
     /// The source the cluster's destinations belong to, or null (no destination, or not all on one source's hosts).
-    /// Asked for every forwarded request: the answer for the last cluster is kept until the cluster's configuration or
+    /// Asked several times per forwarded request: each cluster's answer is kept until the cluster's configuration or
     /// the sources' settings change (each a new instance on a reload).
     /// </summary>
     public RouteSource? For(ClusterConfig? cluster)
     {
-        var (civitAiSettings, huggingFaceSettings) = (civitAi.CurrentValue, huggingFace.CurrentValue);
-        var last = _last;
-        if (last is not null && ReferenceEquals(last.Cluster, cluster) && ReferenceEquals(last.CivitAi, civitAiSettings)
-            && ReferenceEquals(last.HuggingFace, huggingFaceSettings))
+        if (cluster is null)
         {
-            return last.Source;
+            return null;
         }
-        var source = Find(cluster?.Destinations?.Values.Select(d => d.Address) ?? [], civitAiSettings, huggingFaceSettings);
-        _last = new Answer(cluster, civitAiSettings, huggingFaceSettings, source);
+        var (civitAiSettings, huggingFaceSettings) = (civitAi.CurrentValue, huggingFace.CurrentValue);
+        if (_answers.TryGetValue(cluster, out var known) && ReferenceEquals(known.CivitAi, civitAiSettings)
+            && ReferenceEquals(known.HuggingFace, huggingFaceSettings))
+        {
+            return known.Source;
+        }
+        var source = Find(cluster.Destinations?.Values.Select(d => d.Address) ?? [], civitAiSettings, huggingFaceSettings);
+        _answers.AddOrUpdate(cluster, new Answer(civitAiSettings, huggingFaceSettings, source));
         return source;
     }
 
@@ -49,7 +56,7 @@ internal sealed class RouteSources(IOptionsMonitor<CivitAiOptions> civitAi, IOpt
             }
             RouteSource? owner = civitAi.Hosts.Count > 0 && civitAi.IsOwnHost(destination)
                     ? new RouteSource(CivitAiSource.SourceName, civitAi, CivitAiUrl.CanonicalOrigin)
-                : huggingFace.IsOwnHost(destination) ? new RouteSource(HuggingFaceSource.SourceName, huggingFace, new Uri(HuggingFaceUrl.PublicOrigin))
+                : huggingFace.IsOwnHost(destination) ? new RouteSource(HuggingFaceSource.SourceName, huggingFace, HuggingFacePublicOrigin)
                 : null;
             if (owner is null || (found is not null && found.Name != owner.Name))
             {
@@ -60,8 +67,8 @@ internal sealed class RouteSources(IOptionsMonitor<CivitAiOptions> civitAi, IOpt
         return found;
     }
 
-    /// <summary>What <see cref="For"/> answered for one cluster under one configuration.</summary>
-    private sealed record Answer(ClusterConfig? Cluster, CivitAiOptions CivitAi, HuggingFaceOptions HuggingFace, RouteSource? Source);
+    /// <summary>What <see cref="For"/> answered for a cluster under these sources' settings.</summary>
+    private sealed record Answer(CivitAiOptions CivitAi, HuggingFaceOptions HuggingFace, RouteSource? Source);
 }
 
 /// <summary>

@@ -54,6 +54,7 @@ public sealed class RouteSourcesTests
         Assert.Null(sources.For(Cluster("https://files.example.com/")));
         Assert.Null(sources.For(null));
         Assert.Equal("huggingface", sources.For(cluster)?.Name);
+        Assert.Same(first, sources.For(cluster)); // kept across other clusters' requests (two shipped routes alternate)
     }
 
     [Fact]
