@@ -27,11 +27,15 @@ internal sealed class AuditSampler(TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(key);
         var now = time.GetUtcNow().UtcTicks;
-        if (_entries.Count >= MaxKeys && !_entries.ContainsKey(key))
+        // A known key (the flood case) takes no lock: ConcurrentDictionary.Count takes all of them, so only a new key asks it.
+        if (!_entries.TryGetValue(key, out var entry))
         {
-            Sweep(now);
+            if (_entries.Count >= MaxKeys)
+            {
+                Sweep(now);
+            }
+            entry = _entries.GetOrAdd(key, static _ => new Entry());
         }
-        var entry = _entries.GetOrAdd(key, static _ => new Entry());
         return entry.TryTake(now, Interval.Ticks, out heldBack);
     }
 
