@@ -214,7 +214,10 @@ internal static class SafeTensorSniffer
             var raw = reader.ValueSpan;
             return DisplayText.Clean(Encoding.UTF8.GetString(raw[..Math.Min(raw.Length, maxBytes)]), MaxTextLength);
         }
-        return WithUnescaped(ref reader, static text => DisplayText.Clean(Encoding.UTF8.GetString(text[..Math.Min(text.Length, maxBytes)]), MaxTextLength));
+        // Unescaping has no bounded form: a value too long to be an honest title is dropped, not copied whole.
+        return reader.ValueSpan.Length > 6 * maxBytes
+            ? null
+            : WithUnescaped(ref reader, static text => DisplayText.Clean(Encoding.UTF8.GetString(text[..Math.Min(text.Length, maxBytes)]), MaxTextLength));
     }
 
     // modelspec.thumbnail: decoded and checked straight from the header's bytes (no string of it is made).
@@ -302,6 +305,13 @@ internal static class SafeTensorSniffer
             if (reader.ValueSpan.Length <= buffer.Length)
             {
                 return reader.CopyString(buffer); // unescaped, it is no longer than escaped
+            }
+            if (reader.ValueSpan.Length > 6 * buffer.Length)
+            {
+                // Too long for any escaping of a buffer-long prefix (at most 6 bytes per character): no real tensor
+                // name, and unescaping has no bounded form, so the raw prefix stands for it rather than a whole copy.
+                reader.ValueSpan[..buffer.Length].CopyTo(buffer);
+                return buffer.Length;
             }
             var unescaped = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length);
             try

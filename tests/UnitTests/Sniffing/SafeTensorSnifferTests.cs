@@ -208,6 +208,35 @@ public sealed class SafeTensorSnifferTests
     }
 
     [Fact]
+    public void Sniff_MegabytesOfEscapedTitleAndTensorName_TitleDroppedStillRecognised()
+    {
+        // Unescaping has no bounded form: a value far longer than any title (or tensor name) is not unescaped whole.
+        var escaped = string.Concat(Enumerable.Repeat("\\u0041", 250_000)); // 1.5 MB escaped, 250k characters
+        var header = System.Text.Encoding.UTF8.GetBytes(
+            $$$"""{"__metadata__":{"modelspec.title":"{{{escaped}}}"},"{{{escaped}}}":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}""");
+        var file = new byte[8 + header.Length + 2];
+        BinaryPrimitives.WriteUInt64LittleEndian(file, (ulong)header.Length);
+        header.CopyTo(file, 8);
+
+        var result = ContentSniffer.Sniff(file, file.Length);
+
+        Assert.Equal((SniffKind.Recognised, ModelFormat.SafeTensor), (result.Kind, result.Format));
+        Assert.Null(result.Title);
+    }
+
+    [Fact]
+    public void Sniff_EscapedTitleOfHonestLength_Unescaped()
+    {
+        var header = System.Text.Encoding.UTF8.GetBytes(
+            """{"__metadata__":{"modelspec.title":"Pixel \u0041rt"},"w":{"dtype":"F16","shape":[1],"data_offsets":[0,2]}}""");
+        var file = new byte[8 + header.Length + 2];
+        BinaryPrimitives.WriteUInt64LittleEndian(file, (ulong)header.Length);
+        header.CopyTo(file, 8);
+
+        Assert.Equal("Pixel Art", ContentSniffer.Sniff(file, file.Length).Title);
+    }
+
+    [Fact]
     public void Sniff_HeaderAboveReadCap_IsUndeterminedWithoutAllocating()
     {
         var head = new byte[64];
