@@ -28,6 +28,12 @@ internal sealed class EgressHopGuard
     /// <summary>Set on a hop's request message when it is a trusted hop: a new connection for it may be private.</summary>
     public static readonly HttpRequestOptionsKey<bool> TrustedHop = new("ModelGateway.Egress.TrustedHop");
 
+    /// <summary>
+    /// <c>Egress:ProxyUrl</c> as it was at startup: the connection handlers and this guard must agree on which
+    /// connections go to the proxy, and it is a trusted origin only as the startup configuration named it.
+    /// </summary>
+    public Uri? Proxy { get; }
+
     private readonly IOptionsMonitor<EgressOptions> _options;
     private readonly IEgressResolver _resolver;
     private readonly HashSet<(string Host, int Port)> _trustedOrigins = [];
@@ -39,6 +45,7 @@ internal sealed class EgressHopGuard
         ArgumentNullException.ThrowIfNull(resolver);
         _options = options;
         _resolver = resolver;
+        Proxy = options.CurrentValue.Proxy;
         foreach (var origin in trustedOrigins)
         {
             _trustedOrigins.Add((HostPolicy.NormalizeHost(origin.IdnHost), origin.Port));
@@ -121,7 +128,7 @@ internal sealed class EgressHopGuard
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(request);
-        var toProxy = _options.CurrentValue.Proxy is { } proxy
+        var toProxy = Proxy is { } proxy
             && string.Equals(HostPolicy.NormalizeHost(proxy.IdnHost), HostPolicy.NormalizeHost(endpoint.Host), StringComparison.Ordinal)
             && proxy.Port == endpoint.Port;
         return toProxy || (request.Options.TryGetValue(TrustedHop, out var trusted) && trusted);

@@ -29,15 +29,15 @@ internal static class EgressServiceCollectionExtensions
         services.AddHttpClient(EgressClient.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(sp => CreateHandler(
                 sp.GetRequiredService<IOptionsMonitor<EgressOptions>>().CurrentValue,
+                sp.GetRequiredService<EgressHopGuard>().Proxy,
                 sp.GetRequiredService<EgressConnector>()))
             // The default handlers log full URLs, and a pasted URL may carry a ?token=.
             .RemoveAllLoggers();
         return services;
     }
 
-    private static SocketsHttpHandler CreateHandler(EgressOptions options, EgressConnector connector)
+    private static SocketsHttpHandler CreateHandler(EgressOptions options, Uri? proxy, EgressConnector connector)
     {
-        var proxy = options.Proxy;
         return new SocketsHttpHandler
         {
             AllowAutoRedirect = false, // EgressClient follows redirects itself, the guard checking every hop
