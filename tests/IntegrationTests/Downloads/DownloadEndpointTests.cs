@@ -124,7 +124,7 @@ public sealed class DownloadEndpointTests(DownloadHosts hosts) : IClassFixture<D
         hosts.CivitAi.AddDownload(7104, "old-7104.ckpt", pickle, format: "PickleTensor");
         var settings = hosts.Settings();
         settings["Policy:VerifyContent"] = "false";
-        await using var gateway = DownloadGateway.Start(settings);
+        await using var gateway = LoopbackGateway.Start(settings);
         using var client = gateway.Client(TestKeys.Default);
 
         using var response = await client.GetAsync(DownloadPath(CivitAiUrl(7104)));
