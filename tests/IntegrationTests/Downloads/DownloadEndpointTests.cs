@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Text.Json;
 using ModelGateway.IntegrationTests.Infrastructure;
 using ModelGateway.Testing;
 using static ModelGateway.IntegrationTests.Downloads.DownloadHosts;
@@ -319,10 +318,6 @@ public sealed class DownloadEndpointTests(DownloadHosts hosts) : IClassFixture<D
     internal static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : null;
 
-    internal static async Task<(string Code, string Message)> ErrorAsync(HttpResponseMessage response)
-    {
-        Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return (json.RootElement.GetProperty("code").GetString()!, json.RootElement.GetProperty("message").GetString()!);
-    }
+    /// <summary>Kept for StreamIntegrityTests' <c>using static</c> of this class (that file is not edited here).</summary>
+    internal static Task<(string Code, string Message)> ErrorAsync(HttpResponseMessage response) => GatewayRequests.ErrorAsync(response);
 }

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using ModelGateway.IntegrationTests.Infrastructure;
 using ModelGateway.Testing;
+using static ModelGateway.IntegrationTests.Infrastructure.GatewayRequests;
 
 namespace ModelGateway.IntegrationTests.Telemetry;
 
@@ -178,8 +179,6 @@ public sealed class AuditLogTests
         using var response = await client.GetAsync(path);
         return response.StatusCode;
     }
-
-    private static string MetadataPath(Uri url) => "/api/assets/remote-metadata?url=" + Uri.EscapeDataString(url.AbsoluteUri);
 
     private static Dictionary<string, string?> Fields(FakeLogRecord record) =>
         record.StructuredState!.ToDictionary(s => s.Key, s => s.Value);
