@@ -1,11 +1,5 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using ModelGateway.IntegrationTests.Infrastructure;
@@ -25,14 +19,12 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
     private static readonly IPAddress Neighbour = IPAddress.Parse("127.0.0.3");
     private readonly FakeLogCollector _logs = new();
     private FakeHost _upstream = null!;
-    private GatewayFactory Gateway { get; set; } = null!;
-    private WebApplicationFactory<Program> Listening { get; set; } = null!;
-    private Uri _address = null!;
+    private LoopbackGateway _gateway = null!;
 
     public async Task InitializeAsync()
     {
         _upstream = await FakeHost.StartAsync((app, _) => app.MapGet("/models/{name}", () => "model bytes"));
-        Gateway = new GatewayFactory(new Dictionary<string, string?>
+        _gateway = LoopbackGateway.Start(new Dictionary<string, string?>
         {
             ["RateLimiting:FailedAuthPermitLimit"] = Budget.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["RateLimiting:FailedAuthWindowSeconds"] = "60",
@@ -46,24 +38,19 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
             ["ReverseProxy:Routes:open:RateLimiterPolicy"] = "per-key",
             ["ReverseProxy:Routes:open:Match:Path"] = "/open/{**rest}",
             ["ReverseProxy:Routes:open:Transforms:0:PathRemovePrefix"] = "/open",
-        });
-        Listening = Gateway.WithWebHostBuilder(b => b.ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(_logs))));
-        Listening.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        Listening.StartServer();
-        _address = new Uri(Listening.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
+        }, new FakeLoggerProvider(_logs));
     }
 
     public async Task DisposeAsync()
     {
-        await Listening.DisposeAsync();
-        await Gateway.DisposeAsync();
+        await _gateway.DisposeAsync();
         await _upstream.DisposeAsync();
     }
 
     [Fact]
     public async Task WrongKeyFlood_OneAddress_401UpToTheBudgetThen429WithRetryAfter()
     {
-        using var guesser = ClientFrom(Guesser);
+        using var guesser = LoopbackClient.From(Guesser);
 
         var statuses = new List<HttpStatusCode>();
         HttpResponseMessage? lastRefusal = null;
@@ -91,8 +78,8 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
     [Fact]
     public async Task AddressOverBudget_ValidKeyRefusedToo_OtherAddressesAndHealthUnaffected()
     {
-        using var guesser = ClientFrom(Guesser);
-        using var neighbour = ClientFrom(Neighbour);
+        using var guesser = LoopbackClient.From(Guesser);
+        using var neighbour = LoopbackClient.From(Neighbour);
         for (var i = 0; i < Budget; i++)
         {
             using var failed = await SendAsync(guesser, "/civitai/models/a.safetensors", $"guess-{i}-not-a-key");
@@ -123,7 +110,7 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
     [Fact]
     public async Task StaleKeyRepeated_OneAddress_Always401AndItsValidKeysStillWork()
     {
-        using var staleClient = ClientFrom(Guesser);
+        using var staleClient = LoopbackClient.From(Guesser);
 
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 3 * Budget; i++)
@@ -143,8 +130,8 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
     [Fact]
     public async Task WrongKeyFlood_Log_BoundedLinesNeverTheKey()
     {
-        using var guesser = ClientFrom(Guesser);
-        using var neighbour = ClientFrom(Neighbour);
+        using var guesser = LoopbackClient.From(Guesser);
+        using var neighbour = LoopbackClient.From(Neighbour);
 
         for (var i = 0; i < 200; i++)
         {
@@ -168,28 +155,8 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
 
     private Task<HttpResponseMessage> SendAsync(HttpClient client, string path, string apiKey)
     {
-        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_address, path));
+        var request = new HttpRequestMessage(HttpMethod.Get, new Uri(_gateway.Address, path));
         request.Headers.Add("X-API-Key", apiKey);
         return client.SendAsync(request);
     }
-
-    /// <summary>A client whose connections come from <paramref name="localAddress"/>.</summary>
-    private static HttpClient ClientFrom(IPAddress localAddress) => new(new SocketsHttpHandler
-    {
-        ConnectCallback = async (context, cancellationToken) =>
-        {
-            var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                socket.Bind(new IPEndPoint(localAddress, 0));
-                await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
-                return new NetworkStream(socket, ownsSocket: true);
-            }
-            catch
-            {
-                socket.Dispose();
-                throw;
-            }
-        },
-    });
 }

@@ -154,7 +154,6 @@ internal static class CacheHttp
     public static byte[] LoraWithThumbnail(byte[] thumbnail) => ModelGateway.Testing.ModelFiles.SafeTensors(
         ModelGateway.Testing.ModelFiles.LoraMetadata("Big preview", "data:image/png;base64," + Convert.ToBase64String(thumbnail)));
 
-    public static string MetadataPath(Uri url) => "/api/assets/remote-metadata?url=" + Uri.EscapeDataString(url.AbsoluteUri);
 
     public static string? CacheStatus(HttpResponseMessage response) =>
         response.Headers.TryGetValues("X-Cache-Status", out var values) ? string.Join(",", values) : null;

@@ -1,6 +1,7 @@
 using System.Net;
 using ModelGateway.IntegrationTests.Infrastructure;
 using static ModelGateway.IntegrationTests.Caching.CacheHttp;
+using static ModelGateway.IntegrationTests.Infrastructure.GatewayRequests;
 
 namespace ModelGateway.IntegrationTests.Caching;
 

@@ -4,6 +4,7 @@ using ModelGateway.Caching;
 using ModelGateway.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 using static ModelGateway.IntegrationTests.Caching.CacheHttp;
+using static ModelGateway.IntegrationTests.Infrastructure.GatewayRequests;
 
 namespace ModelGateway.IntegrationTests.Caching;
 

@@ -3,6 +3,7 @@ using System.Text;
 using ModelGateway.IntegrationTests.Infrastructure;
 using StackExchange.Redis;
 using static ModelGateway.IntegrationTests.Caching.CacheHttp;
+using static ModelGateway.IntegrationTests.Infrastructure.GatewayRequests;
 
 namespace ModelGateway.IntegrationTests.Caching;
 

@@ -3,6 +3,7 @@ using ModelGateway.IntegrationTests.Infrastructure;
 using ModelGateway.Testing;
 using StackExchange.Redis;
 using static ModelGateway.IntegrationTests.Caching.CacheHttp;
+using static ModelGateway.IntegrationTests.Infrastructure.GatewayRequests;
 
 namespace ModelGateway.IntegrationTests.Caching;
 

@@ -3,6 +3,7 @@ using System.Net;
 using ModelGateway.IntegrationTests.Infrastructure;
 using Xunit.Abstractions;
 using static ModelGateway.IntegrationTests.Caching.CacheHttp;
+using static ModelGateway.IntegrationTests.Infrastructure.GatewayRequests;
 
 namespace ModelGateway.IntegrationTests.Caching;
 

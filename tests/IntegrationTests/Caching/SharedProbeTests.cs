@@ -4,6 +4,7 @@ using ModelGateway.IntegrationTests.Infrastructure;
 using ModelGateway.Testing;
 using Xunit.Abstractions;
 using static ModelGateway.IntegrationTests.Caching.CacheHttp;
+using static ModelGateway.IntegrationTests.Infrastructure.GatewayRequests;
 
 namespace ModelGateway.IntegrationTests.Caching;
 

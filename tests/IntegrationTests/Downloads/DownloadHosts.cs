@@ -1,11 +1,5 @@
 using System.Buffers.Binary;
-using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.Extensions.Logging;
 using ModelGateway.IntegrationTests.Infrastructure;
 using ModelGateway.IntegrationTests.Sources.CivitAi;
 using ModelGateway.IntegrationTests.Sources.HuggingFace;
@@ -30,13 +24,13 @@ public sealed class DownloadHosts : IAsyncLifetime
 
     public FakeHuggingFace HuggingFace { get; private set; } = null!;
 
-    public DownloadGateway Gateway { get; private set; } = null!;
+    public LoopbackGateway Gateway { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
         await CivitAi.InitializeAsync();
         HuggingFace = await FakeHuggingFace.StartAsync();
-        Gateway = DownloadGateway.Start(Settings());
+        Gateway = LoopbackGateway.Start(Settings());
     }
 
     public async Task DisposeAsync()
@@ -95,49 +89,4 @@ public sealed class DownloadHosts : IAsyncLifetime
     public static string DownloadPath(string url) => "/api/assets/download?url=" + Uri.EscapeDataString(url);
 
     public static string CivitAiUrl(long versionId) => $"https://civitai.com/api/download/models/{versionId}";
-}
-
-/// <summary>The real gateway on a real loopback socket (streams, aborts and idle timeouts as a client sees them).</summary>
-public sealed class DownloadGateway : IAsyncDisposable
-{
-    private readonly GatewayFactory _factory;
-
-    private DownloadGateway(GatewayFactory factory, Uri address)
-    {
-        _factory = factory;
-        Address = address;
-    }
-
-    public Uri Address { get; }
-
-    public IServiceProvider Services => _factory.Services;
-
-    public static DownloadGateway Start(IReadOnlyDictionary<string, string?> settings, ILoggerProvider? logs = null)
-    {
-        var factory = new GatewayFactory(settings, logs);
-        factory.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        factory.StartServer();
-        var address = factory.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single();
-        return new DownloadGateway(factory, new Uri(address));
-    }
-
-    /// <summary>A client that follows no redirect (a 3xx would reach the test), presenting <paramref name="key"/>.</summary>
-    public HttpClient Client(string? key, bool asBearer = false)
-    {
-        var client = new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseCookies = false }) { BaseAddress = Address };
-        if (key is not null)
-        {
-            if (asBearer)
-            {
-                client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-            }
-            else
-            {
-                client.DefaultRequestHeaders.Add("X-API-Key", key);
-            }
-        }
-        return client;
-    }
-
-    public async ValueTask DisposeAsync() => await _factory.DisposeAsync();
 }

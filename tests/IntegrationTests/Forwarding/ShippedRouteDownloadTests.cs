@@ -197,7 +197,7 @@ public sealed class ShippedRouteDownloadTests(DownloadHosts hosts) : IClassFixtu
         hosts.CivitAi.AddDownload(7310, "plain-7310.ckpt", file, format: "PickleTensor");
         var settings = hosts.Settings();
         settings["ReverseProxy:Routes:civitai:Metadata:EnforcePolicy"] = "false";
-        await using var gateway = DownloadGateway.Start(settings);
+        await using var gateway = LoopbackGateway.Start(settings);
         using var client = gateway.Client(TestKeys.Default);
 
         using var response = await client.GetAsync("/civitai/api/download/models/7310");

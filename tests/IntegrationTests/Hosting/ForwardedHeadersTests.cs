@@ -1,12 +1,5 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http.Features;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using ModelGateway.IntegrationTests.Infrastructure;
 
@@ -31,13 +24,12 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
     [Fact]
     public async Task TrustedLoadBalancer_EachForwardedClientHasItsOwnBudgetAndIsAudited()
     {
-        var (gateway, address) = await StartAsync(("ForwardedHeaders:KnownProxies:0", "127.0.0.2"));
-        await using var _ = gateway;
+        await using var gateway = Start(("ForwardedHeaders:KnownProxies:0", "127.0.0.2"));
         using var client = LoopbackClient.From(LoadBalancer);
 
-        var first = await StatusesAsync(client, address, "198.51.100.7", 3);
-        var second = await StatusesAsync(client, address, "198.51.100.8", 1);
-        using var keyless = await SendAsync(client, address, "/civitai/models/a.safetensors", "198.51.100.9", apiKey: null);
+        var first = await StatusesAsync(client, gateway.Address, "198.51.100.7", 3);
+        var second = await StatusesAsync(client, gateway.Address, "198.51.100.8", 1);
+        using var keyless = await SendAsync(client, gateway.Address, "/civitai/models/a.safetensors", "198.51.100.9", apiKey: null);
 
         Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests], first);
         Assert.Equal([HttpStatusCode.Unauthorized], second);
@@ -55,12 +47,11 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
     [InlineData("127.0.0.9")]
     public async Task PeerNotATrustedProxy_XForwardedForIgnored_OneBudgetForThePeer(string? knownProxy)
     {
-        var (gateway, address) = await StartAsync(knownProxy is null ? [] : [("ForwardedHeaders:KnownProxies:0", knownProxy)]);
-        await using var _ = gateway;
+        await using var gateway = Start(knownProxy is null ? [] : [("ForwardedHeaders:KnownProxies:0", knownProxy)]);
         using var client = LoopbackClient.From(LoadBalancer);
 
-        var first = await StatusesAsync(client, address, "198.51.100.7", 2);
-        var second = await StatusesAsync(client, address, "198.51.100.8", 1);
+        var first = await StatusesAsync(client, gateway.Address, "198.51.100.7", 2);
+        var second = await StatusesAsync(client, gateway.Address, "198.51.100.8", 1);
 
         Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized], first);
         Assert.Equal([HttpStatusCode.TooManyRequests], second);
@@ -70,11 +61,10 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
     [Fact]
     public async Task TrustedLoadBalancer_ForwardedRequest_UpstreamSeesNoForwardingHeader()
     {
-        var (gateway, address) = await StartAsync(("ForwardedHeaders:KnownNetworks:0", "127.0.0.0/8"));
-        await using var _ = gateway;
+        await using var gateway = Start(("ForwardedHeaders:KnownNetworks:0", "127.0.0.0/8"));
         using var client = LoopbackClient.From(LoadBalancer);
 
-        using var response = await SendAsync(client, address, "/civitai/models/a.safetensors", "198.51.100.7", TestKeys.Default);
+        using var response = await SendAsync(client, gateway.Address, "/civitai/models/a.safetensors", "198.51.100.7", TestKeys.Default);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var seen = Assert.Single(_upstream.Requests);
@@ -82,7 +72,7 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
             || h.StartsWith("X-Original-", StringComparison.OrdinalIgnoreCase) || h.Equals("Forwarded", StringComparison.OrdinalIgnoreCase));
     }
 
-    private async Task<(WebApplicationFactory<Program> Gateway, Uri Address)> StartAsync(params (string Key, string Value)[] settings)
+    private LoopbackGateway Start(params (string Key, string Value)[] settings)
     {
         var all = new Dictionary<string, string?>
         {
@@ -95,11 +85,7 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
         {
             all[key] = value;
         }
-        var gateway = new GatewayFactory(all).WithWebHostBuilder(b => b.ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(_logs))));
-        gateway.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, 0));
-        gateway.StartServer();
-        var address = new Uri(gateway.Services.GetRequiredService<IServer>().Features.GetRequiredFeature<IServerAddressesFeature>().Addresses.Single());
-        return (gateway, address);
+        return LoopbackGateway.Start(all, new FakeLoggerProvider(_logs));
     }
 
     private static async Task<List<HttpStatusCode>> StatusesAsync(HttpClient client, Uri address, string forwardedFor, int wrongKeys)

@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using ModelGateway.Hosting;
 using ModelGateway.IntegrationTests.Infrastructure;
 
 namespace ModelGateway.IntegrationTests.Hosting;
@@ -8,23 +6,10 @@ public sealed class StartupValidationTests
 {
     private static IReadOnlyList<string> StartAndCollectProblems(Dictionary<string, string?> settings)
     {
-        using var gateway = new GatewayFactory(settings);
-        var exception = Record.Exception(() => gateway.CreateClient());
-        Assert.NotNull(exception);
-        var failure = ConfigurationFailure(exception);
-        Assert.True(failure is not null, $"Not a configuration failure: {exception}");
+        var failure = GatewayFactory.StartupFailure(settings);
         Assert.NotEmpty(failure.Problems);
         return failure.Problems;
     }
-
-    /// <summary>The gateway's configuration failure, however the host that ran Program wrapped it.</summary>
-    private static GatewayConfigurationException? ConfigurationFailure(Exception exception) => exception switch
-    {
-        GatewayConfigurationException failure => failure,
-        AggregateException aggregate => aggregate.InnerExceptions.Select(ConfigurationFailure).FirstOrDefault(f => f is not null),
-        { InnerException: { } inner } => ConfigurationFailure(inner),
-        _ => null,
-    };
 
     [Fact]
     public void Start_SeveralBadSettings_EveryProblemReportedAtOnce()
@@ -150,7 +135,7 @@ public sealed class StartupValidationTests
     [Fact]
     public async Task Process_BadSettings_ExitsOneListingEveryProblemOnStandardError()
     {
-        var (exitCode, errors, output) = await RunGatewayProcessAsync(GatewayFactory.RepositoryRoot, new Dictionary<string, string>
+        var (exitCode, output, errors) = await GatewayProcess.RunAsync(GatewayFactory.RepositoryRoot, [], new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Testing",
             ["ApiKeys__0__Name"] = "team",
@@ -187,7 +172,7 @@ public sealed class StartupValidationTests
         var elsewhere = Directory.CreateTempSubdirectory("gateway-no-config-");
         try
         {
-            var (exitCode, errors, _) = await RunGatewayProcessAsync(elsewhere.FullName, new Dictionary<string, string>());
+            var (exitCode, _, errors) = await GatewayProcess.RunAsync(elsewhere.FullName, []);
 
             Assert.Equal(1, exitCode);
             Assert.Contains("The gateway's configuration is invalid (1 problem(s)):", errors, StringComparison.Ordinal);
@@ -209,37 +194,5 @@ public sealed class StartupValidationTests
         using var client = gateway.CreateClient();
 
         Assert.NotNull(client);
-    }
-
-    /// <summary>Runs the built gateway as its own process, as an operator would, until it exits (60 s at most).</summary>
-    private static async Task<(int ExitCode, string Errors, string Output)> RunGatewayProcessAsync(
-        string workingDirectory, Dictionary<string, string> environment)
-    {
-        var start = new ProcessStartInfo(Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") ?? "dotnet")
-        {
-            WorkingDirectory = workingDirectory,
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "ModelGateway.dll"));
-        start.Environment["ASPNETCORE_URLS"] = "http://127.0.0.1:0";
-        foreach (var (key, value) in environment)
-        {
-            start.Environment[key] = value;
-        }
-        using var process = Process.Start(start)!;
-        var errors = process.StandardError.ReadToEndAsync();
-        var output = process.StandardOutput.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw;
-        }
-        return (process.ExitCode, await errors, await output);
     }
 }

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
+using ModelGateway.Hosting;
 
 namespace ModelGateway.IntegrationTests.Infrastructure;
 
@@ -26,6 +27,20 @@ public sealed class GatewayFactory(IReadOnlyDictionary<string, string?>? setting
         // Tests send many requests with one key; the rate-limiting tests set their own limits.
         ["RateLimiting:PermitLimit"] = "100000",
     };
+
+    /// <summary>
+    /// Starts the gateway with <paramref name="settings"/>, which must fail on its configuration: that failure, however
+    /// the host that ran Program wrapped it.
+    /// </summary>
+    internal static GatewayConfigurationException StartupFailure(IReadOnlyDictionary<string, string?> settings)
+    {
+        using var gateway = new GatewayFactory(settings);
+        var exception = Record.Exception(() => gateway.CreateClient());
+        Assert.NotNull(exception);
+        var failure = ConfigurationFailure(exception);
+        Assert.True(failure is not null, $"Not a configuration failure: {exception}");
+        return failure;
+    }
 
     /// <summary>A client whose requests carry <paramref name="apiKey"/> (none when null).</summary>
     public HttpClient CreateClient(string? apiKey)
@@ -57,6 +72,14 @@ public sealed class GatewayFactory(IReadOnlyDictionary<string, string?>? setting
         }
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(merged));
     }
+
+    private static GatewayConfigurationException? ConfigurationFailure(Exception exception) => exception switch
+    {
+        GatewayConfigurationException failure => failure,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(ConfigurationFailure).FirstOrDefault(f => f is not null),
+        { InnerException: { } inner } => ConfigurationFailure(inner),
+        _ => null,
+    };
 
     private static string FindRepositoryRoot()
     {

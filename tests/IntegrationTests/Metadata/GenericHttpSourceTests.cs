@@ -34,8 +34,6 @@ public sealed class GenericHttpFixture : IAsyncLifetime
         await Host.DisposeAsync();
     }
 
-    public static string MetadataPath(Uri url) => "/api/assets/remote-metadata?url=" + Uri.EscapeDataString(url.AbsoluteUri);
-
     private static void Map(WebApplication app)
     {
         string[] getHead = ["GET", "HEAD"];
@@ -203,7 +201,7 @@ public sealed class GenericHttpSourceTests(GenericHttpFixture fixture) : IClassF
     private async Task<(HttpStatusCode Status, JsonElement Body)> GetAsync(Uri url, string apiKey = TestKeys.Default, GatewayFactory? gateway = null)
     {
         using var client = (gateway ?? fixture.Gateway).CreateClient(apiKey);
-        using var response = await client.GetAsync(GenericHttpFixture.MetadataPath(url));
+        using var response = await client.GetAsync(GatewayRequests.MetadataPath(url));
         var text = await response.Content.ReadAsStringAsync();
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         using var json = JsonDocument.Parse(text);
@@ -243,7 +241,7 @@ public sealed class GenericHttpSourceTests(GenericHttpFixture fixture) : IClassF
     public async Task RemoteMetadata_Probe_OwnUserAgentNoCallerCredentials()
     {
         using var client = fixture.Gateway.CreateClient(TestKeys.Default);
-        using var request = new HttpRequestMessage(HttpMethod.Get, GenericHttpFixture.MetadataPath(Url("/files/model.safetensors?probe=ua")));
+        using var request = new HttpRequestMessage(HttpMethod.Get, GatewayRequests.MetadataPath(Url("/files/model.safetensors?probe=ua")));
         request.Headers.Add("Authorization", "Bearer caller-secret");
         request.Headers.Add("Cookie", "session=caller-secret");
 

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Http;
 using ModelGateway.IntegrationTests.Infrastructure;
 using ModelGateway.Testing;
 using Xunit.Abstractions;
+using static ModelGateway.IntegrationTests.Infrastructure.GatewayRequests;
 
 namespace ModelGateway.IntegrationTests.Metadata;
 
@@ -49,6 +50,4 @@ public sealed class OneRoundTripTests(ITestOutputHelper output)
         Assert.Equal(("GET", "bytes=0-102399"), (request.Method, request.Header("Range")));
         Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1.5), $"took {watch.Elapsed}");
     }
-
-    private static string MetadataPath(Uri url) => "/api/assets/remote-metadata?url=" + Uri.EscapeDataString(url.AbsoluteUri);
 }

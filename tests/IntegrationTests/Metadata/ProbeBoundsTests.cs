@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Http;
 using ModelGateway.IntegrationTests.Infrastructure;
 using ModelGateway.IntegrationTests.Security;
 using Xunit.Abstractions;
+using static ModelGateway.IntegrationTests.Infrastructure.GatewayRequests;
 
 namespace ModelGateway.IntegrationTests.Metadata;
 
@@ -228,6 +229,4 @@ public sealed class ProbeBoundsTests(ITestOutputHelper output)
 
     private static string[] Codes(JsonElement body, string list) =>
         body.GetProperty("validation").GetProperty(list).EnumerateArray().Select(e => e.GetProperty("code").GetString()!).ToArray();
-
-    private static string MetadataPath(Uri url) => "/api/assets/remote-metadata?url=" + Uri.EscapeDataString(url.AbsoluteUri);
 }

@@ -1,9 +1,9 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using ModelGateway.IntegrationTests.Infrastructure;
+using static ModelGateway.IntegrationTests.Infrastructure.GatewayRequests;
 
 namespace ModelGateway.IntegrationTests.RateLimiting;
 
@@ -401,10 +401,4 @@ public sealed class RateLimitingTests(RedisFixture redis) : IClassFixture<RedisF
 
     private static int RetryAfterSeconds(HttpResponseMessage response) =>
         (int)(response.Headers.RetryAfter?.Delta ?? throw new InvalidOperationException("No Retry-After.")).TotalSeconds;
-
-    private static async Task<(string? Code, string? Message)> ErrorAsync(HttpResponseMessage response)
-    {
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return (json.RootElement.GetProperty("code").GetString(), json.RootElement.GetProperty("message").GetString());
-    }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using ModelGateway.IntegrationTests.Infrastructure;
@@ -15,8 +14,6 @@ namespace ModelGateway.IntegrationTests.Security;
 /// </summary>
 public sealed class EgressProxyFixture : IAsyncLifetime
 {
-    public static readonly byte[] File = ModelFiles.SafeTensors();
-
     public FakeHost Mirror { get; private set; } = null!;
 
     public FakeHost Files { get; private set; } = null!;
@@ -25,20 +22,16 @@ public sealed class EgressProxyFixture : IAsyncLifetime
 
     public SecurityGateway Gateway { get; private set; } = null!;
 
-    public string MirrorOrigin => $"http://civitai.internal:{Mirror.BaseUri.Port}";
+    public string MirrorOrigin => CivitAiMirror.Origin(Mirror);
 
     public string FilesOrigin => $"http://models.example.com:{Files.BaseUri.Port}";
 
     public async Task InitializeAsync()
     {
-        Mirror = await FakeHost.StartAsync((app, _) =>
-        {
-            app.MapGet("/api/v1/model-versions/{id:long}", (long id) => Results.Content(Version(id), "application/json"));
-            app.MapGet("/api/download/models/{id:long}", () => Results.Bytes(File, "application/octet-stream", enableRangeProcessing: true));
-        });
+        Mirror = await CivitAiMirror.StartAsync(modelId: 80);
         Files = await FakeHost.StartAsync((app, _) =>
         {
-            app.MapMethods("/model.safetensors", ["GET", "HEAD"], () => Results.Bytes(File, "application/octet-stream", enableRangeProcessing: true));
+            app.MapMethods("/model.safetensors", ["GET", "HEAD"], () => Results.Bytes(CivitAiMirror.File, "application/octet-stream", enableRangeProcessing: true));
             app.MapMethods("/redirect", ["GET", "HEAD"], (string to) => Results.Redirect(to));
         });
         Proxy = await LoopbackForwardProxy.StartAsync(["civitai.internal", "models.example.com"]);
@@ -64,23 +57,6 @@ public sealed class EgressProxyFixture : IAsyncLifetime
         await Mirror.DisposeAsync();
         await Files.DisposeAsync();
     }
-
-    private static string Version(long id) => new JsonObject
-    {
-        ["id"] = id,
-        ["modelId"] = 80,
-        ["name"] = "v1",
-        ["model"] = new JsonObject { ["name"] = "Mirrored", ["type"] = "Checkpoint" },
-        ["files"] = new JsonArray(new JsonObject
-        {
-            ["id"] = id * 10,
-            ["sizeKB"] = File.Length / 1024.0,
-            ["name"] = $"model-{id}.safetensors",
-            ["type"] = "Model",
-            ["metadata"] = new JsonObject { ["format"] = "SafeTensor" },
-            ["primary"] = true,
-        }),
-    }.ToJsonString();
 }
 
 public sealed class EgressProxyTests(EgressProxyFixture fixture) : IClassFixture<EgressProxyFixture>
@@ -95,7 +71,7 @@ public sealed class EgressProxyTests(EgressProxyFixture fixture) : IClassFixture
         var (status, _, body) = await fixture.Gateway.ProbeAsync(url);
 
         Assert.True(status == 200, body);
-        Assert.Contains($"\"content_length\":{EgressProxyFixture.File.Length}", body, StringComparison.Ordinal);
+        Assert.Contains($"\"content_length\":{CivitAiMirror.File.Length}", body, StringComparison.Ordinal);
         Assert.Contains("\"format\":\"SafeTensor\"", body, StringComparison.Ordinal);
         Assert.Contains(url, fixture.Proxy.Requested);
         Assert.NotEmpty(fixture.Files.RequestsTo("/model.safetensors"));

@@ -54,12 +54,11 @@ public sealed class SecurityGateway : IAsyncDisposable
 
     public IServiceProvider Services => _withResolver.Services;
 
-    public static string MetadataPath(string url) => "/api/assets/remote-metadata?url=" + Uri.EscapeDataString(url);
 
     /// <summary>Status and error code (null for a 200) of remote-metadata for <paramref name="url"/>.</summary>
     public async Task<(int Status, string? Code, string Body)> ProbeAsync(string url, CancellationToken cancellationToken = default)
     {
-        using var response = await Client.GetAsync(MetadataPath(url), cancellationToken);
+        using var response = await Client.GetAsync(GatewayRequests.MetadataPath(url), cancellationToken);
         var body = await response.Content.ReadAsStringAsync(cancellationToken);
         string? code = null;
         if ((int)response.StatusCode != 200 && body.StartsWith('{'))

@@ -85,9 +85,8 @@ public sealed class ShownTextTests
     private static async Task<(HttpStatusCode Status, JsonElement Body)> MetadataAsync(GatewayFactory gateway, Uri url)
     {
         using var client = gateway.CreateClient(TestKeys.Default);
-        using var response = await client.GetAsync("/api/assets/remote-metadata?url=" + Uri.EscapeDataString(url.AbsoluteUri));
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        using var json = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-        return (response.StatusCode, json.RootElement.Clone());
+        var (status, body) = await GatewayRequests.MetadataAsync(client, url.AbsoluteUri);
+        Assert.Equal(HttpStatusCode.OK, status);
+        return (status, body);
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
 using ModelGateway.IntegrationTests.Infrastructure;
 using ModelGateway.Testing;
@@ -13,25 +12,19 @@ namespace ModelGateway.IntegrationTests.Security;
 /// </summary>
 public sealed class TrustedOriginFixture : IAsyncLifetime
 {
-    public static readonly byte[] File = ModelFiles.SafeTensors();
-
     public FakeHost Mirror { get; private set; } = null!;
 
     public FakeHost Redirector { get; private set; } = null!;
 
     public SecurityGateway Gateway { get; private set; } = null!;
 
-    public string MirrorOrigin => $"http://civitai.internal:{Mirror.BaseUri.Port}";
+    public string MirrorOrigin => CivitAiMirror.Origin(Mirror);
 
     public string RedirectorOrigin => $"http://public.test:{Redirector.BaseUri.Port}";
 
     public async Task InitializeAsync()
     {
-        Mirror = await FakeHost.StartAsync((app, _) =>
-        {
-            app.MapGet("/api/v1/model-versions/{id:long}", (long id) => Results.Content(Version(id), "application/json"));
-            app.MapGet("/api/download/models/{id:long}", () => Results.Bytes(File, "application/octet-stream", enableRangeProcessing: true));
-        });
+        Mirror = await CivitAiMirror.StartAsync(modelId: 70);
         Redirector = await FakeHost.StartAsync((app, _) =>
             app.MapMethods("/redirect", ["GET", "HEAD"], (string to) => Results.Redirect(to)));
         Gateway = new SecurityGateway(new()
@@ -53,23 +46,6 @@ public sealed class TrustedOriginFixture : IAsyncLifetime
         await Mirror.DisposeAsync();
         await Redirector.DisposeAsync();
     }
-
-    private static string Version(long id) => new JsonObject
-    {
-        ["id"] = id,
-        ["modelId"] = 70,
-        ["name"] = "v1",
-        ["model"] = new JsonObject { ["name"] = "Mirrored", ["type"] = "Checkpoint" },
-        ["files"] = new JsonArray(new JsonObject
-        {
-            ["id"] = id * 10,
-            ["sizeKB"] = File.Length / 1024.0,
-            ["name"] = $"model-{id}.safetensors",
-            ["type"] = "Model",
-            ["metadata"] = new JsonObject { ["format"] = "SafeTensor" },
-            ["primary"] = true,
-        }),
-    }.ToJsonString();
 }
 
 public sealed class TrustedOriginTests(TrustedOriginFixture fixture) : IClassFixture<TrustedOriginFixture>

@@ -2,11 +2,11 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using ModelGateway.IntegrationTests.Infrastructure;
 using ModelGateway.Testing;
+using static ModelGateway.IntegrationTests.Infrastructure.GatewayRequests;
 
 namespace ModelGateway.IntegrationTests.Telemetry;
 
@@ -33,15 +33,15 @@ public sealed class AuditLogTests
             app.MapMethods("/files/pickle.safetensors", ["GET", "HEAD"], () => Results.Bytes(ModelFiles.TorchZip(), "application/octet-stream", enableRangeProcessing: true));
         });
         var logs = new FakeLogCollector();
-        await using var gateway = Gateway(logs, new()
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?>
         {
             ["Policy:BlockedHosts:0"] = "blocked.example",
             ["PolicyProfiles:strict:AllowedFormats:0"] = "SafeTensor",
             ["ApiKeys:1:PermitLimit"] = "2",
-        });
-        using var team = Client(gateway, TestKeys.Default);
-        using var strict = Client(gateway, TestKeys.Strict);
-        using var anonymous = Client(gateway, apiKey: null);
+        }, new FakeLoggerProvider(logs));
+        using var team = gateway.CreateClient(TestKeys.Default);
+        using var strict = gateway.CreateClient(TestKeys.Strict);
+        using var anonymous = gateway.CreateClient(apiKey: null);
 
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(team, MetadataPath(host.Url("files/good.safetensors"))));
         Assert.Equal(HttpStatusCode.OK, await StatusAsync(strict, MetadataPath(host.Url("files/pickle.safetensors"))));
@@ -108,16 +108,16 @@ public sealed class AuditLogTests
             app.MapMethods("/files/model.safetensors", ["GET", "HEAD"], () =>
                 Results.Redirect(storage.Url($"blobs/model.safetensors?X-Amz-Signature={Signature}&X-Amz-Credential=AKIDEXAMPLE").AbsoluteUri)));
         var logs = new FakeLogCollector();
-        await using var gateway = Gateway(logs, new()
+        await using var gateway = new GatewayFactory(new Dictionary<string, string?>
         {
             ["Logging:LogLevel:Default"] = "Trace",
             ["Logging:LogLevel:Microsoft.AspNetCore"] = "Trace",
             ["Logging:LogLevel:Yarp"] = "Trace",
             ["Logging:LogLevel:ModelGateway"] = "Trace",
-        });
-        using var team = Client(gateway, TestKeys.Default);
-        using var wrong = Client(gateway, WrongKey);
-        using var bearer = Client(gateway, apiKey: null);
+        }, new FakeLoggerProvider(logs));
+        using var team = gateway.CreateClient(TestKeys.Default);
+        using var wrong = gateway.CreateClient(WrongKey);
+        using var bearer = gateway.CreateClient(apiKey: null);
         bearer.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", BearerToken);
         var withToken = MetadataPath(host.Url($"files/model.safetensors?token={UserToken}"));
 
@@ -174,26 +174,11 @@ public sealed class AuditLogTests
         Assert.DoesNotContain(gateway.Output, l => l.Contains(UserToken, StringComparison.Ordinal) || l.Contains(TestKeys.Default, StringComparison.Ordinal));
     }
 
-    private static WebApplicationFactory<Program> Gateway(FakeLogCollector logs, Dictionary<string, string?> settings) =>
-        new GatewayFactory(settings).WithWebHostBuilder(b => b.ConfigureLogging(logging => logging.AddProvider(new FakeLoggerProvider(logs))));
-
-    private static HttpClient Client(WebApplicationFactory<Program> gateway, string? apiKey)
-    {
-        var client = gateway.CreateClient();
-        if (apiKey is not null)
-        {
-            client.DefaultRequestHeaders.Add("X-API-Key", apiKey);
-        }
-        return client;
-    }
-
     private static async Task<HttpStatusCode> StatusAsync(HttpClient client, string path)
     {
         using var response = await client.GetAsync(path);
         return response.StatusCode;
     }
-
-    private static string MetadataPath(Uri url) => "/api/assets/remote-metadata?url=" + Uri.EscapeDataString(url.AbsoluteUri);
 
     private static Dictionary<string, string?> Fields(FakeLogRecord record) =>
         record.StructuredState!.ToDictionary(s => s.Key, s => s.Value);

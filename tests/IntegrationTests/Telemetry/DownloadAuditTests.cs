@@ -25,7 +25,7 @@ public sealed class DownloadAuditTests(DownloadHosts hosts) : IClassFixture<Down
         hosts.CivitAi.AddDownload(7902, "old-7902.ckpt", PickleOfLength(50_000), format: "PickleTensor");
         hosts.CivitAi.AddDownload(7903, "tampered-7903.safetensors", tampered, publishedSha256: Sha256(WithLastByteChanged(tampered)));
         var logs = new FakeLogCollector();
-        await using var gateway = DownloadGateway.Start(hosts.Settings(), new FakeLoggerProvider(logs));
+        await using var gateway = LoopbackGateway.Start(hosts.Settings(), new FakeLoggerProvider(logs));
         using var client = gateway.Client(TestKeys.Default);
 
         using (var allowed = await client.GetAsync(DownloadPath(CivitAiUrl(7901))))

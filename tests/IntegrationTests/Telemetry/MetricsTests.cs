@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using ModelGateway.IntegrationTests.Infrastructure;
 using ModelGateway.Testing;
+using static ModelGateway.IntegrationTests.Infrastructure.GatewayRequests;
 
 namespace ModelGateway.IntegrationTests.Telemetry;
 
@@ -109,8 +110,6 @@ public sealed class MetricsTests(RedisFixture redis) : IClassFixture<RedisFixtur
 
         Assert.Equal(1, Assert.Single(Series(PrometheusText.Parse(await scrape.Content.ReadAsStringAsync()), "modelgateway_redis_available")).Value);
     }
-
-    private static string MetadataPath(Uri url) => "/api/assets/remote-metadata?url=" + Uri.EscapeDataString(url.AbsoluteUri);
 
     private static List<PrometheusSample> Series(IEnumerable<PrometheusSample> samples, string name) =>
         samples.Where(s => s.Name == name).ToList();

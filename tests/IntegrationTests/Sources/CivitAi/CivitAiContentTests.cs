@@ -59,7 +59,7 @@ public sealed class CivitAiContentTests : IAsyncLifetime
     {
         using var client = Gateway.CreateClient(TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/api/download/models/501");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/api/download/models/501");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("PickleTensor", body.GetProperty("format").GetString());
@@ -82,7 +82,7 @@ public sealed class CivitAiContentTests : IAsyncLifetime
     {
         using var client = Gateway.CreateClient(TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/api/download/models/502");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/api/download/models/502");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.True(body.GetProperty("validation").GetProperty("is_valid").GetBoolean());

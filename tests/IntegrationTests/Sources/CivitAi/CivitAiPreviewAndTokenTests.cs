@@ -16,7 +16,7 @@ public sealed class CivitAiPreviewAndTokenTests(FakeCivitAi civitai) : IClassFix
     {
         using var client = civitai.Gateway.CreateClient(TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/api/download/models/1001");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/api/download/models/1001");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(PngDataUrl, body.GetProperty("preview_image").GetString());
@@ -30,7 +30,7 @@ public sealed class CivitAiPreviewAndTokenTests(FakeCivitAi civitai) : IClassFix
     {
         using var client = civitai.Gateway.CreateClient(TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/api/download/models/4001");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/api/download/models/4001");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.False(body.TryGetProperty("preview_image", out _));
@@ -46,7 +46,7 @@ public sealed class CivitAiPreviewAndTokenTests(FakeCivitAi civitai) : IClassFix
         using var client = civitai.Gateway.CreateClient(TestKeys.Default);
         var before = civitai.Images.Requests.Count;
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, $"https://civitai.com/api/download/models/{versionId}");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, $"https://civitai.com/api/download/models/{versionId}");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.False(body.TryGetProperty("preview_image", out _));
@@ -64,7 +64,7 @@ public sealed class CivitAiPreviewAndTokenTests(FakeCivitAi civitai) : IClassFix
         });
         using var client = gateway.CreateClient(TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/api/download/models/4002");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/api/download/models/4002");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(PngDataUrl, body.GetProperty("preview_image").GetString());
@@ -76,7 +76,7 @@ public sealed class CivitAiPreviewAndTokenTests(FakeCivitAi civitai) : IClassFix
     {
         using var client = civitai.TokenGateway.CreateClient(TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/models/400?modelVersionId=4004");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/models/400?modelVersionId=4004");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(PngDataUrl, body.GetProperty("preview_image").GetString());
@@ -93,7 +93,7 @@ public sealed class CivitAiPreviewAndTokenTests(FakeCivitAi civitai) : IClassFix
         const string userToken = "user-secret-42";
         using var client = civitai.Gateway.CreateClient(TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client,
+        var (status, body) = await GatewayRequests.MetadataAsync(client,
             $"https://civitai.com/api/download/models/1000?type=Model&token={userToken}");
 
         Assert.Equal(HttpStatusCode.OK, status);

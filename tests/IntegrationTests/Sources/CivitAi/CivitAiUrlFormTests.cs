@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using ModelGateway.IntegrationTests.Infrastructure;
 
 namespace ModelGateway.IntegrationTests.Sources.CivitAi;
 
@@ -21,7 +22,7 @@ public sealed class CivitAiUrlFormTests(FakeCivitAi civitai) : IClassFixture<Fak
     {
         using var client = civitai.Gateway.CreateClient(Infrastructure.TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, url);
+        var (status, body) = await GatewayRequests.MetadataAsync(client, url);
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(6938040678, body.GetProperty("content_length").GetInt64()); // round(6775430.35 × 1024)
@@ -41,7 +42,7 @@ public sealed class CivitAiUrlFormTests(FakeCivitAi civitai) : IClassFixture<Fak
     {
         using var client = civitai.Gateway.CreateClient(Infrastructure.TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/models/100/realistic-vision?modelVersionId=1000");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/models/100/realistic-vision?modelVersionId=1000");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("Realistic Vision v5.0", body.GetProperty("name").GetString());
@@ -55,7 +56,7 @@ public sealed class CivitAiUrlFormTests(FakeCivitAi civitai) : IClassFixture<Fak
     {
         using var client = civitai.Gateway.CreateClient(Infrastructure.TestKeys.Default);
 
-        var (status, _) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/models/100?utm_source=share");
+        var (status, _) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/models/100?utm_source=share");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Contains(civitai.Api.Requests, r => r.PathAndQuery == "/api/v1/models/100");
@@ -78,7 +79,7 @@ public sealed class CivitAiUrlFormTests(FakeCivitAi civitai) : IClassFixture<Fak
     {
         using var client = civitai.Gateway.CreateClient(Infrastructure.TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, url);
+        var (status, body) = await GatewayRequests.MetadataAsync(client, url);
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(filename, body.GetProperty("filename").GetString());
@@ -91,7 +92,7 @@ public sealed class CivitAiUrlFormTests(FakeCivitAi civitai) : IClassFixture<Fak
     {
         using var client = civitai.Gateway.CreateClient(Infrastructure.TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/api/download/models/1002");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/api/download/models/1002");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("noPrimary.safetensors", body.GetProperty("filename").GetString());
@@ -104,7 +105,7 @@ public sealed class CivitAiUrlFormTests(FakeCivitAi civitai) : IClassFixture<Fak
     {
         using var client = civitai.Gateway.CreateClient(Infrastructure.TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/api/download/models/1001?format=GGUF");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/api/download/models/1001?format=GGUF");
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal("RESOURCE_NOT_FOUND", body.GetProperty("code").GetString());
@@ -121,7 +122,7 @@ public sealed class CivitAiUrlFormTests(FakeCivitAi civitai) : IClassFixture<Fak
         using var client = civitai.Gateway.CreateClient(Infrastructure.TestKeys.Default);
         var before = civitai.Api.Requests.Count;
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, url);
+        var (status, body) = await GatewayRequests.MetadataAsync(client, url);
 
         Assert.Equal(HttpStatusCode.BadRequest, status);
         Assert.Equal("INVALID_URL_FORMAT", body.GetProperty("code").GetString());
@@ -135,7 +136,7 @@ public sealed class CivitAiUrlFormTests(FakeCivitAi civitai) : IClassFixture<Fak
     {
         using var client = civitai.Gateway.CreateClient(Infrastructure.TestKeys.Default);
 
-        var (_, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/api/download/models/1000");
+        var (_, body) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/api/download/models/1000");
 
         Assert.All(body.EnumerateObject(), p => Assert.NotEqual(JsonValueKind.Null, p.Value.ValueKind));
     }

@@ -22,7 +22,7 @@ public sealed class CivitAiVerdictTests(FakeCivitAi civitai) : IClassFixture<Fak
     {
         using var client = civitai.Gateway.CreateClient(TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client,
+        var (status, body) = await GatewayRequests.MetadataAsync(client,
             $"https://civitai.com/api/download/models/{FakeCivitAi.TypeVersion(modelType, fileType)}");
 
         Assert.Equal(HttpStatusCode.OK, status);
@@ -51,7 +51,7 @@ public sealed class CivitAiVerdictTests(FakeCivitAi civitai) : IClassFixture<Fak
     {
         using var client = civitai.Gateway.CreateClient(TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, url);
+        var (status, body) = await GatewayRequests.MetadataAsync(client, url);
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("PickleTensor", body.GetProperty("format").GetString());
@@ -70,7 +70,7 @@ public sealed class CivitAiVerdictTests(FakeCivitAi civitai) : IClassFixture<Fak
     {
         using var client = civitai.Gateway.CreateClient(TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, $"https://civitai.com/api/download/models/{versionId}");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, $"https://civitai.com/api/download/models/{versionId}");
 
         Assert.Equal(HttpStatusCode.OK, status);
         var validation = body.GetProperty("validation");
@@ -85,7 +85,7 @@ public sealed class CivitAiVerdictTests(FakeCivitAi civitai) : IClassFixture<Fak
     {
         using var client = civitai.Gateway.CreateClient(TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/api/download/models/3004");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/api/download/models/3004");
 
         Assert.Equal(HttpStatusCode.OK, status);
         var validation = body.GetProperty("validation");
@@ -100,7 +100,7 @@ public sealed class CivitAiVerdictTests(FakeCivitAi civitai) : IClassFixture<Fak
     {
         using var client = civitai.Gateway.CreateClient(TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/models/300?modelVersionId=3005");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/models/300?modelVersionId=3005");
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal("ACCESS_FORBIDDEN", body.GetProperty("code").GetString());
@@ -113,7 +113,7 @@ public sealed class CivitAiVerdictTests(FakeCivitAi civitai) : IClassFixture<Fak
     {
         using var client = civitai.TokenGateway.CreateClient(TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/api/download/models/3005");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/api/download/models/3005");
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal("ACCESS_FORBIDDEN", body.GetProperty("code").GetString());
@@ -128,7 +128,7 @@ public sealed class CivitAiVerdictTests(FakeCivitAi civitai) : IClassFixture<Fak
     {
         using var client = civitai.Gateway.CreateClient(TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/api/download/models/3012");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/api/download/models/3012");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("over.safetensors", body.GetProperty("filename").GetString());
@@ -140,7 +140,7 @@ public sealed class CivitAiVerdictTests(FakeCivitAi civitai) : IClassFixture<Fak
         using var client = civitai.Gateway.CreateClient(TestKeys.Default);
         var downloadsBefore = civitai.Api.RequestsTo("/api/download/").Count();
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/api/download/models/3006");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/api/download/models/3006");
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal("UNAUTHORIZED_SOURCE", body.GetProperty("code").GetString());
@@ -154,7 +154,7 @@ public sealed class CivitAiVerdictTests(FakeCivitAi civitai) : IClassFixture<Fak
     {
         using var client = civitai.TokenGateway.CreateClient(TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/api/download/models/3006");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/api/download/models/3006");
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("members.safetensors", body.GetProperty("filename").GetString());
@@ -181,7 +181,7 @@ public sealed class CivitAiVerdictTests(FakeCivitAi civitai) : IClassFixture<Fak
     {
         using var client = civitai.Gateway.CreateClient(TestKeys.Default);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, url);
+        var (status, body) = await GatewayRequests.MetadataAsync(client, url);
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, status);
         Assert.Equal(code, body.GetProperty("code").GetString());
@@ -193,7 +193,7 @@ public sealed class CivitAiVerdictTests(FakeCivitAi civitai) : IClassFixture<Fak
     {
         using var client = civitai.Gateway.CreateClient(TestKeys.Strict);
 
-        var (status, body) = await FakeCivitAi.MetadataAsync(client, "https://civitai.com/api/download/models/3001");
+        var (status, body) = await GatewayRequests.MetadataAsync(client, "https://civitai.com/api/download/models/3001");
 
         Assert.Equal(HttpStatusCode.OK, status);
         var error = body.GetProperty("validation").GetProperty("errors")[0];

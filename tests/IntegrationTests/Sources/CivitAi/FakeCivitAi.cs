@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Globalization;
-using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -173,15 +172,6 @@ public sealed class FakeCivitAi : IAsyncLifetime
     public static IResult ObjectResult(byte[] bytes) => Results.Bytes(bytes, "application/octet-stream", enableRangeProcessing: true,
         entityTag: new Microsoft.Net.Http.Headers.EntityTagHeaderValue(
             "\"" + Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes))[..32] + "\""));
-
-    /// <summary>GET /api/assets/remote-metadata for <paramref name="url"/>: the status and the parsed body.</summary>
-    public static async Task<(HttpStatusCode Status, JsonElement Body)> MetadataAsync(HttpClient client, string url)
-    {
-        using var response = await client.GetAsync("/api/assets/remote-metadata?url=" + Uri.EscapeDataString(url));
-        var text = await response.Content.ReadAsStringAsync();
-        using var json = JsonDocument.Parse(text);
-        return (response.StatusCode, json.RootElement.Clone());
-    }
 
     public string ImageUrl(string uuid, int number) => Images.Url($"{Account}/{uuid}/original=true/{number}.jpeg").AbsoluteUri;
 
