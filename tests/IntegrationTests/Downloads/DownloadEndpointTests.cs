@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using ModelGateway.IntegrationTests.Infrastructure;
 using ModelGateway.Testing;
 using static ModelGateway.IntegrationTests.Downloads.DownloadHosts;
+using static ModelGateway.IntegrationTests.Infrastructure.GatewayRequests;
 
 namespace ModelGateway.IntegrationTests.Downloads;
 
@@ -317,7 +318,4 @@ public sealed class DownloadEndpointTests(DownloadHosts hosts) : IClassFixture<D
 
     internal static string? Header(HttpResponseMessage response, string name) =>
         response.Headers.TryGetValues(name, out var values) ? string.Join(", ", values) : null;
-
-    /// <summary>Kept for StreamIntegrityTests' <c>using static</c> of this class (that file is not edited here).</summary>
-    internal static Task<(string Code, string Message)> ErrorAsync(HttpResponseMessage response) => GatewayRequests.ErrorAsync(response);
 }

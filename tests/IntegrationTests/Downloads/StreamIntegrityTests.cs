@@ -6,6 +6,7 @@ using ModelGateway.IntegrationTests.Infrastructure;
 using ModelGateway.IntegrationTests.Sources.CivitAi;
 using static ModelGateway.IntegrationTests.Downloads.DownloadEndpointTests;
 using static ModelGateway.IntegrationTests.Downloads.DownloadHosts;
+using static ModelGateway.IntegrationTests.Infrastructure.GatewayRequests;
 
 namespace ModelGateway.IntegrationTests.Downloads;
 
@@ -166,7 +167,7 @@ public sealed class StreamIntegrityTests(DownloadHosts hosts) : IClassFixture<Do
         });
         var settings = hosts.Settings();
         settings["Downloads:IdleTimeoutSeconds"] = "30";
-        await using var gateway = DownloadGateway.Start(settings);
+        await using var gateway = LoopbackGateway.Start(settings);
         using var client = gateway.Client(TestKeys.Default);
         using var other = gateway.Client(TestKeys.Strict);
 
@@ -202,7 +203,7 @@ public sealed class StreamIntegrityTests(DownloadHosts hosts) : IClassFixture<Do
         hosts.CivitAi.HandleObject(7209, Stalling(file, sendBeforeStall: 200_000, hostSawAbort));
         var settings = hosts.Settings();
         settings["Downloads:IdleTimeoutSeconds"] = "60";
-        await using var gateway = DownloadGateway.Start(settings);
+        await using var gateway = LoopbackGateway.Start(settings);
         using var client = gateway.Client(TestKeys.Default);
 
         var response = await client.GetAsync(DownloadPath(CivitAiUrl(7209)), HttpCompletionOption.ResponseHeadersRead);
@@ -325,7 +326,7 @@ public sealed class StreamIntegrityTests(DownloadHosts hosts) : IClassFixture<Do
             }));
         var settings = hosts.Settings();
         settings["Policy:MaxSizeBytes"] = "200000";
-        await using var gateway = DownloadGateway.Start(settings);
+        await using var gateway = LoopbackGateway.Start(settings);
         using var client = gateway.Client(TestKeys.Default);
         var url = host.Url("/files/unsized.safetensors").AbsoluteUri;
         using (var metadata = await client.GetAsync("/api/assets/remote-metadata?url=" + Uri.EscapeDataString(url)))

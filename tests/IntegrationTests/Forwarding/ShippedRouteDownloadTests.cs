@@ -7,6 +7,7 @@ using ModelGateway.IntegrationTests.Sources.HuggingFace;
 using ModelGateway.Testing;
 using static ModelGateway.IntegrationTests.Downloads.DownloadEndpointTests;
 using static ModelGateway.IntegrationTests.Downloads.DownloadHosts;
+using static ModelGateway.IntegrationTests.Infrastructure.GatewayRequests;
 
 namespace ModelGateway.IntegrationTests.Forwarding;
 

@@ -1,6 +1,3 @@
-// Downloads/StreamIntegrityTests.cs still names this class by its old name (DownloadGateway); it is left to the helper
-// that owns that file. Delete this alias once it says LoopbackGateway.
-global using DownloadGateway = ModelGateway.IntegrationTests.Infrastructure.LoopbackGateway;
 using System.Net;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Hosting.Server;

@@ -89,7 +89,7 @@ public sealed class DownloadAuditTests(DownloadHosts hosts) : IClassFixture<Down
             await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
         });
         var logs = new FakeLogCollector();
-        await using var gateway = DownloadGateway.Start(hosts.Settings(), new FakeLoggerProvider(logs));
+        await using var gateway = LoopbackGateway.Start(hosts.Settings(), new FakeLoggerProvider(logs));
         using var client = gateway.Client(TestKeys.Default);
 
         using var response = await client.GetAsync(DownloadPath(CivitAiUrl(7904)));
