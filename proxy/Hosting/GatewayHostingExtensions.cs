@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 using ModelGateway.Caching;
 using ModelGateway.Forwarding;
 using ModelGateway.Hosting;
@@ -95,10 +96,11 @@ internal static class GatewayHostingExtensions
         services.AddOptions<GatewayMetricsOptions>()
             .Configure<RedisHealth>((options, redis) => options.RedisAvailable = () => redis.IsConfigured ? redis.IsAvailable : null);
 
-        // Read at startup (checked by HostingConfigValidator before anything is served).
-        services.AddOptions<HostOptions>().Configure(options =>
-            options.ShutdownTimeout = TimeSpan.FromSeconds(configuration.GetValue(
-                $"{GatewayHostingOptions.SectionName}:{nameof(GatewayHostingOptions.ShutdownTimeoutSeconds)}", new GatewayHostingOptions().ShutdownTimeoutSeconds)));
+        // Read at startup (checked by HostingConfigValidator before anything is served): the shutdown timeout and the
+        // delay within it come from one snapshot, so a live edit cannot set one against the other.
+        services.AddOptions<GatewayHostingOptions>().BindConfiguration(GatewayHostingOptions.SectionName);
+        services.AddOptions<HostOptions>().Configure<IOptions<GatewayHostingOptions>>((options, hosting) =>
+            options.ShutdownTimeout = TimeSpan.FromSeconds(hosting.Value.ShutdownTimeoutSeconds));
         services.AddHostedService<ShutdownDelay>();
         services.AddOptions<ForwardedHeadersOptions>().Configure(options => TrustForwardedFor(options, ForwardedHeaders(configuration)));
         return services;

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Options;
+
 namespace ModelGateway.Hosting;
 
 /// <summary>
@@ -6,11 +8,14 @@ namespace ModelGateway.Hosting;
 /// readiness takes it out of rotation first. Counts within <c>Hosting:ShutdownTimeoutSeconds</c>. 0 (the default)
 /// stops at once.
 /// </summary>
-internal sealed partial class ShutdownDelay(IConfiguration configuration, TimeProvider time, ILogger<ShutdownDelay> logger) : IHostedLifecycleService
+internal sealed partial class ShutdownDelay(IOptions<GatewayHostingOptions> hosting, TimeProvider time, ILogger<ShutdownDelay> logger) : IHostedLifecycleService
 {
+    // The startup snapshot, as the shutdown timeout it counts within.
+    private readonly int _seconds = hosting.Value.ShutdownDelaySeconds;
+
     public async Task StoppingAsync(CancellationToken cancellationToken)
     {
-        var seconds = configuration.GetValue($"{GatewayHostingOptions.SectionName}:{nameof(GatewayHostingOptions.ShutdownDelaySeconds)}", 0);
+        var seconds = _seconds;
         if (seconds <= 0)
         {
             return;
