@@ -355,7 +355,7 @@ public sealed class StreamIntegrityTests(DownloadHosts hosts) : IClassFixture<Do
     }
 
     /// <summary>Serves Range reads right (the content check); a download gets <paramref name="sendBeforeStall"/> bytes, then nothing.</summary>
-    private static RequestDelegate Stalling(byte[] file, int sendBeforeStall, TaskCompletionSource? hostSawAbort) => async context =>
+    internal static RequestDelegate Stalling(byte[] file, int sendBeforeStall, TaskCompletionSource? hostSawAbort) => async context =>
     {
         if (context.Request.Headers.Range.Count > 0)
         {

@@ -3,7 +3,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using ModelGateway.IntegrationTests.Downloads;
 using ModelGateway.IntegrationTests.Infrastructure;
-using ModelGateway.IntegrationTests.Sources.CivitAi;
 using static ModelGateway.IntegrationTests.Downloads.DownloadHosts;
 
 namespace ModelGateway.IntegrationTests.Telemetry;
@@ -76,18 +75,7 @@ public sealed class DownloadAuditTests(DownloadHosts hosts) : IClassFixture<Down
         // the client: it gets a 422 answer, and the audit says refused, not started and aborted.
         var file = SafeTensors(400_000, seed: 93);
         hosts.CivitAi.AddDownload(7904, "stall-7904.safetensors", file);
-        hosts.CivitAi.HandleObject(7904, async context =>
-        {
-            if (context.Request.Headers.Range.Count > 0)
-            {
-                await FakeCivitAi.ObjectResult(file).ExecuteAsync(context);
-                return;
-            }
-            context.Response.ContentLength = file.Length;
-            await context.Response.Body.WriteAsync(file.AsMemory(0, ModelGateway.Sniffing.ContentSniffer.HeadBytes));
-            await context.Response.Body.FlushAsync();
-            await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
-        });
+        hosts.CivitAi.HandleObject(7904, StreamIntegrityTests.Stalling(file, sendBeforeStall: ModelGateway.Sniffing.ContentSniffer.HeadBytes, hostSawAbort: null));
         var logs = new FakeLogCollector();
         await using var gateway = LoopbackGateway.Start(hosts.Settings(), new FakeLoggerProvider(logs));
         using var client = gateway.Client(TestKeys.Default);
