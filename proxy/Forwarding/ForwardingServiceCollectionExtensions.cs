@@ -38,7 +38,8 @@ internal static class ForwardingServiceCollectionExtensions
                 }
             })
             .AddTransforms<SourceRouteTransforms>()
-            .AddTransforms<UpstreamCookieTransform>();
+            .AddTransforms<UpstreamCookieTransform>()
+            .AddTransforms<ForwardedBodyTransform>(); // last: it may write the body
         services.TryAddSingleton<RouteSources>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, ReverseProxyConfigValidator>());
         return services;

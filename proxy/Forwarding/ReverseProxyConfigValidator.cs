@@ -29,6 +29,7 @@ internal sealed class ReverseProxyConfigValidator(IConfigValidator yarp) : IFeat
             problems.Add($"{SectionName}: {ex.Message}");
             return;
         }
+        ValidateAllowWrites(configuration.GetSection(SectionName), problems);
         // In YARP's own order: the routes' problems first, then the clusters'.
         foreach (var route in proxy.Routes)
         {
@@ -37,6 +38,41 @@ internal sealed class ReverseProxyConfigValidator(IConfigValidator yarp) : IFeat
         foreach (var cluster in proxy.Clusters)
         {
             Add(problems, yarp.ValidateClusterAsync(cluster));
+        }
+    }
+
+    /// <summary>
+    /// What <c>validate-config</c> warns about though it is valid: every route that forwards writes with the source's
+    /// token (<c>"AllowWrites": "true"</c>).
+    /// </summary>
+    public static IReadOnlyList<string> Warnings(IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return configuration.GetSection(SectionName).GetSection("Routes").GetChildren()
+            .Where(route => bool.TryParse(route[$"Metadata:{RouteMetadata.AllowWrites}"], out var on) && on)
+            .Select(route => $"{route.Path}:Metadata:{RouteMetadata.AllowWrites} is true: {route.Key}'s writes (POST, PUT, DELETE …) "
+                + "reach the model host with the source's token, on behalf of every key that may use the route.")
+            .ToArray();
+    }
+
+    private static void ValidateAllowWrites(IConfigurationSection proxy, IList<string> problems)
+    {
+        foreach (var route in proxy.GetSection("Routes").GetChildren())
+        {
+            var key = $"{route.Path}:Metadata:{RouteMetadata.AllowWrites}";
+            if (route[$"Metadata:{RouteMetadata.AllowWrites}"] is not { } value)
+            {
+                continue;
+            }
+            if (!bool.TryParse(value, out var allows))
+            {
+                problems.Add($"{key} must be true or false, not \"{value}\".");
+            }
+            else if (allows && !(bool.TryParse(route[$"Metadata:{RouteMetadata.EnforcePolicy}"], out var enforced) && enforced))
+            {
+                problems.Add($"{key} is true, but the route does not enforce policy (Metadata:{RouteMetadata.EnforcePolicy}): "
+                    + "only an enforcing route refuses writes, so the setting would mean nothing.");
+            }
         }
     }
 

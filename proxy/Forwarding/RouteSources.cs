@@ -12,8 +12,13 @@ namespace ModelGateway.Forwarding;
 /// <c>BaseUrl</c>) every destination of the route's cluster is on. Such a route gets the source's token, and the
 /// source's rules (Hugging Face: no Xet) and, when it enforces policy, its downloads.
 /// </summary>
-internal sealed class RouteSources(IOptionsMonitor<CivitAiOptions> civitAi, IOptionsMonitor<HuggingFaceOptions> huggingFace)
+internal sealed class RouteSources(
+    IOptionsMonitor<CivitAiOptions> civitAi,
+    IOptionsMonitor<HuggingFaceOptions> huggingFace,
+    IEnumerable<IForwardedPathRules> pathRules)
 {
+    private readonly Dictionary<string, IForwardedPathRules> _pathRules = pathRules.ToDictionary(r => r.SourceName, StringComparer.Ordinal);
+
     private static readonly Uri HuggingFacePublicOrigin = new(HuggingFaceUrl.PublicOrigin);
 
     // Per cluster configuration (a reload gives new instances, and the old ones' entries go with them).
@@ -39,6 +44,18 @@ internal sealed class RouteSources(IOptionsMonitor<CivitAiOptions> civitAi, IOpt
         var source = Find(cluster.Destinations?.Values.Select(d => d.Address) ?? [], civitAiSettings, huggingFaceSettings);
         _answers.AddOrUpdate(cluster, new Answer(civitAiSettings, huggingFaceSettings, source));
         return source;
+    }
+
+    /// <summary>
+    /// What the source knows about its own forwarded paths. Every source a route can serve has rules; one without would be
+    /// a programming error, and its requests are refused rather than forwarded unchecked.
+    /// </summary>
+    public IForwardedPathRules RulesFor(RouteSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        return _pathRules.TryGetValue(source.Name, out var rules)
+            ? rules
+            : throw new InvalidOperationException($"The source {source.Name} has no forwarded-path rules.");
     }
 
     /// <summary>As <see cref="For(ClusterConfig?)"/>, for destination addresses and source settings read from any configuration.</summary>

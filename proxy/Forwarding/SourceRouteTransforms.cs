@@ -13,7 +13,10 @@ namespace ModelGateway.Forwarding;
 /// route to a named source (<see cref="RouteSources"/>): that source's configured token instead. A route to Hugging
 /// Face: no Xet — <c>application/vnd.xet-fileinfo+json</c> leaves <c>Accept</c>, and <c>X-Xet-*</c> headers and the
 /// Xet entries of <c>Link</c> leave the answer — so clients fall back to plain downloads, which go through the gateway
-/// (Xet storage hosts are reached by the client itself).
+/// (Xet storage hosts are reached by the client itself). Every route to a named source (<see cref="ForwardedExchange"/>):
+/// no <c>Cookie</c>, encoded slashes sent once-encoded, the source's URLs in <c>Location</c> and <c>Link</c> rewritten to
+/// the route's prefix (on an enforcing route a redirect elsewhere is refused), and the JSON properties its rules strip
+/// (Hugging Face's <c>xetHash</c>) removed from the answer.
 /// </summary>
 internal sealed class SourceRouteTransforms(RouteSources routeSources) : ITransformProvider
 {
@@ -43,19 +46,33 @@ internal sealed class SourceRouteTransforms(RouteSources routeSources) : ITransf
                 {
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", source.Options.Token);
                 }
+                // The caller's cookies are for the gateway's origin, never for the model host.
+                request.Headers.Remove(HeaderNames.Cookie);
                 if (source.IsHuggingFace)
                 {
                     WithoutXetAccept(request.Headers);
+                }
+                var exchange = ForwardedExchange.Begin(transform, source, routeSources.RulesFor(source));
+                if (exchange.Path.StrippedJsonProperties.Count > 0)
+                {
+                    request.Headers.AcceptEncoding.Clear(); // the answer is rewritten: it must come as plain JSON
                 }
             }
             return ValueTask.CompletedTask;
         });
         context.AddResponseTransform(transform =>
         {
-            if (routeSources.For(transform.HttpContext.GetReverseProxyFeature().Cluster.Config) is { IsHuggingFace: true })
+            var feature = transform.HttpContext.GetReverseProxyFeature();
+            if (routeSources.For(feature.Cluster.Config) is not { } source || transform.ProxyResponse is null)
+            {
+                return ValueTask.CompletedTask;
+            }
+            if (source.IsHuggingFace)
             {
                 WithoutXet(transform.HttpContext.Response.Headers);
             }
+            transform.HttpContext.Features.Get<ForwardedExchange>()?.RewriteHeaders(transform.HttpContext.Response.Headers,
+                RouteMetadata.IsEnforced(feature.Route.Config));
             return ValueTask.CompletedTask;
         });
     }

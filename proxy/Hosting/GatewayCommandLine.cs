@@ -74,6 +74,7 @@ internal static class GatewayCommandLine
     internal static async Task<int> ValidateConfigAsync(string[] args, TextWriter output, TextWriter error)
     {
         IReadOnlyList<string> problems;
+        IReadOnlyList<string> warnings = [];
         string folder;
         string environment;
         try
@@ -83,6 +84,7 @@ internal static class GatewayCommandLine
             environment = builder.Environment.EnvironmentName;
             await using var app = builder.Build();
             problems = app.Services.GetRequiredService<GatewayConfigValidator>().Validate(app.Configuration);
+            warnings = ModelGateway.Forwarding.ReverseProxyConfigValidator.Warnings(app.Configuration);
         }
         catch (GatewayConfigurationException ex)
         {
@@ -96,6 +98,10 @@ internal static class GatewayCommandLine
         }
         var files = Directory.EnumerateFiles(folder, "appsettings*.json").Select(Path.GetFileName).Order(StringComparer.Ordinal);
         await output.WriteLineAsync($"Configuration OK: {folder} ({string.Join(", ", files)}), environment {environment}, environment variables and arguments.");
+        foreach (var warning in warnings)
+        {
+            await output.WriteLineAsync("Warning: " + warning);
+        }
         return 0;
     }
 

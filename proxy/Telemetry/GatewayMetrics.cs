@@ -28,6 +28,7 @@ internal sealed class GatewayMetrics
     private readonly Counter<long> _downloadBytes;
     private readonly Histogram<double> _downloadDuration;
     private readonly Counter<long> _configurationReloads;
+    private readonly Counter<long> _forwards;
     private readonly IOptions<GatewayMetricsOptions> _options;
 
     public GatewayMetrics(IMeterFactory meterFactory, IOptions<GatewayMetricsOptions> options)
@@ -62,6 +63,8 @@ internal sealed class GatewayMetrics
             "Time a download streamed, by key name and outcome (completed or the abort reason).", advice: seconds);
         _configurationReloads = meter.CreateCounter<long>("modelgateway.config.reloads", "{reload}",
             "Edits of the configuration files, by outcome (applied or rejected).");
+        _forwards = meter.CreateCounter<long>("modelgateway.forwards", "{request}",
+            "Requests of routes that enforce policy which were not file downloads, by key name, route and outcome (forwarded or the refusal code).");
         meter.CreateObservableGauge("modelgateway.redis.available", ObserveRedis, "{state}",
             "1 while Redis can be used, 0 during an outage (the shared circuit is open); absent without Redis.");
     }
@@ -122,6 +125,9 @@ internal sealed class GatewayMetrics
 
     public void ConfigurationReloaded(bool applied) =>
         _configurationReloads.Add(1, new KeyValuePair<string, object?>("outcome", applied ? "applied" : "rejected"));
+
+    public void Forwarded(string keyName, string route, string outcome) =>
+        _forwards.Add(1, Key(keyName), new KeyValuePair<string, object?>("route", route), new KeyValuePair<string, object?>("outcome", outcome));
 
     private IEnumerable<Measurement<int>> ObserveRedis()
     {

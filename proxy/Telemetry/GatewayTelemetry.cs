@@ -123,6 +123,24 @@ internal sealed partial class GatewayTelemetry
             Or(download.Source), download.Host, bytes, Milliseconds(duration), TraceId());
     }
 
+    /// <summary>A request of a route that enforces policy (not a file download) was forwarded and answered <paramref name="statusCode"/>.</summary>
+    public void Forwarded(ForwardAudit forward, int statusCode, TimeSpan duration)
+    {
+        ArgumentNullException.ThrowIfNull(forward);
+        _metrics.Forwarded(forward.Caller.KeyName, forward.Route, "forwarded");
+        Log.Forwarded(_audit, forward.Method, forward.Endpoint, statusCode, forward.Caller.KeyName, Or(forward.Caller.Profile), forward.Route,
+            forward.Source, Milliseconds(duration), TraceId());
+    }
+
+    /// <summary>A request of a route that enforces policy was refused before anything was sent upstream.</summary>
+    public void ForwardRefused(ForwardAudit forward, int statusCode, string code)
+    {
+        ArgumentNullException.ThrowIfNull(forward);
+        _metrics.Forwarded(forward.Caller.KeyName, forward.Route, code);
+        Log.ForwardRefused(_audit, statusCode, code, forward.Method, forward.Endpoint, forward.Caller.KeyName, Or(forward.Caller.Profile),
+            forward.Route, forward.Source, TraceId());
+    }
+
     private static string Or(string? value) => string.IsNullOrEmpty(value) ? "-" : value;
 
     private static string Join(IReadOnlyList<string> codes) => codes.Count == 0 ? "-" : string.Join(',', codes);
@@ -182,6 +200,18 @@ internal sealed partial class GatewayTelemetry
             EventName = "DownloadAborted")]
         public static partial void DownloadAborted(ILogger logger, string reason, string keyName, string profile, string route, string source,
             string host, long bytes, long durationMs, string traceId);
+
+        [LoggerMessage(9, LogLevel.Information,
+            "Forwarded {Method} {Endpoint} answered {StatusCode} for key {KeyName} (profile {Profile}) on {Route}: source {Source}, {DurationMs} ms, trace {TraceId}.",
+            EventName = "Forwarded")]
+        public static partial void Forwarded(ILogger logger, string method, string endpoint, int statusCode, string keyName, string profile,
+            string route, string source, long durationMs, string traceId);
+
+        [LoggerMessage(10, LogLevel.Information,
+            "Forward refused {StatusCode} {Code}: {Method} {Endpoint} for key {KeyName} (profile {Profile}) on {Route}: source {Source}, trace {TraceId}.",
+            EventName = "ForwardRefused")]
+        public static partial void ForwardRefused(ILogger logger, int statusCode, string code, string method, string endpoint, string keyName,
+            string profile, string route, string source, string traceId);
     }
 }
 
@@ -233,3 +263,9 @@ internal sealed record RateLimitAudit(
 /// </summary>
 internal sealed record DownloadAudit(AuditCaller Caller, string Route, string? Source, string Host, long? ExpectedBytes, bool Ranged);
 
+
+/// <summary>
+/// One request of a route that enforces policy, not a file download: who, which route and source, the method, and the
+/// allow-list entry or path shape it matched (<c>api/models/{repo}/tree</c>, <c>resolve-cache</c>) — never the path.
+/// </summary>
+internal sealed record ForwardAudit(AuditCaller Caller, string Route, string Source, string Method, string Endpoint);

@@ -14,6 +14,7 @@ internal static class CivitAiServiceCollectionExtensions
         services.AddOptions<CivitAiOptions>().BindConfiguration(CivitAiOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, CivitAiConfigValidator>());
         services.AddSingleton<IMetadataSource, CivitAiSource>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IForwardedPathRules, CivitAiForwardedPaths>());
         return services;
     }
 }

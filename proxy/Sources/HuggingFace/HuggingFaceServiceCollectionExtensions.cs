@@ -14,6 +14,7 @@ internal static class HuggingFaceServiceCollectionExtensions
         services.AddOptions<HuggingFaceOptions>().BindConfiguration(HuggingFaceOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, HuggingFaceConfigValidator>());
         services.AddSingleton<IMetadataSource, HuggingFaceSource>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IForwardedPathRules, HuggingFaceForwardedPaths>());
         return services;
     }
 }

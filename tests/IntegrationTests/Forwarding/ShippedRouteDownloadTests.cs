@@ -158,20 +158,21 @@ public sealed class ShippedRouteDownloadTests(DownloadHosts hosts) : IClassFixtu
         Assert.False(response.Headers.Contains("X-Xet-Hash"));
         Assert.False(response.Headers.Contains("X-Xet-Access-Token"));
         Assert.Equal(FakeHuggingFace.Commit, Header(response, "X-Repo-Commit"));
-        Assert.Equal("<https://huggingface.co/api/models?cursor=a,b>; rel=\"next\"", Header(response, "Link"));
+        // The next page is asked of the gateway, never of the Hub.
+        Assert.Equal($"<{hosts.Gateway.Address.AbsoluteUri}huggingface/api/models?cursor=a,b>; rel=\"next\"", Header(response, "Link"));
     }
 
     [Fact]
-    public async Task HuggingFaceRoute_BlobPage_ForwardedNotDownloaded()
+    public async Task HuggingFaceRoute_BlobPage_RefusedNeverForwarded()
     {
         hosts.HuggingFace.Route("/owner/repo/blob/main/loras/page.safetensors", context => context.Response.WriteAsync("<html>file page</html>"));
         using var client = hosts.Gateway.Client(TestKeys.Default);
 
         using var response = await client.GetAsync("/huggingface/owner/repo/blob/main/loras/page.safetensors");
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("<html>file page</html>", await response.Content.ReadAsStringAsync());
-        Assert.Null(response.Content.Headers.ContentDisposition);
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.Equal("FILE_PATH_NOT_SERVED", (await ErrorAsync(response)).Code);
+        Assert.Empty(hosts.HuggingFace.Hub.RequestsTo("/owner/repo/blob/"));
     }
 
     [Fact]

@@ -11,6 +11,9 @@ namespace ModelGateway.IntegrationTests.Infrastructure;
 public sealed record RecordedRequest(string Method, string PathAndQuery, IReadOnlyDictionary<string, string> Headers)
 {
     public string? Header(string name) => Headers.TryGetValue(name, out var value) ? value : null;
+
+    /// <summary>The request target exactly as it came on the wire (Kestrel's path decodes all but <c>%2F</c>, <c>%25</c> included).</summary>
+    public string? RawTarget { get; init; }
 }
 
 /// <summary>
@@ -50,7 +53,10 @@ public sealed class FakeHost : IAsyncDisposable
             host.Requests.Enqueue(new RecordedRequest(
                 context.Request.Method,
                 context.Request.Path + context.Request.QueryString,
-                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase)));
+                context.Request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase))
+            {
+                RawTarget = context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpRequestFeature>()?.RawTarget,
+            });
             var counting = new CountingStream(context.Response.Body, host);
             context.Response.Body = counting;
             await next(context);
