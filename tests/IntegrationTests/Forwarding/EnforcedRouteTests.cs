@@ -344,6 +344,29 @@ public sealed class EnforcedRouteTests(DownloadHosts hosts) : IClassFixture<Down
         Assert.Equal(("strict-team", "DELETE", "405", "METHOD_NOT_ALLOWED"), (refused["KeyName"], refused["Method"], refused["StatusCode"], refused["Code"]));
     }
 
+    [Fact]
+    public async Task EncodedSlashInARevision_ReachesTheHubOnceEncoded()
+    {
+        // Row 9: the Hub received refs%252Fpr%252F1 and PR revisions broke.
+        var file = SafeTensors(50_000, seed: 89);
+        var sha256 = hosts.HuggingFace.ServeFile("/owner/repo/resolve/refs%2Fpr%2F1/pr-89.safetensors", file);
+        hosts.HuggingFace.Route("/api/models/owner/repo/revision/refs%2Fpr%2F1", context =>
+            context.Response.WriteAsJsonAsync(new { id = "owner/repo", sha = FakeHuggingFace.Commit }));
+        using var client = hosts.Gateway.Client(TestKeys.Default);
+
+        using var info = await client.GetAsync("/huggingface/api/models/owner/repo/revision/refs%2Fpr%2F1");
+        using var download = await client.GetAsync("/huggingface/owner/repo/resolve/refs%2Fpr%2F1/pr-89.safetensors");
+
+        Assert.Equal(HttpStatusCode.OK, info.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+        Assert.Equal(sha256, Sha256(await download.Content.ReadAsByteArrayAsync()));
+        Assert.Equal("/api/models/owner/repo/revision/refs%2Fpr%2F1",
+            Assert.Single(hosts.HuggingFace.Hub.Requests, r => r.PathAndQuery.StartsWith("/api/models/owner/repo/revision/", StringComparison.Ordinal)).RawTarget);
+        var resolves = hosts.HuggingFace.Hub.Requests.Where(r => r.PathAndQuery.Contains("pr-89", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(resolves);
+        Assert.All(resolves, r => Assert.Equal("/owner/repo/resolve/refs%2Fpr%2F1/pr-89.safetensors", r.RawTarget));
+    }
+
     private static Dictionary<string, string?> Fields(FakeLogRecord record) =>
         record.StructuredState!.ToDictionary(s => s.Key, s => s.Value);
 }

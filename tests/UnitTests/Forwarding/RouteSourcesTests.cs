@@ -43,7 +43,7 @@ public sealed class RouteSourcesTests
     [Fact]
     public void For_SameClusterAndSettings_SameAnswer()
     {
-        var sources = new RouteSources(new ReloadableOptionsMonitor<CivitAiOptions>(CivitAi), new ReloadableOptionsMonitor<HuggingFaceOptions>(HuggingFace));
+        var sources = new RouteSources(new ReloadableOptionsMonitor<CivitAiOptions>(CivitAi), new ReloadableOptionsMonitor<HuggingFaceOptions>(HuggingFace), []);
         var cluster = Cluster("https://hf.co/");
 
         var first = sources.For(cluster);
@@ -61,7 +61,7 @@ public sealed class RouteSourcesTests
     public void For_AfterSourcesReload_AnswerFollowsTheNewSettings()
     {
         var huggingFace = new ReloadableOptionsMonitor<HuggingFaceOptions>(HuggingFace);
-        var sources = new RouteSources(new ReloadableOptionsMonitor<CivitAiOptions>(CivitAi), huggingFace);
+        var sources = new RouteSources(new ReloadableOptionsMonitor<CivitAiOptions>(CivitAi), huggingFace, []);
         var cluster = Cluster("https://hf.co/");
         Assert.Equal("huggingface", sources.For(cluster)?.Name);
 
