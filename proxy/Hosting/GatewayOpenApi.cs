@@ -54,6 +54,9 @@ internal static class GatewayOpenApi
                         "/healthz*, /metrics and this document needs an API key. Errors are {code, message}; docs/api.md in the " +
                         "repository is the contract.",
                 };
+                // ASP.NET Core fills servers from the request's Host (and scheme), which a client chooses: a relative
+                // server keeps the document the same for everyone and points clients where they fetched it.
+                document.Servers = [new OpenApiServer { Url = "/" }];
                 document.Components ??= new OpenApiComponents();
                 document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
                 document.Components.SecuritySchemes["ApiKey"] = new OpenApiSecurityScheme

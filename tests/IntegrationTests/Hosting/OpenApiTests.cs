@@ -34,6 +34,24 @@ public sealed class OpenApiTests
     }
 
     [Fact]
+    public async Task Document_HostChosenByTheClient_NotReflectedInServers()
+    {
+        // Row 10 of the fail-closed review: Host: attacker.example was reflected into servers.
+        await using var gateway = new GatewayFactory();
+        using var client = gateway.CreateClient(apiKey: null);
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/openapi/v1.json");
+        request.Headers.Host = "attacker.example";
+
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.DoesNotContain("attacker.example", text, StringComparison.Ordinal);
+        using var document = JsonDocument.Parse(text);
+        Assert.Equal(["/"], document.RootElement.GetProperty("servers").EnumerateArray().Select(s => s.GetProperty("url").GetString()));
+    }
+
+    [Fact]
     public async Task Document_RemoteMetadata_UrlParameterKeyAndEveryStatusWithItsCodes()
     {
         await using var gateway = new GatewayFactory();
