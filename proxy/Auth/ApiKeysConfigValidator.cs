@@ -3,7 +3,11 @@ using ModelGateway.Primitives;
 
 namespace ModelGateway.Auth;
 
-/// <summary>The <c>ApiKeys</c> list: every entry complete, hashes well-formed, names unique, profiles that exist.</summary>
+/// <summary>
+/// The <c>ApiKeys</c> list: every entry complete and from one configuration layer, hashes well-formed, names and hashes
+/// unique, profiles that exist. Layers merge by index, so an entry set by two layers (a file and the environment, two
+/// files) would silently become one key with another's fields — its policy, its name — and is refused instead.
+/// </summary>
 internal sealed class ApiKeysConfigValidator : IFeatureConfigValidator
 {
     public void Validate(IConfiguration configuration, IList<string> problems)
@@ -36,6 +40,21 @@ internal sealed class ApiKeysConfigValidator : IFeatureConfigValidator
             {
                 problems.Add($"ApiKeys:{i}:Policy names \"{key.Policy}\", but there is no PolicyProfiles:{key.Policy} section.");
             }
+        }
+        foreach (var entry in configuration.GetSection(ApiKeyOptions.SectionName).GetChildren())
+        {
+            var layers = ConfigurationLayers.Setting(configuration, entry.Path);
+            if (layers.Count > 1)
+            {
+                problems.Add($"{entry.Path} is set by more than one configuration layer ({string.Join(", ", layers)}): layers merge "
+                    + "by index, so the entry would take fields (its name, hash or policy) from another's key. Give each key one "
+                    + "whole entry, in one layer, at an index no other layer uses.");
+            }
+        }
+        var hashes = options.Keys.Where(k => ApiKeyStore.TryDecode(k.KeySha256, new byte[SHA256.HashSizeInBytes])).GroupBy(k => k.KeySha256.ToLowerInvariant(), StringComparer.Ordinal);
+        foreach (var duplicate in hashes.Where(g => g.Count() > 1))
+        {
+            problems.Add($"ApiKeys: the keys \"{string.Join("\", \"", duplicate.Select(k => k.Name))}\" have the same KeySha256: one key would act as whichever comes first.");
         }
         var names = options.Keys.Where(k => !string.IsNullOrWhiteSpace(k.Name)).GroupBy(k => k.Name, StringComparer.OrdinalIgnoreCase);
         foreach (var duplicate in names.Where(g => g.Count() > 1))

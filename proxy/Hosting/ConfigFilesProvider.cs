@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Configuration.Memory;
 using Microsoft.Extensions.FileProviders;
 using Microsoft.Extensions.Primitives;
+using ModelGateway.Primitives;
 
 namespace ModelGateway.Hosting;
 
@@ -28,7 +29,7 @@ internal sealed record ConfigFilesChange(bool Applied, IReadOnlyList<string> Pro
 /// options monitor and YARP listen to), so the app only ever sees valid configuration. An invalid edit, a half-saved
 /// file included, changes nothing; the next save is read again.
 /// </summary>
-internal sealed class ConfigFilesProvider : ConfigurationProvider, IDisposable
+internal sealed class ConfigFilesProvider : ConfigurationProvider, IDisposable, IMergedConfigurationProvider
 {
     // Editors save in bursts (truncate, write, rename): read once the files have been quiet this long.
     private static readonly TimeSpan SettleDelay = TimeSpan.FromMilliseconds(250);
@@ -40,6 +41,9 @@ internal sealed class ConfigFilesProvider : ConfigurationProvider, IDisposable
     private IDisposable? _watch;
     private ITimer? _settle;
     private Watcher? _watcher;
+
+    // Which file set each key of Data (a key several files set: each of them, in order).
+    private Dictionary<string, List<string>> _origins = new(StringComparer.OrdinalIgnoreCase);
 
     // The last refused edit: the same files seen again (another event of one save) are not refused twice.
     private (Dictionary<string, string?>? Data, IReadOnlyList<string> Problems)? _lastRefused;
@@ -59,12 +63,25 @@ internal sealed class ConfigFilesProvider : ConfigurationProvider, IDisposable
     /// <exception cref="GatewayConfigurationException">A required file is missing, or a file is not valid JSON.</exception>
     public override void Load()
     {
-        var (data, problems) = Read();
+        var (data, problems, origins) = Read();
         if (data is null)
         {
             throw new GatewayConfigurationException(problems);
         }
         Data = data;
+        _origins = origins;
+    }
+
+    /// <summary>The files that set <paramref name="path"/> or a key below it.</summary>
+    public IReadOnlyList<string> SourcesOf(string path) => SourcesOf(_origins, path);
+
+    private static List<string> SourcesOf(Dictionary<string, List<string>> origins, string path)
+    {
+        var below = path + ConfigurationPath.KeyDelimiter;
+        return origins.Where(o => string.Equals(o.Key, path, StringComparison.OrdinalIgnoreCase) || o.Key.StartsWith(below, StringComparison.OrdinalIgnoreCase))
+            .SelectMany(o => o.Value)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
     }
 
     /// <summary>
@@ -123,7 +140,7 @@ internal sealed class ConfigFilesProvider : ConfigurationProvider, IDisposable
             {
                 return;
             }
-            var (data, problems) = Read();
+            var (data, problems, origins) = Read();
             if (data is not null && Same(data, Data))
             {
                 if (_lastRefused is not null)
@@ -140,13 +157,14 @@ internal sealed class ConfigFilesProvider : ConfigurationProvider, IDisposable
             }
             if (data is not null)
             {
-                using var candidate = Candidate(watcher.Root, data);
+                using var candidate = Candidate(watcher.Root, data, origins);
                 problems = watcher.Validate(candidate);
             }
             if (data is not null && problems.Count == 0)
             {
                 var changed = ChangedSections(Data, data);
                 Data = data;
+                _origins = origins;
                 _lastRefused = null;
                 change = new ConfigFilesChange(true, [], changed);
             }
@@ -170,13 +188,14 @@ internal sealed class ConfigFilesProvider : ConfigurationProvider, IDisposable
     private IChangeToken WatchFiles() => new CompositeChangeToken(_files.Select(f => _fileProvider.Value.Watch(f.Name)).ToList());
 
     /// <summary>The files' keys merged in order (a later file's value wins), or every reason they cannot be read.</summary>
-    private (Dictionary<string, string?>? Data, IReadOnlyList<string> Problems) Read()
+    private (Dictionary<string, string?>? Data, IReadOnlyList<string> Problems, Dictionary<string, List<string>> Origins) Read()
     {
         var data = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+        var origins = new Dictionary<string, List<string>>(StringComparer.OrdinalIgnoreCase);
         var problems = new List<string>();
         if (!Directory.Exists(_folder))
         {
-            return (null, _files.Where(f => !f.Optional).Select(f => NotFound(Path.Combine(_folder, f.Name))).ToList());
+            return (null, _files.Where(f => !f.Optional).Select(f => NotFound(Path.Combine(_folder, f.Name))).ToList(), origins);
         }
         foreach (var file in _files)
         {
@@ -200,20 +219,24 @@ internal sealed class ConfigFilesProvider : ConfigurationProvider, IDisposable
             foreach (var (key, value) in json.Values)
             {
                 data[key] = value;
+                if (!string.IsNullOrEmpty(value))
+                {
+                    (origins.TryGetValue(key, out var files) ? files : origins[key] = []).Add("config/" + file.Name);
+                }
             }
         }
-        return problems.Count > 0 ? (null, problems) : (data, []);
+        return problems.Count > 0 ? (null, problems, origins) : (data, [], origins);
     }
 
     private static string NotFound(string path) =>
         $"The configuration file '{path}' was not found. Start the gateway from the repository root (or /app in the container), where config/ is.";
 
     /// <summary>The app's configuration as it would be with <paramref name="data"/> as this layer.</summary>
-    private ConfigurationRoot Candidate(IConfigurationRoot root, Dictionary<string, string?> data)
+    private ConfigurationRoot Candidate(IConfigurationRoot root, Dictionary<string, string?> data, Dictionary<string, List<string>> origins)
     {
         var layers = root.Providers
             .Select(p => ReferenceEquals(p, this)
-                ? new MemoryConfigurationProvider(new MemoryConfigurationSource { InitialData = data })
+                ? new CandidateFiles(data, origins)
                 : (IConfigurationProvider)new ReadThrough(p))
             .ToList();
         return new ConfigurationRoot(layers);
@@ -236,6 +259,13 @@ internal sealed class ConfigFilesProvider : ConfigurationProvider, IDisposable
         public IEnumerable<KeyValuePair<string, string?>> Values => Data;
     }
 
+    /// <summary>The files' new data in a candidate, with where each key came from.</summary>
+    private sealed class CandidateFiles(Dictionary<string, string?> data, Dictionary<string, List<string>> origins)
+        : MemoryConfigurationProvider(new MemoryConfigurationSource { InitialData = data }), IMergedConfigurationProvider
+    {
+        public IReadOnlyList<string> SourcesOf(string path) => ConfigFilesProvider.SourcesOf(origins, path);
+    }
+
     private sealed record Watcher(IConfigurationRoot Root, Func<IConfiguration, IReadOnlyList<string>> Validate, Action<ConfigFilesChange> Report);
 
     /// <summary>Another layer of the app, read as it is, in a candidate that neither loads nor disposes it.</summary>
@@ -252,5 +282,7 @@ internal sealed class ConfigFilesProvider : ConfigurationProvider, IDisposable
         }
 
         public IEnumerable<string> GetChildKeys(IEnumerable<string> earlierKeys, string? parentPath) => layer.GetChildKeys(earlierKeys, parentPath);
+
+        public override string? ToString() => layer.ToString();
     }
 }

@@ -1,0 +1,52 @@
+namespace ModelGateway.Primitives;
+
+/// <summary>
+/// A configuration provider that merges sources of its own (the <c>config/</c> files, later ones winning): which of them
+/// set a key or any key below it. Validators use it to tell the layers of one setting apart.
+/// </summary>
+internal interface IMergedConfigurationProvider
+{
+    /// <summary>The names of this provider's sources that set <paramref name="path"/> or a key below it, in their order.</summary>
+    IReadOnlyList<string> SourcesOf(string path);
+}
+
+/// <summary>Which layers of a configuration set a section: each provider, or each source of one that merges several.</summary>
+internal static class ConfigurationLayers
+{
+    /// <summary>
+    /// The layers of <paramref name="configuration"/> that set <paramref name="path"/> or a key below it, named for a
+    /// problem message (a file's name, the environment, the command line); empty when it is no configuration root.
+    /// </summary>
+    public static IReadOnlyList<string> Setting(IConfiguration configuration, string path)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        ArgumentNullException.ThrowIfNull(path);
+        if (configuration is not IConfigurationRoot root)
+        {
+            return [];
+        }
+        var layers = new List<string>();
+        foreach (var provider in root.Providers)
+        {
+            if (provider is IMergedConfigurationProvider merged)
+            {
+                layers.AddRange(merged.SourcesOf(path));
+            }
+            else if (provider.TryGet(path, out var value) && !string.IsNullOrEmpty(value) || provider.GetChildKeys([], path).Any())
+            {
+                layers.Add(Describe(provider));
+            }
+        }
+        // The host adds the environment (and the command line) more than once: one source, however many providers read it,
+        // listed where it last takes effect (the list goes from the lowest layer to the highest).
+        return layers.AsEnumerable().Reverse().Distinct(StringComparer.Ordinal).Reverse().ToList();
+    }
+
+    private static string Describe(IConfigurationProvider provider)
+    {
+        var name = provider.ToString() ?? provider.GetType().Name;
+        return name.Contains("EnvironmentVariables", StringComparison.Ordinal) ? "the environment variables"
+            : name.Contains("CommandLine", StringComparison.Ordinal) ? "the command line"
+            : name;
+    }
+}
