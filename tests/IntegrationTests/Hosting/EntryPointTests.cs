@@ -69,6 +69,25 @@ public sealed class EntryPointTests(EntryPointFixture fixture) : IClassFixture<E
         Assert.Equal(HttpStatusCode.NotFound, metrics.StatusCode);
     }
 
+    [Theory]
+    [InlineData("/Metrics")]
+    [InlineData("/METRICS")]
+    [InlineData("/metrics/")]
+    [InlineData("/Metrics/")]
+    [InlineData("//metrics")]
+    [InlineData("/%6Detrics")]
+    [InlineData("/metrics/x")]
+    public async Task EntryPoint_MetricsInAnyCaseOrWithASlash_404WithoutTheKeysNames(string path)
+    {
+        // Row 6 of the fail-closed review: the replicas answer these with the metrics (key names, refusal counts).
+        using var client = new HttpClient();
+
+        using var response = await client.GetAsync(fixture.Entry.AbsoluteUri.TrimEnd('/') + path);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.DoesNotContain("modelgateway", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task EntryPoint_LargeForwardedFile_StreamsThroughIntact()
     {
