@@ -113,9 +113,14 @@ internal sealed class RedisSlidingWindow(RedisConnection connection)
             }
             catch (Exception exception)
             {
+                // StackExchange.Redis cancels the commands in flight when their connection closes (a restart, a failover):
+                // no caller cancelled this call, so it is a Redis failure like a timeout, and the fail mode applies.
+                var failure = exception is OperationCanceledException
+                    ? new RedisConnectionException(ConnectionFailureType.ConnectionDisposed, "The rate-limit call was cancelled: its Redis connection closed.", exception)
+                    : exception;
                 foreach (var waiter in batch)
                 {
-                    waiter.Fail(exception);
+                    waiter.Fail(failure);
                 }
             }
         }
