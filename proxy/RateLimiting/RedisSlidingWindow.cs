@@ -113,11 +113,13 @@ internal sealed class RedisSlidingWindow(RedisConnection connection)
             }
             catch (Exception exception)
             {
-                // StackExchange.Redis cancels the commands in flight when their connection closes (a restart, a failover):
-                // no caller cancelled this call, so it is a Redis failure like a timeout, and the fail mode applies.
-                var failure = exception is OperationCanceledException
-                    ? new RedisConnectionException(ConnectionFailureType.ConnectionDisposed, "The rate-limit call was cancelled: its Redis connection closed.", exception)
-                    : exception;
+                // When its connection closes under a call (a restart, a failover), StackExchange.Redis cancels the commands
+                // in flight, or its reader throws. No caller cancels this call and the script is ours: whatever it throws
+                // is a failure of Redis, so the fail mode applies, never a 500.
+                var failure = exception is RedisException
+                    ? exception
+                    : new RedisConnectionException(ConnectionFailureType.ConnectionDisposed,
+                        $"The rate-limit call failed as its Redis connection closed ({exception.GetType().Name}).", exception);
                 foreach (var waiter in batch)
                 {
                     waiter.Fail(failure);

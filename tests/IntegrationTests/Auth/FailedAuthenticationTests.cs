@@ -23,7 +23,7 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _upstream = await FakeHost.StartAsync((app, _) => app.MapGet("/models/{name}", () => "model bytes"));
+        _upstream = await FakeHost.StartAsync((app, _) => app.MapGet("/api/v1/models/{name}", () => "model bytes"));
         _gateway = LoopbackGateway.Start(new Dictionary<string, string?>
         {
             ["RateLimiting:FailedAuthPermitLimit"] = Budget.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -57,7 +57,7 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
         for (var i = 0; i < 30; i++)
         {
             lastRefusal?.Dispose();
-            lastRefusal = await SendAsync(guesser, "/civitai/models/a.safetensors", $"guess-{i}-not-a-key");
+            lastRefusal = await SendAsync(guesser, "/civitai/api/v1/models/1", $"guess-{i}-not-a-key");
             statuses.Add(lastRefusal.StatusCode);
         }
 
@@ -82,17 +82,17 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
         using var neighbour = LoopbackClient.From(Neighbour);
         for (var i = 0; i < Budget; i++)
         {
-            using var failed = await SendAsync(guesser, "/civitai/models/a.safetensors", $"guess-{i}-not-a-key");
+            using var failed = await SendAsync(guesser, "/civitai/api/v1/models/1", $"guess-{i}-not-a-key");
             Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
         }
 
         // A valid key is not even checked while its address is over budget: were it checked, the answer would tell
         // a guesser which guess was right.
-        using var validFromGuesser = await SendAsync(guesser, "/civitai/models/a.safetensors", TestKeys.Default);
-        using var validFromNeighbour = await SendAsync(neighbour, "/civitai/models/a.safetensors", TestKeys.Default);
-        using var wrongFromNeighbour = await SendAsync(neighbour, "/civitai/models/a.safetensors", "neighbour-typo");
+        using var validFromGuesser = await SendAsync(guesser, "/civitai/api/v1/models/1", TestKeys.Default);
+        using var validFromNeighbour = await SendAsync(neighbour, "/civitai/api/v1/models/1", TestKeys.Default);
+        using var wrongFromNeighbour = await SendAsync(neighbour, "/civitai/api/v1/models/1", "neighbour-typo");
         using var healthWithKey = await SendAsync(guesser, "/healthz", "guess-health-not-a-key");
-        using var openRouteWithKey = await SendAsync(guesser, "/open/models/a.safetensors", TestKeys.Default);
+        using var openRouteWithKey = await SendAsync(guesser, "/open/api/v1/models/a.safetensors", TestKeys.Default);
 
         Assert.Equal(HttpStatusCode.TooManyRequests, validFromGuesser.StatusCode);
         Assert.NotNull(validFromGuesser.Headers.RetryAfter);
@@ -115,10 +115,10 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < 3 * Budget; i++)
         {
-            using var response = await SendAsync(staleClient, "/civitai/models/a.safetensors", "revoked-key-still-configured");
+            using var response = await SendAsync(staleClient, "/civitai/api/v1/models/1", "revoked-key-still-configured");
             statuses.Add(response.StatusCode);
         }
-        using var valid = await SendAsync(staleClient, "/civitai/models/a.safetensors", TestKeys.Default);
+        using var valid = await SendAsync(staleClient, "/civitai/api/v1/models/1", TestKeys.Default);
 
         Assert.Equal(Enumerable.Repeat(HttpStatusCode.Unauthorized, 3 * Budget), statuses);
         Assert.Equal(HttpStatusCode.OK, valid.StatusCode);
@@ -135,9 +135,9 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
 
         for (var i = 0; i < 200; i++)
         {
-            using var response = await SendAsync(guesser, "/civitai/models/a.safetensors", $"guess-{i}-not-a-key");
+            using var response = await SendAsync(guesser, "/civitai/api/v1/models/1", $"guess-{i}-not-a-key");
         }
-        using (await SendAsync(neighbour, "/civitai/models/a.safetensors", "guess-neighbour-not-a-key"))
+        using (await SendAsync(neighbour, "/civitai/api/v1/models/1", "guess-neighbour-not-a-key"))
         {
         }
 

@@ -17,7 +17,7 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
     private FakeHost _upstream = null!;
 
     public async Task InitializeAsync() =>
-        _upstream = await FakeHost.StartAsync((app, _) => app.MapGet("/models/{name}", () => "model bytes"));
+        _upstream = await FakeHost.StartAsync((app, _) => app.MapGet("/api/v1/models/{name}", () => "model bytes"));
 
     public async Task DisposeAsync() => await _upstream.DisposeAsync();
 
@@ -29,7 +29,7 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
 
         var first = await StatusesAsync(client, gateway.Address, "198.51.100.7", 3);
         var second = await StatusesAsync(client, gateway.Address, "198.51.100.8", 1);
-        using var keyless = await SendAsync(client, gateway.Address, "/civitai/models/a.safetensors", "198.51.100.9", apiKey: null);
+        using var keyless = await SendAsync(client, gateway.Address, "/civitai/api/v1/models/1", "198.51.100.9", apiKey: null);
 
         Assert.Equal([HttpStatusCode.Unauthorized, HttpStatusCode.Unauthorized, HttpStatusCode.TooManyRequests], first);
         Assert.Equal([HttpStatusCode.Unauthorized], second);
@@ -64,7 +64,7 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
         await using var gateway = Start(("ForwardedHeaders:KnownNetworks:0", "127.0.0.0/8"));
         using var client = LoopbackClient.From(LoadBalancer);
 
-        using var response = await SendAsync(client, gateway.Address, "/civitai/models/a.safetensors", "198.51.100.7", TestKeys.Default);
+        using var response = await SendAsync(client, gateway.Address, "/civitai/api/v1/models/1", "198.51.100.7", TestKeys.Default);
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var seen = Assert.Single(_upstream.Requests);
@@ -93,7 +93,7 @@ public sealed class ForwardedHeadersTests : IAsyncLifetime
         var statuses = new List<HttpStatusCode>();
         for (var i = 0; i < wrongKeys; i++)
         {
-            using var response = await SendAsync(client, address, "/civitai/models/a.safetensors", forwardedFor, $"wrong-{forwardedFor}-{i}");
+            using var response = await SendAsync(client, address, "/civitai/api/v1/models/1", forwardedFor, $"wrong-{forwardedFor}-{i}");
             statuses.Add(response.StatusCode);
         }
         return statuses;

@@ -309,7 +309,7 @@ public sealed class RateLimitingTests(RedisFixture redis) : IClassFixture<RedisF
     public async Task ShippedCivitaiRoute_RateLimiterPolicy_LimitsPerKeyAndKeepsUpstreamHeaders()
     {
         await using var upstream = await FakeHost.StartAsync((app, _) =>
-            app.MapGet("/models/{name}", (HttpContext c) =>
+            app.MapGet("/api/v1/models/{id}", (HttpContext c) =>
             {
                 c.Response.Headers["RateLimit"] = "\"upstream\";r=99;t=5";
                 return "model bytes";
@@ -326,9 +326,9 @@ public sealed class RateLimitingTests(RedisFixture redis) : IClassFixture<RedisF
         using var clientA = replicaA.CreateClient(TestKeys.Default);
         using var clientB = replicaB.CreateClient(TestKeys.Default);
 
-        using var first = await clientA.GetAsync("/civitai/models/a.safetensors");
-        using var second = await clientB.GetAsync("/civitai/models/a.safetensors");
-        using var refused = await clientA.GetAsync("/civitai/models/a.safetensors");
+        using var first = await clientA.GetAsync("/civitai/api/v1/models/100");
+        using var second = await clientB.GetAsync("/civitai/api/v1/models/100");
+        using var refused = await clientA.GetAsync("/civitai/api/v1/models/100");
 
         Assert.Equal(HttpStatusCode.OK, first.StatusCode);
         Assert.Equal("model bytes", await first.Content.ReadAsStringAsync());
@@ -337,7 +337,7 @@ public sealed class RateLimitingTests(RedisFixture redis) : IClassFixture<RedisF
         Assert.Equal(HttpStatusCode.OK, second.StatusCode);
         Assert.Equal(HttpStatusCode.TooManyRequests, refused.StatusCode);
         Assert.Equal("RATE_LIMITED", (await ErrorAsync(refused)).Code);
-        Assert.Equal(2, upstream.RequestsTo("/models/").Count());
+        Assert.Equal(2, upstream.RequestsTo("/api/v1/models/").Count());
     }
 
     [Fact]
