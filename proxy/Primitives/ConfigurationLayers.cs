@@ -38,15 +38,21 @@ internal static class ConfigurationLayers
             }
         }
         // The host adds the environment (and the command line) more than once: one source, however many providers read it,
-        // listed where it last takes effect (the list goes from the lowest layer to the highest).
-        return layers.AsEnumerable().Reverse().Distinct(StringComparer.Ordinal).Reverse().ToList();
+        // listed where it last takes effect (the list goes from the lowest layer to the highest). Other providers are
+        // layers of their own even when they share a name.
+        return layers.Where((layer, i) => !IsSharedSource(layer) || layers.LastIndexOf(layer) == i).ToList();
     }
+
+    private static bool IsSharedSource(string layer) => layer is EnvironmentVariables or CommandLine;
+
+    private const string EnvironmentVariables = "the environment variables";
+    private const string CommandLine = "the command line";
 
     private static string Describe(IConfigurationProvider provider)
     {
         var name = provider.ToString() ?? provider.GetType().Name;
-        return name.Contains("EnvironmentVariables", StringComparison.Ordinal) ? "the environment variables"
-            : name.Contains("CommandLine", StringComparison.Ordinal) ? "the command line"
+        return name.Contains("EnvironmentVariables", StringComparison.Ordinal) ? EnvironmentVariables
+            : name.Contains("CommandLine", StringComparison.Ordinal) ? CommandLine
             : name;
     }
 }

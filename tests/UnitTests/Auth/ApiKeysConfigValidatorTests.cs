@@ -6,6 +6,7 @@ namespace ModelGateway.UnitTests.Auth;
 public sealed class ApiKeysConfigValidatorTests
 {
     private const string Hash = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08";
+    private const string OtherHash = "60303ae22b998861bce3b28f33eec1be758a213c86c93c076dbe9f558c11c752";
 
     private static List<string> Problems(Dictionary<string, string?> settings)
     {
@@ -28,7 +29,7 @@ public sealed class ApiKeysConfigValidatorTests
             ["ApiKeys:0:Name"] = "team",
             ["ApiKeys:0:KeySha256"] = Hash,
             ["ApiKeys:1:Name"] = "TEAM",
-            ["ApiKeys:1:KeySha256"] = Hash.ToUpperInvariant(),
+            ["ApiKeys:1:KeySha256"] = OtherHash,
         }));
     }
 
@@ -40,8 +41,36 @@ public sealed class ApiKeysConfigValidatorTests
             ["ApiKeys:0:Name"] = "a",
             ["ApiKeys:0:KeySha256"] = Hash,
             ["ApiKeys:1:Name"] = "b",
-            ["ApiKeys:1:KeySha256"] = Hash,
+            ["ApiKeys:1:KeySha256"] = OtherHash,
             ["ApiKeys:1:PermitLimit"] = "5",
         }));
+    }
+
+    [Fact]
+    public void Validate_OneHashOnTwoKeys_InAnyCase_Refused()
+    {
+        Assert.Equal(["ApiKeys: the keys \"a\", \"b\" have the same KeySha256: one key would act as whichever comes first."], Problems(new()
+        {
+            ["ApiKeys:0:Name"] = "a",
+            ["ApiKeys:0:KeySha256"] = Hash,
+            ["ApiKeys:1:Name"] = "b",
+            ["ApiKeys:1:KeySha256"] = Hash.ToUpperInvariant(),
+        }));
+    }
+
+    [Fact]
+    public void Validate_EntryFromTwoLayers_Refused_EntriesInTheirOwnLayersAccepted()
+    {
+        var configuration = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ApiKeys:0:Name"] = "a", ["ApiKeys:0:KeySha256"] = Hash, ["ApiKeys:1:Name"] = "b" })
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["ApiKeys:1:KeySha256"] = OtherHash, ["ApiKeys:2:Name"] = "c", ["ApiKeys:2:KeySha256"] = "c".PadLeft(64, 'c') })
+            .Build();
+        var problems = new List<string>();
+
+        new ApiKeysConfigValidator().Validate(configuration, problems);
+
+        Assert.Equal(["ApiKeys:1 is set by more than one configuration layer (MemoryConfigurationProvider, MemoryConfigurationProvider): layers merge by index, so the "
+            + "entry would take fields (its name, hash or policy) from another's key. Give each key one whole entry, in one layer, at an "
+            + "index no other layer uses."], problems);
     }
 }
