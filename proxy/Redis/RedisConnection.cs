@@ -51,14 +51,14 @@ internal sealed class RedisConnectionWarmup(RedisConnection connection) : IHoste
 /// <summary>
 /// The one Redis connection of the app, created on first use (so configuration layered on late — tests — is seen).
 /// <c>abortConnect=false</c> and short timeouts: a Redis that is down makes calls fail fast, it never stops startup.
-/// Its connection events feed <see cref="RedisHealth"/>, which logs outages.
+/// Its connection events feed <see cref="RedisCircuit"/>, which logs outages.
 /// </summary>
 internal sealed partial class RedisConnection : IDisposable
 {
     private readonly IOptions<RedisOptions> _options;
     private readonly Lazy<IConnectionMultiplexer?> _connection;
 
-    public RedisConnection(IOptions<RedisOptions> options, RedisHealth health, ILogger<RedisConnection> logger)
+    public RedisConnection(IOptions<RedisOptions> options, RedisCircuit health, ILogger<RedisConnection> logger)
     {
         _options = options;
         _connection = new(() => Connect(options.Value, health, logger));
@@ -81,7 +81,7 @@ internal sealed partial class RedisConnection : IDisposable
         }
     }
 
-    private static ConnectionMultiplexer? Connect(RedisOptions options, RedisHealth health, ILogger logger)
+    private static ConnectionMultiplexer? Connect(RedisOptions options, RedisCircuit health, ILogger logger)
     {
         if (!options.IsConfigured)
         {
