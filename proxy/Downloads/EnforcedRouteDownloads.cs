@@ -1,9 +1,8 @@
 using System.Globalization;
 using Microsoft.Extensions.Options;
+using ModelGateway.Callers;
 using ModelGateway.Forwarding;
-using ModelGateway.Metadata;
 using ModelGateway.Primitives;
-using ModelGateway.RateLimiting;
 using ModelGateway.Sources;
 using ModelGateway.Telemetry;
 using Yarp.ReverseProxy.Configuration;
@@ -13,7 +12,7 @@ namespace ModelGateway.Downloads;
 /// <summary>
 /// A step of YARP's pipeline that makes a route with <c>"EnforcePolicy": "true"</c> default-deny. The route's source
 /// classifies each request (<see cref="IForwardedPathRules"/>): a GET or HEAD of a file it can read
-/// (<see cref="IMetadataSource.IsFileRequest"/>) is served by <see cref="FileDownloader"/> exactly as
+/// (<see cref="IMetadataSource.TryRecognizeFile"/>) is served by <see cref="FileDownloader"/> exactly as
 /// <c>/api/assets/download</c> serves it; any other file path (<c>raw</c>, <c>resolve-cache</c>, training data …, in any
 /// case or slash doubling) is refused; reads on the source's allow-list are forwarded, and so are other methods on
 /// paths that serve no file when the route says <c>"AllowWrites": "true"</c>; everything else is refused with a code,
@@ -38,14 +37,13 @@ internal sealed class EnforcedRouteDownloads(RequestDelegate next, RouteSources 
     private const int SlotRetryAfterSeconds = 5;
 
     public async Task InvokeAsync(HttpContext context, SourceSelector sources, FileDownloader downloader, DownloadSlots slots,
-        IOptionsMonitor<DownloadOptions> downloadOptions, IOptions<RateLimitingOptions> rateLimits, GatewayTelemetry telemetry, TimeProvider time)
+        IOptionsMonitor<DownloadOptions> downloadOptions, GatewayTelemetry telemetry, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(context);
         ArgumentNullException.ThrowIfNull(sources);
         ArgumentNullException.ThrowIfNull(downloader);
         ArgumentNullException.ThrowIfNull(slots);
         ArgumentNullException.ThrowIfNull(downloadOptions);
-        ArgumentNullException.ThrowIfNull(rateLimits);
         ArgumentNullException.ThrowIfNull(telemetry);
         ArgumentNullException.ThrowIfNull(time);
         var feature = context.GetReverseProxyFeature();
@@ -66,11 +64,12 @@ internal sealed class EnforcedRouteDownloads(RequestDelegate next, RouteSources 
         var method = context.Request.Method;
         var reads = HttpMethods.IsGet(method) || HttpMethods.IsHead(method);
         var path = upstream.RequestUri is { } url ? routeSources.RulesFor(routeSource).Classify(method, url) : ForwardedPath.Other;
-        var audit = new ForwardAudit(MetadataService.AuditCallerOf(context.User), route.RouteId, routeSource.Name, method, path.Endpoint);
+        var caller = context.GetCaller();
+        var audit = new ForwardAudit(caller.Audit, route.RouteId, routeSource.Name, method, path.Endpoint);
         switch (path.Kind)
         {
-            case ForwardedPathKind.File when reads && sources.Named(routeSource.Name) is var source && source.IsFileRequest(upstream.RequestUri!):
-                await downloader.ServeAsync(context, upstream.RequestUri!, source, route.RouteId);
+            case ForwardedPathKind.File when reads && sources.Named(routeSource.Name).TryRecognizeFile(upstream.RequestUri!) is { } asset:
+                await downloader.ServeAsync(context, asset, route.RouteId);
                 return;
             case ForwardedPathKind.File:
                 await RefuseAsync(context, telemetry, audit, StatusCodes.Status403Forbidden, FilePathNotServed,
@@ -95,9 +94,8 @@ internal sealed class EnforcedRouteDownloads(RequestDelegate next, RouteSources 
         }
 
         // A read on the allow-list, or a write the route allows: forwarded, holding one of the caller's streams.
-        var caller = RateLimitPartitionKey.For(context.User, context.Connection.RemoteIpAddress, rateLimits.Value.PermitLimit).Id;
         var limit = downloadOptions.CurrentValue.MaxConcurrentPerKey;
-        using var slot = slots.TryTake(caller, limit);
+        using var slot = slots.TryTake(caller.PartitionId, limit);
         if (slot is null)
         {
             context.Response.Headers.RetryAfter = SlotRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
