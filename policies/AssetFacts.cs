@@ -36,6 +36,13 @@ public sealed record AssetFacts
     /// <summary>Lower-case hex SHA-256, when the source publishes it.</summary>
     public string? Sha256 { get; init; }
 
+    /// <summary>
+    /// The strong <c>ETag</c> of the answer the content check read the file's head from (as sent, quotes included): the
+    /// version that was inspected. A ranged download asks for it (<c>If-Match</c>), so a file the host swapped since is
+    /// refused rather than served in parts. Null when the host sent none, or a weak one.
+    /// </summary>
+    public string? ContentTag { get; init; }
+
     public ScanResult PickleScan { get; init; } = ScanResult.Unknown;
 
     public ScanResult VirusScan { get; init; } = ScanResult.Unknown;

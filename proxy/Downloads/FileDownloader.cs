@@ -181,6 +181,7 @@ internal sealed class FileDownloader(
         var asked = RangePlanner.ToAsk(wanted, ContentSniffer.HeadBytes);
         var ifRange = wanted is null ? default : request.Headers.IfRange;
         var ifNoneMatch = request.Headers.IfNoneMatch;
+        var inspectedTag = download.Facts.ContentTag;
         var egressRequest = download.Request(HttpMethod.Get, location.Url, message =>
         {
             location.Authorize?.Invoke(message);
@@ -190,6 +191,11 @@ internal sealed class FileDownloader(
                 if (ifRange.Count > 0)
                 {
                     message.Headers.TryAddWithoutValidation(HeaderNames.IfRange, ifRange.ToString());
+                }
+                // A part is only ever of the version that was inspected: a host that swapped the file answers 412.
+                if (inspectedTag is not null)
+                {
+                    message.Headers.TryAddWithoutValidation(HeaderNames.IfMatch, inspectedTag);
                 }
             }
             if (ifNoneMatch.Count > 0)
@@ -214,6 +220,8 @@ internal sealed class FileDownloader(
             case StatusCodes.Status416RangeNotSatisfiable:
                 download.AnswerUnsatisfiable(message.Content.Headers.ContentRange?.Length ?? fileSize);
                 return;
+            case StatusCodes.Status412PreconditionFailed when asked is not null && inspectedTag is not null:
+                throw download.Changed("The file host no longer serves the version that was inspected (its ETag changed).");
             case StatusCodes.Status200OK or StatusCodes.Status206PartialContent:
                 break;
             default:

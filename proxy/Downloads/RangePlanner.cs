@@ -15,8 +15,8 @@ internal static class RangePlanner
     /// <summary>
     /// The client's part of the host's body <paramref name="body"/>: the range it asked for (<paramref name="wanted"/>)
     /// when the host served a range (the widened one, or its own), cut to where the body ends; else the whole body.
-    /// A whole file is one the client gets from its first byte to its last: only then are its length and
-    /// <paramref name="sha256"/> checked. Null when the file ends before the part asked for (416).
+    /// A whole file is one the client gets from its first byte to its last, as a 200 or as a 206 of every byte: only
+    /// then are its length and <paramref name="sha256"/> checked. Null when the file ends before the part asked for (416).
     /// </summary>
     /// <param name="fileSize">The file's size: the inspected one, else the host's.</param>
     public static CopyPlan? Plan(ByteRange? wanted, HostBody body, long? fileSize, string? sha256, long maxSize)
@@ -36,7 +36,8 @@ internal static class RangePlanner
                 return null;
             }
         }
+        // A range covering the whole file is the whole file: hashed and held to its size like a full download.
         var whole = !body.Ranged || (from == 0 && fileSize is { } length && to == length - 1);
-        return new CopyPlan(body.Start, body.End, from, to, body.Ranged ? null : sha256, whole ? fileSize : null, maxSize);
+        return new CopyPlan(body.Start, body.End, from, to, whole ? sha256 : null, whole ? fileSize : null, maxSize);
     }
 }

@@ -33,11 +33,12 @@ internal sealed partial class ContentInspector(
         var limits = new SniffLimits(checkOptions.CurrentValue.MaxHeaderBytes, previewOptions.CurrentValue.Limits);
         try
         {
-            var (sniff, rangeTotal) = await SniffAsync(probe, location, scope, limits, cancellationToken);
+            var (sniff, rangeTotal, tag) = await SniffAsync(probe, location, scope, limits, cancellationToken);
             if (facts.ContentLength is null && rangeTotal is { } size)
             {
                 facts = facts with { ContentLength = size }; // the source could not tell; Content-Range did
             }
+            facts = facts with { ContentTag = tag }; // the inspected version: ranged downloads ask for it
             var verified = ContentVerification.Apply(facts, sniff);
             Log.Sniffed(logger, location.Url.Host, sniff.Kind, sniff.Signature ?? "-", verified.FormatCheck);
             return verified;
@@ -49,18 +50,19 @@ internal sealed partial class ContentInspector(
         }
     }
 
-    /// <summary>What the head says, and the file's size when a Content-Range told it.</summary>
-    private async Task<(SniffResult Sniff, long? RangeTotal)> SniffAsync(ProbeResult probe, ContentLocation location, ProbeScope scope,
+    /// <summary>What the head says, the file's size when a Content-Range told it, and the strong ETag of the answer it came in.</summary>
+    private async Task<(SniffResult Sniff, long? RangeTotal, string? Tag)> SniffAsync(ProbeResult probe, ContentLocation location, ProbeScope scope,
         SniffLimits limits, CancellationToken cancellationToken)
     {
         var first = probe.Head is { } head
             ? head.Response is { } response
                 ? new Chunk(await EgressBody.ReadHeadAsync(response.Message, ContentSniffer.HeadBytes, cancellationToken), head.Total, head.Ranged)
+                    { Tag = StrongTag(response) }
                 : head is { Total: 0, Ranged: true } ? new Chunk([], 0, Ranged: true) : null
             : await ReadHeadAsync(location, scope, cancellationToken);
         if (first is null)
         {
-            return (SniffResult.Undetermined, null);
+            return (SniffResult.Undetermined, null, null);
         }
         var facts = probe.Facts;
         // The server's Content-Range total is the file's true size; a source's claim may be rounded (CivitAI's KB).
@@ -69,16 +71,16 @@ internal sealed partial class ContentInspector(
         var sniff = ContentSniffer.Sniff(first.Bytes, total, facts.Filename, limits);
         if (sniff is not { Kind: SniffKind.NeedMoreBytes, NeedBytes: { } need } || need > 8L + limits.MaxHeaderBytes)
         {
-            return (sniff, rangeTotal);
+            return (sniff, rangeTotal, first.Tag);
         }
 
         // A safetensors header longer than the head: one more read for the rest of it, into the header's own buffer.
         if (await ReadHeaderAsync(location, scope, first.Bytes, (int)need, cancellationToken) is not { } header)
         {
-            return (SniffResult.Undetermined, rangeTotal);
+            return (SniffResult.Undetermined, rangeTotal, first.Tag);
         }
         sniff = ContentSniffer.Sniff(header, total, facts.Filename, limits);
-        return (sniff.Kind == SniffKind.NeedMoreBytes ? SniffResult.Undetermined : sniff, rangeTotal);
+        return (sniff.Kind == SniffKind.NeedMoreBytes ? SniffResult.Undetermined : sniff, rangeTotal, first.Tag);
     }
 
     /// <summary>
@@ -99,9 +101,9 @@ internal sealed partial class ContentInspector(
             return null;
         }
         var bytes = await EgressBody.ReadHeadAsync(response.Message, ContentSniffer.HeadBytes, cancellationToken);
-        return response.StatusCode == 206
+        return (response.StatusCode == 206
             ? new Chunk(bytes, headers.ContentRange!.Length, Ranged: true)
-            : new Chunk(bytes, headers.ContentLength, Ranged: false);
+            : new Chunk(bytes, headers.ContentLength, Ranged: false)) with { Tag = StrongTag(response) };
     }
 
     /// <summary>
@@ -160,8 +162,16 @@ internal sealed partial class ContentInspector(
         return true;
     }
 
+    // A weak ETag never matches If-Match (strong comparison): only a strong one can tie a later range to this version.
+    private static string? StrongTag(EgressResponse response) =>
+        response.Message.Headers.ETag is { IsWeak: false } tag ? tag.ToString() : null;
+
     /// <param name="Ranged">Whether <paramref name="Total"/> is a Content-Range total (else a 200's Content-Length).</param>
-    private sealed record Chunk(byte[] Bytes, long? Total, bool Ranged);
+    private sealed record Chunk(byte[] Bytes, long? Total, bool Ranged)
+    {
+        /// <summary>The answer's strong ETag.</summary>
+        public string? Tag { get; init; }
+    }
 
     private static partial class Log
     {

@@ -21,11 +21,11 @@ public sealed class RangePlannerTests
     }
 
     [Fact]
-    public void Plan_RangeCoveringTheWholeFile_CheckedAsWholeButNotHashed()
+    public void Plan_RangeCoveringTheWholeFile_HashedAndSizedLikeAFullDownload()
     {
         var plan = RangePlanner.Plan(new ByteRange(0, null), new HostBody(0, 999, 1000, Ranged: true), 1000, "abc", 0);
 
-        Assert.Equal(new CopyPlan(0, 999, 0, 999, null, 1000, 0), plan);
+        Assert.Equal(new CopyPlan(0, 999, 0, 999, "abc", 1000, 0), plan);
     }
 
     [Fact]
