@@ -50,15 +50,34 @@ public sealed class HuggingFaceClientTests(DownloadHosts hosts, HuggingFaceClien
 
         public string Folder { get; } = Path.Combine(GatewayFactory.RepositoryRoot, "tests", "IntegrationTests", "Downloads", "HuggingFaceClient");
 
-        public async Task InitializeAsync() =>
-            await ExecuteAsync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], InstallTimeout);
+        // Several test classes use the folder: one npm ci per test run (two at once would race on node_modules).
+        private static readonly SemaphoreSlim InstallOnce = new(1, 1);
+        private static bool _installed;
+
+        public async Task InitializeAsync()
+        {
+            await InstallOnce.WaitAsync();
+            try
+            {
+                if (!_installed)
+                {
+                    await ExecuteAsync("npm", ["ci", "--no-audit", "--no-fund", "--loglevel=error"], InstallTimeout);
+                    _installed = true;
+                }
+            }
+            finally
+            {
+                InstallOnce.Release();
+            }
+        }
 
         public Task DisposeAsync() => Task.CompletedTask;
 
         /// <summary>Runs <paramref name="script"/> with node; its standard output, or a failure with its standard error.</summary>
         public Task<string> RunAsync(string script, params string[] arguments) => ExecuteAsync("node", [script, .. arguments], RunTimeout);
 
-        private async Task<string> ExecuteAsync(string program, string[] arguments, TimeSpan timeout)
+        /// <summary>Runs <paramref name="program"/> in the folder (another client there: Python); its standard output, or a failure.</summary>
+        public async Task<string> ExecuteAsync(string program, string[] arguments, TimeSpan timeout)
         {
             var start = new ProcessStartInfo(program)
             {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using ModelGateway.IntegrationTests.Downloads;
@@ -122,28 +121,8 @@ public sealed class HuggingFaceLeakTests(DownloadHosts hosts, HuggingFaceClientT
 
     private static string LfsSha(int n) => new string('a', 63) + n;
 
-    private async Task<string> RunPythonAsync(string script, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("python3")
-        {
-            WorkingDirectory = node.Folder,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(script);
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("python3 did not start.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var deadline = new CancellationTokenSource(TimeSpan.FromMinutes(1));
-        await process.WaitForExitAsync(deadline.Token);
-        Assert.True(process.ExitCode == 0, $"python3 {script} exited with {process.ExitCode}: {await stderr} (install Debian's python3-requests)");
-        return await stdout;
-    }
+    private Task<string> RunPythonAsync(string script, params string[] arguments) =>
+        node.ExecuteAsync("python3", [script, .. arguments], TimeSpan.FromMinutes(1));
 
     private sealed record Lfs(string Oid, long Size, int PointerSize);
 
