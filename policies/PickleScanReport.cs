@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace ModelGateway.Policies;
 
 /// <summary>
@@ -62,7 +64,12 @@ public sealed record PickleScanReport
     public string? PrefixSha256 { get; init; }
 
     /// <summary>The verdict under a policy that does not opt into the extension set.</summary>
+    [JsonIgnore]
     public PickleVerdict Verdict => VerdictFor(allowExtensions: false);
+
+    /// <summary>Characters the report's strings hold (for the metadata cache's size estimate).</summary>
+    public int EstimatedChars() => Container.Length + (PrefixSha256?.Length ?? 0) + (CentralDirectorySha256?.Length ?? 0)
+        + Findings.Sum(f => f.Rule.Length + f.Detail.Length + 16);
 
     public PickleVerdict VerdictFor(bool allowExtensions)
     {

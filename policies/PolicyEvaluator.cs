@@ -15,7 +15,10 @@ public static class PolicyEvaluator
         CheckHosts(facts, policy, errors);
         CheckFormat(facts, policy, errors, warnings);
         CheckSize(facts, policy, errors, warnings);
-        CheckScan(facts.PickleScan, ValidationCodes.UnsafePickleScan, "pickle", errors, warnings);
+        if (!PickleScanCheck.Evaluate(facts, policy, errors, warnings))
+        {
+            CheckScan(facts.PickleScan, ValidationCodes.UnsafePickleScan, "pickle", errors, warnings);
+        }
         CheckScan(facts.VirusScan, ValidationCodes.UnsafeVirusScan, "virus", errors, warnings);
         CheckModelType(facts, policy, errors);
 

@@ -138,7 +138,6 @@ internal static class PickleFileScanner
         PickleRun? objectRun = null;
         for (var index = 0; index < 5; index++)
         {
-            var before = findings.Count;
             var run = PickleMachine.Run(head, offset, Math.Min(available, head.Length) - offset, complete, findings, limits, budget);
             switch (run.End)
             {
@@ -149,11 +148,10 @@ internal static class PickleFileScanner
                 case PickleRunEnd.Failed or PickleRunEnd.Limit:
                     return Done("torch-legacy", findings, view, prefix: 0);
             }
+            // Pickle 0 is the magic number itself: the file is read as legacy only when it starts with its exact bytes
+            // (anything else is scanned as concatenated raw pickles, so a "magic" computed by a call is judged as such).
             switch (index)
             {
-                case 0 when run.Globals > 0 || findings.Count > before:
-                    findings.Add(PickleRules.LegacyMagic, PickleVerdict.Dangerous, "the magic-number pickle names globals");
-                    break;
                 case 1 when run.Result is not PickleInt || run.Globals > 0:
                     findings.Add(PickleRules.LegacyHeader, PickleVerdict.Dangerous, "the protocol-version pickle is not a plain integer");
                     break;
@@ -218,6 +216,13 @@ internal static class PickleFileScanner
             CentralDirectoryOffset = centralOffset,
             CentralDirectorySha256 = centralSha256,
         });
+
+    /// <summary>A report for a file whose pickles could not be read (a host refusing Range, a read failing).</summary>
+    public static PickleScanReport Unreadable(string detail) => new()
+    {
+        Container = "unread",
+        Findings = [new PickleFinding(PickleRules.Unread, PickleVerdict.Unscannable, detail)],
+    };
 
     public static string Sha256(ReadOnlySpan<byte> bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
@@ -295,6 +300,12 @@ internal static class PickleFileScanner
             var local = Bytes(entry.LocalOffset, 30);
             var dataStart = entry.LocalOffset + 30 + BinaryPrimitives.ReadUInt16LittleEndian(local[26..]) + BinaryPrimitives.ReadUInt16LittleEndian(local[28..]);
             var dataEnd = dataStart + entry.CompressedSize;
+            if (dataEnd > limits.MaxPickleBytes + (1L << 20))
+            {
+                findings.Add(PickleRules.Limit, PickleVerdict.Unscannable,
+                    string.Create(CultureInfo.InvariantCulture, $"{entry.Name} ends at byte {dataEnd}, past the bytes the scan may hold"));
+                return Done("torch-zip", findings, view, 0, centralOffset, centralSha);
+            }
             if (dataEnd > view.Head.Length)
             {
                 return new PickleScanNeeds(dataEnd, view.Tail?.Length ?? 0);

@@ -66,6 +66,7 @@ internal static class PickleRules
     public const string ProtoPosition = "proto-position";
     public const string TrailingBytes = "trailing-bytes";
     public const string Limit = "limit";
+    public const string Unread = "unread";
     public const string ZipDataPkl = "zip-data-pkl";
     public const string ZipTorchScript = "zip-torchscript";
     public const string ZipEntryName = "zip-entry-name";
@@ -77,7 +78,6 @@ internal static class PickleRules
     public const string ZipCrc = "zip-crc";
     public const string ZipStructure = "zip-structure";
     public const string ZipUnread = "zip-unread";
-    public const string LegacyMagic = "legacy-magic";
     public const string LegacyHeader = "legacy-header";
     public const string LegacyKeys = "legacy-keys";
     public const string Container = "container-unsupported";

@@ -441,6 +441,93 @@ public sealed class PickleFileScannerTests
     }
 
     [Fact]
+    public void Scan_MalformedGlobalName_IsDangerous()
+    {
+        var report = Scan(new PickleWriter().Proto(2).Global("os system", "x").Stop());
+
+        Assert.Contains(report.Findings, f => f.Rule == PickleRules.GlobalMalformed && f.Detail.StartsWith("a global with a malformed name \"os system.x\"", StringComparison.Ordinal));
+        Assert.Equal(PickleVerdict.Dangerous, report.Verdict);
+    }
+
+    [Fact]
+    public void Scan_BytesAfterStopInDataPkl_AreSuspicious()
+    {
+        byte[] pkl = [.. TorchFiles.StateDictPickle(TorchFiles.SmallModel), .. "junk"u8];
+
+        var report = PickleFileScanner.ScanBytes(TorchFiles.WriteZip(TorchFiles.ZipEntries(pkl, TorchFiles.SmallModel)));
+
+        Assert.Equal(PickleVerdict.Suspicious, report.Verdict);
+        Assert.Contains(new PickleFinding(PickleRules.TrailingBytes, PickleVerdict.Suspicious, "4 bytes after the pickle's STOP in archive/data.pkl"), report.Findings);
+    }
+
+    [Theory]
+    [InlineData("marks")]
+    [InlineData("memo")]
+    [InlineData("string")]
+    [InlineData("long")]
+    public void Scan_OverABound_IsUnscannable(string bound)
+    {
+        var writer = new PickleWriter().Proto(2);
+        var limits = PickleScanLimits.Default;
+        switch (bound)
+        {
+            case "marks":
+                for (var i = 0; i < 20; i++)
+                {
+                    writer.Mark();
+                }
+                limits = limits with { MaxMarks = 10 };
+                break;
+            case "memo":
+                writer.None();
+                for (var i = 0; i < 20; i++)
+                {
+                    writer.Put(i);
+                }
+                limits = limits with { MaxMemo = 10 };
+                break;
+            case "string":
+                writer.Unicode(new string('a', 5000));
+                limits = limits with { MaxStringBytes = 4096 };
+                break;
+            default:
+                writer.Op(0x8A).Op(100).Raw(new byte[100]);
+                break;
+        }
+
+        var report = PickleFileScanner.ScanBytes(writer.Stop().ToArray(), limits);
+
+        Assert.Equal(PickleVerdict.Unscannable, report.Verdict);
+        Assert.Contains(report.Findings, f => f.Rule == PickleRules.Limit);
+    }
+
+    [Fact]
+    public void Scan_ZipOfUnknownSize_IsUnscannable()
+    {
+        var file = PickleBypasses.BenignZip();
+
+        var step = PickleFileScanner.Scan(new PickleFileView(file[..200], TotalLength: null));
+
+        var report = Assert.IsType<PickleScanDone>(step).Report;
+        Assert.Equal(PickleVerdict.Unscannable, report.Verdict);
+        Assert.Contains(report.Findings, f => f.Rule == PickleRules.ZipUnread);
+    }
+
+    [Fact]
+    public void Scan_LegacyHeaderPickleWithAGlobal_IsDangerous()
+    {
+        var legacy = TorchFiles.Legacy();
+        var versionPickle = new PickleWriter().Proto(2).Number(1001).Stop().ToArray();
+        byte[] file = [.. legacy[..15], .. new PickleWriter().Proto(2).Global("collections", "OrderedDict").EmptyTuple().Reduce().Stop().ToArray(),
+            .. legacy[(15 + versionPickle.Length)..]];
+
+        var report = PickleFileScanner.ScanBytes(file);
+
+        Assert.Contains(report.Findings, f => f.Rule == PickleRules.LegacyHeader);
+        Assert.Equal(PickleVerdict.Dangerous, report.Verdict);
+    }
+
+    [Fact]
     public void Fixtures_ArePicklesByCPythonsOwnDisassembler()
     {
         // Debian's python3 pickletools: an independent reader agrees each valid fixture is a well-formed pickle.
