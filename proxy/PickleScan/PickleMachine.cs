@@ -41,7 +41,10 @@ internal sealed class PickleMachine
     private readonly PickleBudget budget;
     private readonly List<PickleValue> stack = [];
     private readonly List<int> marks = [];
-    private readonly Dictionary<long, PickleValue> memo = [];
+    // Dense memo indices (what every pickler writes) in a list; any others in a dictionary. Both count toward MaxMemo.
+    private readonly List<PickleValue?> memo = [];
+    private readonly Dictionary<long, PickleValue> sparseMemo = [];
+    private int memoCount;
     private readonly List<StorageReference> storages = [];
     private int pos;
     private int protocol;
@@ -99,6 +102,9 @@ internal sealed class PickleMachine
 
     private int globalsSeen;
 
+    // The interpreter loop runs once per pickle, for millions of opcodes: compiled optimized at once rather than
+    // starting at tier 0 (a scan is rare, so tiering would measure the JIT, not the loop).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private PickleValue Loop()
     {
         var first = true;
@@ -151,9 +157,9 @@ internal sealed class PickleMachine
                 // Constants.
                 case (byte)'N': Push(PickleNone.Instance); break;
                 case 0x88: case 0x89: Push(PickleBool.Instance); break; // NEWTRUE, NEWFALSE
-                case (byte)'J': Push(new PickleInt(BinaryPrimitives.ReadInt32LittleEndian(Take(4)))); break; // BININT
-                case (byte)'K': Push(new PickleInt(ReadByte())); break; // BININT1
-                case (byte)'M': Push(new PickleInt(BinaryPrimitives.ReadUInt16LittleEndian(Take(2)))); break; // BININT2
+                case (byte)'J': Push(PickleInt.Of(BinaryPrimitives.ReadInt32LittleEndian(Take(4)))); break; // BININT
+                case (byte)'K': Push(PickleInt.Of(ReadByte())); break; // BININT1
+                case (byte)'M': Push(PickleInt.Of(BinaryPrimitives.ReadUInt16LittleEndian(Take(2)))); break; // BININT2
                 case 0x8A: Push(ReadLong(ReadByte())); break; // LONG1
                 case 0x8B: Push(ReadLong(ReadI32Length())); break; // LONG4
                 case (byte)'I': Push(ParseTextInt(ReadLine())); break; // INT
@@ -161,12 +167,12 @@ internal sealed class PickleMachine
                 case (byte)'F': ParseTextFloat(ReadLine()); Push(PickleFloat.Instance); break; // FLOAT
                 case (byte)'G': Take(8); Push(PickleFloat.Instance); break; // BINFLOAT
                 case (byte)'S': Push(new PickleStr(ParseQuoted(ReadLine()))); break; // STRING
-                case (byte)'T': Push(Latin1(Take(ReadI32Length()))); break; // BINSTRING
-                case (byte)'U': Push(Latin1(Take(ReadByte()))); break; // SHORT_BINSTRING
+                case (byte)'T': Push(Text(ReadI32Length(), latin1: true)); break; // BINSTRING
+                case (byte)'U': Push(Text(ReadByte(), latin1: true)); break; // SHORT_BINSTRING
                 case (byte)'V': Push(new PickleStr(RawUnicodeEscape(ReadLine()))); break; // UNICODE
-                case (byte)'X': Push(Utf8(Take(ReadU32Length()))); break; // BINUNICODE
-                case 0x8C: Push(Utf8(Take(ReadByte()))); break; // SHORT_BINUNICODE
-                case 0x8D: Push(Utf8(Take(ReadU64Length()))); break; // BINUNICODE8
+                case (byte)'X': Push(Text(ReadU32Length(), latin1: false)); break; // BINUNICODE
+                case 0x8C: Push(Text(ReadByte(), latin1: false)); break; // SHORT_BINUNICODE
+                case 0x8D: Push(Text(ReadU64Length(), latin1: false)); break; // BINUNICODE8
                 case (byte)'B': Skip(ReadU32Length()); Push(PickleBytes.Instance); break; // BINBYTES
                 case (byte)'C': Skip(ReadByte()); Push(PickleBytes.Instance); break; // SHORT_BINBYTES
                 case 0x8E: Skip(ReadU64Length()); Push(PickleBytes.Instance); break; // BINBYTES8
@@ -174,7 +180,7 @@ internal sealed class PickleMachine
 
                 // Containers.
                 case (byte)')': Push(PickleTuple.Empty); break; // EMPTY_TUPLE
-                case (byte)'t': Push(new PickleTuple([.. PopMark()])); break; // TUPLE
+                case (byte)'t': Push(new PickleTuple(PopMarkArray())); break; // TUPLE
                 case 0x85: Push(new PickleTuple([Pop()])); break; // TUPLE1
                 case 0x86: { var b = Pop(); var a = Pop(); Push(new PickleTuple([a, b])); break; } // TUPLE2
                 case 0x87: { var c = Pop(); var b = Pop(); var a = Pop(); Push(new PickleTuple([a, b, c])); break; } // TUPLE3
@@ -182,16 +188,16 @@ internal sealed class PickleMachine
                 case (byte)'l': { var list = new PickleList(); list.Items.AddRange(PopMark()); Push(list); break; } // LIST
                 case (byte)'}': Push(new PickleDict()); break; // EMPTY_DICT
                 case (byte)'d': // DICT
-                    if (PopMark().Count % 2 != 0)
+                    if (PopMarkCount() % 2 != 0)
                     {
                         throw Format("DICT with an odd number of items");
                     }
                     Push(new PickleDict());
                     break;
                 case 0x8F: Push(new PickleSet(frozen: false)); break; // EMPTY_SET
-                case 0x91: PopMark(); Push(new PickleSet(frozen: true)); break; // FROZENSET
+                case 0x91: PopMarkCount(); Push(new PickleSet(frozen: true)); break; // FROZENSET
                 case 0x90: // ADDITEMS
-                    PopMark();
+                    PopMarkCount();
                     if (Top() is not PickleSet { Frozen: false })
                     {
                         findings.Add(PickleRules.AddItemsTarget, PickleVerdict.Dangerous, Offset($"ADDITEMS on a {Top().Kind}", opStart));
@@ -210,7 +216,7 @@ internal sealed class PickleMachine
                     SetItems(opStart, "SETITEM");
                     break;
                 case (byte)'u': // SETITEMS
-                    if (PopMark().Count % 2 != 0)
+                    if (PopMarkCount() % 2 != 0)
                     {
                         throw Format("SETITEMS with an odd number of items");
                     }
@@ -232,10 +238,10 @@ internal sealed class PickleMachine
                     }
                     else
                     {
-                        PopMark();
+                        PopMarkCount();
                     }
                     break;
-                case (byte)'1': PopMark(); break; // POP_MARK
+                case (byte)'1': PopMarkCount(); break; // POP_MARK
                 case (byte)'2': Push(Top()); break; // DUP
                 case (byte)'g': Push(MemoGet(ParseIndex(ReadLine()))); break; // GET
                 case (byte)'h': Push(MemoGet(ReadByte())); break; // BINGET
@@ -243,7 +249,7 @@ internal sealed class PickleMachine
                 case (byte)'p': MemoPut(ParseIndex(ReadLine())); break; // PUT
                 case (byte)'q': MemoPut(ReadByte()); break; // BINPUT
                 case (byte)'r': MemoPut(BinaryPrimitives.ReadUInt32LittleEndian(Take(4))); break; // LONG_BINPUT
-                case 0x94: MemoPut(memo.Count); break; // MEMOIZE
+                case 0x94: MemoPut(memoCount); break; // MEMOIZE
 
                 // Globals and calls.
                 case (byte)'c': // GLOBAL
@@ -274,8 +280,7 @@ internal sealed class PickleMachine
                         var module = Ascii(ReadLine());
                         var name = Ascii(ReadLine());
                         var type = Global(module, name, opStart);
-                        var args = PopMark();
-                        Push(Call(type, new PickleTuple([.. args]), "INST", opStart));
+                        Push(Call(type, new PickleTuple(PopMarkArray()), "INST", opStart));
                         break;
                     }
                 case (byte)'o': // OBJ
@@ -576,8 +581,39 @@ internal sealed class PickleMachine
         return items;
     }
 
-    private PickleValue MemoGet(long index) =>
-        memo.TryGetValue(index, out var value) ? value : throw Format(string.Create(CultureInfo.InvariantCulture, $"memo entry {index} read before it was written"));
+    private PickleValue[] PopMarkArray()
+    {
+        var start = MarkStart();
+        var items = new PickleValue[stack.Count - start];
+        stack.CopyTo(start, items, 0, items.Length);
+        stack.RemoveRange(start, items.Length);
+        return items;
+    }
+
+    private int PopMarkCount()
+    {
+        var start = MarkStart();
+        var count = stack.Count - start;
+        stack.RemoveRange(start, count);
+        return count;
+    }
+
+    private int MarkStart()
+    {
+        if (marks.Count == 0)
+        {
+            throw Format("no MARK to pop to");
+        }
+        var start = marks[^1];
+        marks.RemoveAt(marks.Count - 1);
+        return start;
+    }
+
+    private PickleValue MemoGet(long index)
+    {
+        var value = index < memo.Count ? memo[(int)index] : sparseMemo.GetValueOrDefault(index);
+        return value ?? throw Format(string.Create(CultureInfo.InvariantCulture, $"memo entry {index} read before it was written"));
+    }
 
     private void MemoPut(long index)
     {
@@ -585,11 +621,26 @@ internal sealed class PickleMachine
         {
             throw Format("negative memo index");
         }
-        if (memo.Count >= limits.MaxMemo && !memo.ContainsKey(index))
+        var value = Top();
+        if (index < memo.Count)
+        {
+            memoCount += memo[(int)index] is null ? 1 : 0;
+            memo[(int)index] = value;
+        }
+        else if (index == memo.Count && !sparseMemo.ContainsKey(index))
+        {
+            memo.Add(value);
+            memoCount++;
+        }
+        else
+        {
+            memoCount += sparseMemo.TryAdd(index, value) ? 1 : 0;
+            sparseMemo[index] = value;
+        }
+        if (memoCount > limits.MaxMemo)
         {
             throw new PickleLimitException($"more than {limits.MaxMemo} memo entries");
         }
-        memo[index] = Top();
     }
 
     // Reading.
@@ -667,7 +718,7 @@ internal sealed class PickleMachine
         var bytes = Take(length);
         if (length == 0)
         {
-            return new PickleInt(0);
+            return PickleInt.Of(0);
         }
         if (length > 8)
         {
@@ -677,7 +728,7 @@ internal sealed class PickleMachine
         var negative = (bytes[^1] & 0x80) != 0;
         buffer.Fill(negative ? (byte)0xFF : (byte)0);
         bytes.CopyTo(buffer);
-        return new PickleInt(BinaryPrimitives.ReadInt64LittleEndian(buffer));
+        return PickleInt.Of(BinaryPrimitives.ReadInt64LittleEndian(buffer));
     }
 
     private PickleValue ParseTextInt(ReadOnlySpan<byte> line)
@@ -703,7 +754,7 @@ internal sealed class PickleMachine
         {
             throw Format("an integer argument that is not a number");
         }
-        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? new PickleInt(value) : PickleInt.Unknown;
+        return long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? PickleInt.Of(value) : PickleInt.Unknown;
     }
 
     private void ParseTextFloat(ReadOnlySpan<byte> line)
@@ -721,17 +772,13 @@ internal sealed class PickleMachine
         return value is null or < 0 ? throw Format("a memo index that is not a non-negative number") : value.Value;
     }
 
-    private static PickleStr Latin1(ReadOnlySpan<byte> bytes) =>
-        new(bytes.Length <= PickleStr.MaxKeptChars ? Encoding.Latin1.GetString(bytes) : null);
-
-    private static PickleStr Utf8(ReadOnlySpan<byte> bytes)
+    // A binary string, decoded only if a rule reads it. CPython decodes with surrogatepass; a string that is no valid
+    // UTF-8 names no global, so it is kept as unknown.
+    private PickleStr Text(int length, bool latin1)
     {
-        if (bytes.Length > PickleStr.MaxKeptChars)
-        {
-            return new PickleStr(null);
-        }
-        // CPython decodes with surrogatepass; a string that is no valid UTF-8 names no global, so it is kept as unknown.
-        return System.Text.Unicode.Utf8.IsValid(bytes) ? new PickleStr(Encoding.UTF8.GetString(bytes)) : new PickleStr(null);
+        var start = pos;
+        Take(length);
+        return new PickleStr(data, start, length, latin1);
     }
 
     private static string Ascii(ReadOnlySpan<byte> line) => Encoding.Latin1.GetString(line.Length > 1024 ? line[..1024] : line);

@@ -28,6 +28,11 @@ internal sealed class PickleInt(long? value) : PickleValue
 {
     public static readonly PickleInt Unknown = new(null);
 
+    // Shapes, strides, offsets and flags are small: shared instances spare most allocations.
+    private static readonly PickleInt[] Small = [.. Enumerable.Range(0, 1024).Select(i => new PickleInt(i))];
+
+    public static PickleInt Of(long value) => value is >= 0 and < 1024 ? Small[value] : new PickleInt(value);
+
     public long? Value { get; } = value;
 
     public override string Kind => "int";
@@ -40,12 +45,51 @@ internal sealed class PickleFloat : PickleValue
     public override string Kind => "float";
 }
 
-/// <summary>A str; <see cref="Value"/> null when it was too long to keep (such a string names no global).</summary>
-internal sealed class PickleStr(string? value) : PickleValue
+/// <summary>
+/// A str; <see cref="Value"/> null when it was too long to keep or is no valid UTF-8 (such a string names no global).
+/// A binary string is decoded only when a rule reads it (a global's operand, a persistent id): most never are.
+/// </summary>
+internal sealed class PickleStr : PickleValue
 {
     public const int MaxKeptChars = 1024;
 
-    public string? Value { get; } = value;
+    private readonly byte[]? _source;
+    private readonly int _offset;
+    private readonly int _length;
+    private readonly bool _latin1;
+    private string? _value;
+    private bool _decoded;
+
+    public PickleStr(string? value)
+    {
+        _value = value;
+        _decoded = true;
+    }
+
+    /// <summary>The string encoded in <paramref name="source"/> (UTF-8, or Latin-1 for protocol-2 <c>BINSTRING</c>s).</summary>
+    public PickleStr(byte[] source, int offset, int length, bool latin1)
+    {
+        _source = source;
+        _offset = offset;
+        _length = length;
+        _latin1 = latin1;
+        _decoded = length > MaxKeptChars;
+    }
+
+    public string? Value
+    {
+        get
+        {
+            if (!_decoded)
+            {
+                var bytes = _source.AsSpan(_offset, _length);
+                _value = _latin1 ? System.Text.Encoding.Latin1.GetString(bytes)
+                    : System.Text.Unicode.Utf8.IsValid(bytes) ? System.Text.Encoding.UTF8.GetString(bytes) : null;
+                _decoded = true;
+            }
+            return _value;
+        }
+    }
 
     public override string Kind => "str";
 }
