@@ -24,6 +24,20 @@ internal sealed partial class ContentInspector
         || (claimed == ModelFormat.PickleTensor && sniff.Kind != SniffKind.Undetermined
             && sniff.Format is not (ModelFormat.SafeTensor or ModelFormat.GGUF or ModelFormat.ONNX) && sniff.Signature != "html");
 
+    /// <summary>The scan's report: a known file's (by the SHA-256 its source computed, not a plain URL's claim), else a new scan's.</summary>
+    private async Task<PickleScanReport> ScanPicklesAsync(ContentLocation location, ProbeScope scope, byte[] head, long? total,
+        AssetFacts facts, CancellationToken cancellationToken)
+    {
+        var sha256 = facts.Source == "http" ? null : facts.Sha256?.ToLowerInvariant();
+        if (pickleReports.Find(sha256, total) is { } known)
+        {
+            return known;
+        }
+        var report = await ScanPicklesAsync(location, scope, head, total, cancellationToken);
+        pickleReports.Add(sha256, total, report);
+        return report;
+    }
+
     private async Task<PickleScanReport> ScanPicklesAsync(ContentLocation location, ProbeScope scope, byte[] head, long? total,
         CancellationToken cancellationToken)
     {

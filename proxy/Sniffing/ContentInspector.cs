@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Options;
 using ModelGateway.Egress;
+using ModelGateway.PickleScan;
 using ModelGateway.Policies;
 using ModelGateway.Previews;
 using ModelGateway.Sources;
@@ -19,6 +20,7 @@ internal sealed partial class ContentInspector(
     EgressClient egress,
     IOptionsMonitor<ContentCheckOptions> checkOptions,
     IOptionsMonitor<PreviewOptions> previewOptions,
+    PickleReportCache pickleReports,
     ILogger<ContentInspector> logger)
 {
     public async Task<AssetFacts> InspectAsync(ProbeResult probe, ProbeScope scope, CancellationToken cancellationToken)
@@ -42,7 +44,7 @@ internal sealed partial class ContentInspector(
             Log.Sniffed(logger, location.Url.Host, sniff.Kind, sniff.Signature ?? "-", verified.FormatCheck);
             if (head is not null && BearsPickles(facts.Format, sniff))
             {
-                verified = verified with { PickleReport = await ScanPicklesAsync(location, scope, head, rangeTotal ?? facts.ContentLength, cancellationToken) };
+                verified = verified with { PickleReport = await ScanPicklesAsync(location, scope, head, rangeTotal ?? facts.ContentLength, facts, cancellationToken) };
             }
             return verified;
         }

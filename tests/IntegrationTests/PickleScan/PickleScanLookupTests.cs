@@ -89,6 +89,25 @@ public sealed class PickleScanLookupTests(PickleScanHosts fixture) : IClassFixtu
     }
 
     [Fact]
+    public async Task HuggingFace_SameFileUnderAnotherPath_ReportReusedBySha256()
+    {
+        var bytes = TorchFiles.Zip([.. Enumerable.Range(0, 1500).Select(i => new TorchTensor($"copy.layers.{i}.weight", "HalfStorage", [16, 16]))]);
+        var sha256 = fixture.Hosts.HuggingFace.ServeFile("/owner/pickles/resolve/main/loras/copy-a.ckpt", bytes);
+        fixture.Hosts.HuggingFace.ServeFile("/other/mirror/resolve/main/loras/copy-b.ckpt", bytes);
+        using var client = fixture.Gateway.Client(TestKeys.Default);
+        int Reads() => fixture.Hosts.HuggingFace.Cdn.Requests.Count(r => r.PathAndQuery.Contains(sha256, StringComparison.Ordinal));
+
+        var (_, first) = await MetadataAsync(client, "https://huggingface.co/owner/pickles/resolve/main/loras/copy-a.ckpt");
+        var afterFirst = Reads();
+        var (_, second) = await MetadataAsync(client, "https://huggingface.co/other/mirror/resolve/main/loras/copy-b.ckpt");
+
+        Assert.True(afterFirst >= 3, $"{afterFirst} reads: the head, the zip's end, data.pkl");
+        Assert.Equal(afterFirst + 1, Reads()); // the second lookup's head read only
+        Assert.Equal("safe", first.GetProperty("pickle_scan").GetProperty("verdict").GetString());
+        Assert.Equal("safe", second.GetProperty("pickle_scan").GetProperty("verdict").GetString());
+    }
+
+    [Fact]
     public async Task CivitAi_ItsCleanScanIsEvidenceNotTheDecision()
     {
         var bypass = PickleBypasses.Get("os-system-reduce");
