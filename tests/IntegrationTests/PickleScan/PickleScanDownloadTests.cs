@@ -53,7 +53,7 @@ public sealed class PickleScanDownloadTests(PickleScanHosts fixture) : IClassFix
     [InlineData("zip", "model.ckpt")]
     [InlineData("legacy", "model.pt")]
     [InlineData("raw", "state.pkl")]
-    public async Task BenignPickle_StreamsByteForByteOnTheEndpointAndTheRoute(string kind, string fileName)
+    public async Task BenignPickle_StreamsByteForByteOnTheEndpointAndBothRoutes(string kind, string fileName)
     {
         var bytes = kind switch
         {
@@ -63,9 +63,15 @@ public sealed class PickleScanDownloadTests(PickleScanHosts fixture) : IClassFix
         };
         var path = $"/owner/dl-pickles/resolve/main/loras/benign-{kind}-{fileName}";
         fixture.Hosts.HuggingFace.ServeFile(path, bytes);
+        var version = kind switch { "zip" => 9201, "legacy" => 9202, _ => 9203 };
+        fixture.Hosts.CivitAi.AddDownload(version, $"benign-{kind}-{fileName}", bytes, format: "PickleTensor");
         using var client = fixture.Gateway.Client(TestKeys.Default);
 
-        foreach (var url in new[] { DownloadPath("https://huggingface.co" + path), "/huggingface" + path })
+        foreach (var url in new[]
+        {
+            DownloadPath("https://huggingface.co" + path), "/huggingface" + path,
+            DownloadPath(CivitAiUrl(version)), $"/civitai/api/download/models/{version}",
+        })
         {
             using var response = await client.GetAsync(url);
 
