@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
-using ModelGateway.Caching;
-using ModelGateway.Egress;
 using ModelGateway.Assets;
+using ModelGateway.Caching;
+using ModelGateway.Callers;
+using ModelGateway.Egress;
 using ModelGateway.Policies;
 using ModelGateway.Primitives;
 using ModelGateway.Sources;
@@ -22,7 +23,7 @@ internal sealed class Download(HttpContext context, AssetLookup asset, string ro
 {
     private const string OctetStream = "application/octet-stream";
 
-    private readonly DownloadAudit _audit = new(AssetPipeline.AuditCallerOf(context.User), route, asset.Source.Name,
+    private readonly DownloadAudit _audit = new(context.GetCaller().Audit, route, asset.Source.Name,
         asset.Asset.Host, asset.Facts.ContentLength, context.Request.Headers.Range.Count > 0);
 
     private bool _started;
@@ -97,6 +98,27 @@ internal sealed class Download(HttpContext context, AssetLookup asset, string ro
         ArgumentNullException.ThrowIfNull(error);
         Finish(outcome, error.StatusCode, error.Code, error.Message);
         return error;
+    }
+
+    /// <summary>
+    /// Ends a transfer cut off: the client must see a broken transfer, never a clean end. Audited first, so the event is
+    /// written before the client can notice the abort (and send its next request).
+    /// </summary>
+    public void Abort(DownloadOutcome outcome)
+    {
+        Finish(outcome, context.Response.StatusCode);
+        context.Abort();
+    }
+
+    /// <summary>A failure of the host: before the first byte a 422 answer (thrown), after it an aborted transfer.</summary>
+    public void Fail(DownloadOutcome outcome, string code, string message)
+    {
+        if (context.Response.HasStarted)
+        {
+            Abort(outcome);
+            return;
+        }
+        throw Refuse(outcome, GatewayException.SourceFailed(code, message));
     }
 
     /// <summary>The host serves other bytes than the ones inspected (422 <c>CONTENT_CHANGED</c>, nothing sent).</summary>

@@ -3,10 +3,10 @@ using System.Net.Http.Headers;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using ModelGateway.Assets;
+using ModelGateway.Callers;
 using ModelGateway.Egress;
 using ModelGateway.Policies;
 using ModelGateway.Primitives;
-using ModelGateway.RateLimiting;
 using ModelGateway.Sniffing;
 using ModelGateway.Sources;
 using ModelGateway.Telemetry;
@@ -31,7 +31,6 @@ internal sealed class FileDownloader(
     StreamCopier copier,
     DownloadSlots slots,
     IOptionsMonitor<DownloadOptions> options,
-    IOptions<RateLimitingOptions> rateLimits,
     TimeProvider time,
     GatewayTelemetry telemetry)
 {
@@ -52,11 +51,11 @@ internal sealed class FileDownloader(
         }
         catch (GatewayException ex)
         {
-            telemetry.DownloadRefused(new DownloadAudit(AssetPipeline.AuditCallerOf(context.User), route, null, "-", null, false),
+            telemetry.DownloadRefused(new DownloadAudit(context.GetCaller().Audit, route, null, "-", null, false),
                 ex.StatusCode, ex.Code, ex.Message, TimeSpan.Zero);
             throw;
         }
-        await ServeAsync(context, (pipeline, seen) => pipeline.LookUpAsync(url, context.User, context.RequestAborted, seen), route);
+        await ServeAsync(context, (pipeline, seen) => pipeline.LookUpAsync(url, context.GetCaller(), context.RequestAborted, seen), route);
     }
 
     /// <summary>GET or HEAD of the file a forwarding route's source recognised (<see cref="IMetadataSource.TryRecognizeFile"/>).</summary>
@@ -67,7 +66,7 @@ internal sealed class FileDownloader(
         return ServeAsync(context, (pipeline, seen) =>
         {
             (seen.Host, seen.Source) = (asset.Host, asset.Source.Name);
-            return pipeline.LookUpAsync(asset, context.User, context.RequestAborted);
+            return pipeline.LookUpAsync(asset, context.GetCaller(), context.RequestAborted);
         }, route);
     }
 
@@ -87,7 +86,7 @@ internal sealed class FileDownloader(
         }
         catch (GatewayException ex)
         {
-            var audit = new DownloadAudit(AssetPipeline.AuditCallerOf(context.User), route, seen.Source, seen.Host ?? "-", null, false);
+            var audit = new DownloadAudit(context.GetCaller().Audit, route, seen.Source, seen.Host ?? "-", null, false);
             telemetry.DownloadRefused(audit, ex.StatusCode, ex.Code, ex.Message, time.GetElapsedTime(startedAt));
             throw;
         }
@@ -119,7 +118,7 @@ internal sealed class FileDownloader(
             return;
         }
 
-        var caller = RateLimitPartitionKey.For(context.User, context.Connection.RemoteIpAddress, rateLimits.Value.PermitLimit).Id;
+        var caller = context.GetCaller().PartitionId;
         var limit = options.CurrentValue.MaxConcurrentPerKey;
         using var slot = slots.TryTake(caller, limit);
         if (slot is null)
@@ -270,37 +269,16 @@ internal sealed class FileDownloader(
             case var _ when result.Refusal is { } refusal:
                 throw download.Refuse(refusal.Outcome, refusal.Error);
             case DownloadOutcome.IdleTimeout:
-                Fail(download, result.Outcome, ErrorCodes.NetworkTimeout,
+                download.Fail(result.Outcome, ErrorCodes.NetworkTimeout,
                     string.Create(CultureInfo.InvariantCulture, $"The file host sent nothing for {idle.TotalSeconds:0} seconds."));
                 break;
             case DownloadOutcome.HostBrokeOff:
-                Fail(download, result.Outcome, ErrorCodes.NetworkError, "The file host broke off the transfer.");
+                download.Fail(result.Outcome, ErrorCodes.NetworkError, "The file host broke off the transfer.");
                 break;
             default:
-                Abort(download, result.Outcome);
+                download.Abort(result.Outcome);
                 break;
         }
-    }
-
-    /// <summary>
-    /// The client must see a broken transfer, never a clean end. Audited first: the event is written before the client
-    /// can notice the abort (and send its next request).
-    /// </summary>
-    private static void Abort(Download download, DownloadOutcome outcome)
-    {
-        download.Finish(outcome, download.Context.Response.StatusCode);
-        download.Context.Abort();
-    }
-
-    /// <summary>A failure of the host: before the first byte a 422 answer, after it an aborted transfer.</summary>
-    private static void Fail(Download download, DownloadOutcome outcome, string code, string message)
-    {
-        if (download.Context.Response.HasStarted)
-        {
-            Abort(download, outcome);
-            return;
-        }
-        throw download.Refuse(outcome, GatewayException.SourceFailed(code, message));
     }
 
     private async Task<EgressResponse> SendAsync(EgressRequest request, CancellationToken cancellationToken)
