@@ -38,6 +38,30 @@ public sealed class ProxyClientTests(ForwardProxyHosts hosts) : IClassFixture<Fo
         Assert.Contains(completed, e => e["KeyName"] == "default-team" && e["Route"] == "huggingface" && e["Bytes"] == huggingFaceFile.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
     }
 
+    [Theory]
+    [MemberData(nameof(Clients))]
+    public async Task Client_ForbiddenPickle_RefusedBeforeAnyByteAndAudited(string client)
+    {
+        var id = Interlocked.Increment(ref _nextId);
+        hosts.CivitAi.AddDownload(id, $"old-{id}.ckpt", PickleOfLength(60_000), format: "PickleTensor");
+        var path = $"/owner/repo/resolve/main/checkpoints/old-{id}.ckpt";
+        var pickleSha256 = hosts.HuggingFace.ServeFile(path, ModelGateway.Testing.ModelFiles.TorchZip(storageBytes: 30_000));
+        var refusedBefore = hosts.Audit("DownloadRefused").Count;
+
+        var (civitAiRun, civitAiBytes) = await DownloadAsync(client, $"https://civitai.com/api/download/models/{id}", TestKeys.Default);
+        var (huggingFaceRun, huggingFaceBytes) = await DownloadAsync(client, "https://huggingface.co" + path, TestKeys.Default);
+
+        Assert.True(civitAiRun.ExitCode != 0 && civitAiBytes is null, civitAiRun.ToString());
+        Assert.True(huggingFaceRun.ExitCode != 0 && huggingFaceBytes is null, huggingFaceRun.ToString());
+        var refused = hosts.Audit("DownloadRefused").Skip(refusedBefore).Select(Fields).ToList();
+        Assert.Equal([("civitai", "403", "FORMAT_NOT_ALLOWED"), ("huggingface", "403", "FORMAT_NOT_ALLOWED")],
+            refused.Select(e => (e["Route"], e["StatusCode"], e["Code"])));
+        Assert.All(refused, e => Assert.Equal("default-team", e["KeyName"]));
+        // The storage hosts were asked for the head only (the content check), never for the file.
+        Assert.DoesNotContain(hosts.CivitAi.Storage.RequestsTo($"/objects/{id}"), r => r.Header("Range") is null);
+        Assert.DoesNotContain(hosts.HuggingFace.Cdn.RequestsTo("/xet-bridge-us/files/" + pickleSha256), r => r.Header("Range") is null);
+    }
+
     /// <summary>Runs <paramref name="client"/> to fetch <paramref name="url"/>: the run, and the file's bytes when it reported success.</summary>
     internal async Task<(ClientRun Run, byte[]? Bytes)> DownloadAsync(string client, string url, string? key)
     {
