@@ -9,6 +9,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
+using ModelGateway.Downloads;
 using ModelGateway.Egress;
 using ModelGateway.Policy;
 using ModelGateway.Primitives;
@@ -36,7 +37,6 @@ internal sealed class ForwardProxyConnectionHandler(
     ProxyAuthenticator authenticator,
     ProxyHostRules hosts,
     ProxyCertificateAuthority certificates,
-    ProxyTunnelSlots slots,
     PolicyProvider policies,
     EgressHopGuard guard,
     ForwardProxyAudit audit,
@@ -48,6 +48,9 @@ internal sealed class ForwardProxyConnectionHandler(
     private static readonly StreamPipeWriterOptions DecryptedWriter = new(minimumBufferSize: RelayBufferBytes, leaveOpen: true);
 
     private readonly ForwardProxyOptions _options = options.Value;
+
+    // The tunnels (relayed and intercepted) each key holds open, counted as the download streams are.
+    private readonly DownloadSlots _tunnels = new();
 
     public async Task HandleAsync(ConnectionContext connection, ConnectionDelegate next)
     {
@@ -106,7 +109,7 @@ internal sealed class ForwardProxyConnectionHandler(
                     $"Model hosts are intercepted on port 443 only, not {connect.Port}.");
                 return;
         }
-        using var slot = slots.TryAcquire(entry.Name);
+        using var slot = _tunnels.TryTake(entry.Name, _options.MaxTunnelsPerKey);
         if (slot is null)
         {
             await RefuseAsync(connection, entry.Name, connect, StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited,

@@ -8,8 +8,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 internal static class ForwardProxyServiceCollectionExtensions
 {
     /// <summary>
-    /// The forward-proxy listener (off unless <c>ForwardProxy:Url</c> is set; read at startup), its CA, host rules,
-    /// tunnel slots and audit, and the check of the <c>ForwardProxy</c> section.
+    /// The forward-proxy listener (off unless <c>ForwardProxy:Url</c> is set; read at startup), its CA, host rules
+    /// and audit, and the check of the <c>ForwardProxy</c> section.
     /// </summary>
     public static IServiceCollection AddForwardProxy(this IServiceCollection services)
     {
@@ -24,7 +24,6 @@ internal static class ForwardProxyServiceCollectionExtensions
         services.TryAddSingleton<ProxyAuthenticator>();
         services.TryAddSingleton<ProxyHostRules>();
         services.TryAddSingleton<ProxyRoutes>();
-        services.TryAddSingleton<ProxyTunnelSlots>();
         services.TryAddSingleton<ForwardProxyAudit>();
         services.TryAddSingleton<ForwardProxyConnectionHandler>();
         services.TryAddSingleton<ForwardProxyListener>();
