@@ -239,7 +239,8 @@ internal sealed class ForwardProxyConnectionHandler(
     /// <summary>
     /// A connection to a tunnel host under the egress rules: the policy's host lists (the base lists and the caller's
     /// profile), allowed ports, never a private, loopback or link-local address (checked on the resolved addresses, the
-    /// ones connected to), never an origin reserved to a source or a route.
+    /// ones connected to), never an origin reserved to a source or a route. With <c>Egress:ProxyUrl</c> set the tunnel
+    /// is opened through that proxy with its own CONNECT (the proxy resolves the name, as for every probe).
     /// </summary>
     private async Task<Socket> OpenTunnelAsync(ConnectRequest connect, string? profile, CancellationToken cancellationToken)
     {
@@ -253,20 +254,56 @@ internal sealed class ForwardProxyConnectionHandler(
         }, redirected: false);
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(egress.CurrentValue.ConnectTimeout);
+        var target = guard.Proxy is { } proxy ? new DnsEndPoint(proxy.IdnHost, proxy.Port) : new DnsEndPoint(connect.Host, connect.Port);
+        NetworkStream? stream = null;
         try
         {
-            var addresses = await guard.AddressesToConnectAsync(new DnsEndPoint(connect.Host, connect.Port), trustedConnection: false, timeout.Token);
-            var stream = (NetworkStream)await EgressConnector.ConnectAsync(addresses, connect.Port, timeout.Token);
+            var addresses = await guard.AddressesToConnectAsync(target, trustedConnection: guard.Proxy is not null, timeout.Token);
+            stream = (NetworkStream)await EgressConnector.ConnectAsync(addresses, target.Port, timeout.Token);
+            if (guard.Proxy is not null)
+            {
+                await ConnectThroughEgressProxyAsync(stream, connect, timeout.Token);
+            }
             return stream.Socket;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            stream?.Socket.Dispose();
             throw new EgressException(EgressFailure.Timeout, $"No connection to \"{connect.Host}\" within {egress.CurrentValue.ConnectTimeoutSeconds} seconds.");
         }
-        catch (SocketException ex)
+        catch (Exception ex) when (ex is SocketException or IOException)
         {
-            throw new EgressException(ex.SocketErrorCode == SocketError.ConnectionRefused ? EgressFailure.ConnectionRefused : EgressFailure.ConnectionLost,
-                $"No connection to \"{connect.Host}\": {ex.SocketErrorCode}.", ex);
+            stream?.Socket.Dispose();
+            var refused = ex is SocketException { SocketErrorCode: SocketError.ConnectionRefused };
+            throw new EgressException(refused ? EgressFailure.ConnectionRefused : EgressFailure.ConnectionLost,
+                $"No connection to \"{connect.Host}\": {(ex is SocketException socketError ? socketError.SocketErrorCode.ToString() : ex.Message)}.", ex);
+        }
+        catch
+        {
+            stream?.Socket.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Asks the egress proxy for a tunnel to the host; its answer's head is read byte by byte, so nothing after it is taken.</summary>
+    private static async Task ConnectThroughEgressProxyAsync(NetworkStream stream, ConnectRequest connect, CancellationToken cancellationToken)
+    {
+        var authority = connect.Host.Contains(':', StringComparison.Ordinal) ? $"[{connect.Host}]:{connect.Port}" : $"{connect.Host}:{connect.Port}";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n"), cancellationToken);
+        var head = new List<byte>(256);
+        var one = new byte[1];
+        while (head.Count < 4 || head[^4] != '\r' || head[^3] != '\n' || head[^2] != '\r' || head[^1] != '\n')
+        {
+            if (head.Count >= ConnectRequest.MaxHeadBytes || await stream.ReadAsync(one, cancellationToken) == 0)
+            {
+                throw new IOException("the egress proxy closed the connection or sent no complete answer");
+            }
+            head.Add(one[0]);
+        }
+        var statusLine = Encoding.ASCII.GetString([.. head]).Split("\r\n")[0];
+        if (statusLine.Split(' ') is not [var version, "200", ..] || !version.StartsWith("HTTP/1.", StringComparison.Ordinal))
+        {
+            throw new EgressException(EgressFailure.ConnectionRefused, $"The egress proxy refused the tunnel to \"{connect.Host}\": {statusLine}.");
         }
     }
 

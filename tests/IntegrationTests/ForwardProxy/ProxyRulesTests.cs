@@ -209,6 +209,29 @@ public sealed class ProxyRulesTests(ForwardProxyHosts hosts) : IClassFixture<For
     }
 
     [Fact]
+    public async Task TunnelHost_WithAnEgressProxy_OpenedThroughIt()
+    {
+        await using var egressProxy = new TunnelingEgressProxy([ForwardProxyHosts.TunnelHost]);
+        var settings = hosts.Settings();
+        settings["Egress:ProxyUrl"] = $"http://127.0.0.1:{egressProxy.Port}";
+        settings["Egress:AllowPrivateNetworks"] = "false";
+        settings["Egress:AllowedPorts:0"] = hosts.Tunnel.BaseUri.Port.ToString(CultureInfo.InvariantCulture);
+        // No name resolves here: the egress proxy resolves the tunnel host, as it does for every probe.
+        var (gateway, _, proxyPort) = ForwardProxyHosts.Start(settings, new LoopbackResolver([]));
+        await using var _ = gateway;
+        var authority = $"{ForwardProxyHosts.TunnelHost}:{hosts.Tunnel.BaseUri.Port}";
+
+        var run = await ClientRun.RunAsync("curl", [.. Curl, "--fail", "--proxytunnel", "--proxy", $"http://user:{TestKeys.Default}@127.0.0.1:{proxyPort}",
+            $"http://{authority}/hello"], new Dictionary<string, string>());
+        await using var client = await RawProxyClient.ConnectAsync(proxyPort);
+        var refused = await client.SendConnectAsync("intranet.test:" + hosts.Tunnel.BaseUri.Port.ToString(CultureInfo.InvariantCulture), RawProxyClient.Basic(TestKeys.Default));
+
+        Assert.Equal((0, "tunnelled hello"), (run.ExitCode, run.Output));
+        Assert.Equal((502, "CONNECTION_REFUSED"), (refused.Status, refused.Code));
+        Assert.Equal([authority, "intranet.test:" + hosts.Tunnel.BaseUri.Port.ToString(CultureInfo.InvariantCulture)], egressProxy.Requested);
+    }
+
+    [Fact]
     public async Task Bounds_TunnelsPerKeyIdleTunnelsAndSilentConnections()
     {
         var settings = hosts.Settings();

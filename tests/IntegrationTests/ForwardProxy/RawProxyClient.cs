@@ -24,9 +24,14 @@ public sealed class RawProxyClient : IAsyncDisposable
 
     public NetworkStream Stream => _tcp.GetStream();
 
-    public static async Task<RawProxyClient> ConnectAsync(int port)
+    /// <summary>A connection to the proxy on loopback, from <paramref name="from"/> (another loopback address: another peer) when given.</summary>
+    public static async Task<RawProxyClient> ConnectAsync(int port, IPAddress? from = null)
     {
         var client = new RawProxyClient();
+        if (from is not null)
+        {
+            client._tcp.Client.Bind(new IPEndPoint(from, 0));
+        }
         await client._tcp.ConnectAsync(IPAddress.Loopback, port);
         return client;
     }
