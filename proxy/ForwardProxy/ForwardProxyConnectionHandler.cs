@@ -399,7 +399,7 @@ internal sealed class ForwardProxyConnectionHandler(
         {
             var seconds = RateLimitHeaders.RetryAfterSeconds(retryAfter);
             await RespondAsync(connection, StatusCodes.Status429TooManyRequests, "Too Many Requests", ErrorCodes.RateLimited,
-                string.Create(CultureInfo.InvariantCulture, $"Too many wrong API keys from this address: wrong keys are refused for {seconds} seconds."),
+                string.Create(CultureInfo.InvariantCulture, $"Too many failed API key attempts from this address: wrong keys are refused for {seconds} seconds (valid keys are served). Retry after {seconds} seconds."),
                 ("Retry-After", seconds.ToString(CultureInfo.InvariantCulture)));
             return;
         }

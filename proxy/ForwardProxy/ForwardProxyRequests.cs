@@ -94,7 +94,7 @@ internal sealed class ForwardProxyRequests(RequestDelegate next, ProxyHostRules 
             var seconds = RateLimitHeaders.RetryAfterSeconds(retryAfter);
             context.Response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
             return RefuseAsync(context, StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited,
-                $"Too many wrong API keys from this address: wrong keys are refused for {seconds} seconds.");
+                $"Too many failed API key attempts from this address: wrong keys are refused for {seconds} seconds (valid keys are served). Retry after {seconds} seconds.");
         }
         context.Response.Headers.ProxyAuthenticate = ProxyCredentials.Challenge;
         return RefuseAsync(context, StatusCodes.Status407ProxyAuthenticationRequired, ErrorCodes.Unauthorized,

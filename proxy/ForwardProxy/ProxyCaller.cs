@@ -15,14 +15,18 @@ internal sealed record ProxyCaller(ApiKeyEntry? Entry, string? Key, TimeSpan? Re
 }
 
 /// <summary>
-/// Authenticates a proxy request by <c>Proxy-Authorization</c>, with the same keys and the same failed-key budget as the
-/// gateway's endpoints: a valid key is always accepted; a wrong one counts against its address's budget, and once that
+/// Authenticates a proxy request by <c>Proxy-Authorization</c>, with the same keys, networks and failed-key budget as the
+/// gateway's endpoints: without credentials, a client on a network an entry names is that entry; a valid key is always accepted; a wrong one counts against its address's budget, and once that
 /// is used up the address's wrong keys are refused with 429 (never its valid ones).
 /// </summary>
 internal sealed class ProxyAuthenticator(ApiKeyStore store, FailedAuthenticationLimiter failedAttempts, GatewayTelemetry telemetry)
 {
     public ProxyCaller Authenticate(string? proxyAuthorization, IPAddress? peer)
     {
+        if (string.IsNullOrEmpty(proxyAuthorization) && store.FindByNetwork(peer) is { } networkEntry)
+        {
+            return new ProxyCaller(networkEntry, null); // ApiKeys:N:Networks; credentials sent always win
+        }
         var key = ProxyCredentials.Key(proxyAuthorization);
         if (key is null)
         {

@@ -33,9 +33,8 @@ public sealed class ProxyClientTests(ForwardProxyHosts hosts) : IClassFixture<Fo
         Assert.Equal(Sha256(civitAiFile), Sha256(civitAiBytes));
         Assert.True(huggingFaceBytes is not null, huggingFaceRun.ToString());
         Assert.Equal(huggingFaceSha256, Sha256(huggingFaceBytes));
-        var completed = hosts.Audit("DownloadCompleted").Select(Fields).ToList();
-        Assert.Contains(completed, e => e["KeyName"] == "default-team" && e["Route"] == "civitai" && e["Bytes"] == civitAiFile.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Contains(completed, e => e["KeyName"] == "default-team" && e["Route"] == "huggingface" && e["Bytes"] == huggingFaceFile.Length.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        // The audit event follows the last byte.
+        await ProxyRulesTests.AssertEventuallyAsync(() => Completed("civitai", civitAiFile.Length) && Completed("huggingface", huggingFaceFile.Length));
     }
 
     [Theory]
@@ -53,6 +52,7 @@ public sealed class ProxyClientTests(ForwardProxyHosts hosts) : IClassFixture<Fo
 
         Assert.True(civitAiRun.ExitCode != 0 && civitAiBytes is null, civitAiRun.ToString());
         Assert.True(huggingFaceRun.ExitCode != 0 && huggingFaceBytes is null, huggingFaceRun.ToString());
+        await ProxyRulesTests.AssertEventuallyAsync(() => hosts.Audit("DownloadRefused").Count >= refusedBefore + 2);
         var refused = hosts.Audit("DownloadRefused").Skip(refusedBefore).Select(Fields).ToList();
         Assert.Equal([("civitai", "403", "FORMAT_NOT_ALLOWED"), ("huggingface", "403", "FORMAT_NOT_ALLOWED")],
             refused.Select(e => (e["Route"], e["StatusCode"], e["Code"])));
@@ -76,6 +76,9 @@ public sealed class ProxyClientTests(ForwardProxyHosts hosts) : IClassFixture<Fo
             File.Delete(output);
         }
     }
+
+    private bool Completed(string route, int bytes) => hosts.Audit("DownloadCompleted").Select(Fields).Any(e =>
+        e["KeyName"] == "default-team" && e["Route"] == route && e["Bytes"] == bytes.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private static Dictionary<string, string?> Fields(Microsoft.Extensions.Logging.Testing.FakeLogRecord record) =>
         ((IEnumerable<KeyValuePair<string, string?>>)record.StructuredState!).ToDictionary(p => p.Key, p => p.Value);
