@@ -11,7 +11,7 @@ using Microsoft.AspNetCore.Connections;
 using Microsoft.Extensions.Options;
 using ModelGateway.Downloads;
 using ModelGateway.Egress;
-using ModelGateway.Policy;
+using ModelGateway.PolicyProfiles;
 using ModelGateway.Primitives;
 using ModelGateway.RateLimiting;
 
@@ -40,7 +40,7 @@ internal sealed class ForwardProxyConnectionHandler(
     PolicyProvider policies,
     EgressHopGuard guard,
     ForwardProxyAudit audit,
-    TimeProvider time)
+    TimeProvider time) : IDisposable
 {
     private const int RelayBufferBytes = 64 * 1024;
 
@@ -51,6 +51,8 @@ internal sealed class ForwardProxyConnectionHandler(
 
     // The tunnels (relayed and intercepted) each key holds open, counted as the download streams are.
     private readonly DownloadSlots _tunnels = new();
+
+    public void Dispose() => _tunnels.Dispose();
 
     public async Task HandleAsync(ConnectionContext connection, ConnectionDelegate next)
     {
