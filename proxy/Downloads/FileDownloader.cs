@@ -178,7 +178,8 @@ internal sealed class FileDownloader(
             download.AnswerUnsatisfiable(fileSize);
             return;
         }
-        var asked = RangePlanner.ToAsk(wanted, ContentSniffer.HeadBytes);
+        var headBytes = PickleStreamGuard.HeadBytes(download.Facts, ContentSniffer.HeadBytes); // a scanned pickle's prefix is checked whole
+        var asked = RangePlanner.ToAsk(wanted, headBytes);
         var ifRange = wanted is null ? default : request.Headers.IfRange;
         var ifNoneMatch = request.Headers.IfNoneMatch;
         var inspectedTag = download.Facts.ContentTag;
@@ -251,12 +252,18 @@ internal sealed class FileDownloader(
             return;
         }
 
+        if (PickleStreamGuard.RangeRefusal(download.Facts, plan) is { } pickleRefusal)
+        {
+            throw download.Refuse(DownloadOutcome.Refused, pickleRefusal);
+        }
+
         await using var upstream = await message.Content.ReadAsStreamAsync(context.RequestAborted);
         var idle = options.CurrentValue.IdleTimeout;
-        var copy = new StreamCopy(upstream, context.Response.Body, plan, idle)
+        HeadGate formatGate = head => HeadCheck.Refusal(download.Facts, head.Span, body.FileSize);
+        var copy = new StreamCopy(upstream, PickleStreamGuard.Wrap(context.Response.Body, download.Facts, plan), plan, idle)
         {
-            HeadBytes = ContentSniffer.HeadBytes,
-            HeadGates = [head => HeadCheck.Refusal(download.Facts, head.Span, body.FileSize)],
+            HeadBytes = headBytes,
+            HeadGates = PickleStreamGuard.HeadGate(download.Facts) is { } pickleGate ? [formatGate, pickleGate] : [formatGate],
             Starting = () => download.WriteStart(response, plan, body),
             Sending = download.Started,
         };
@@ -270,37 +277,16 @@ internal sealed class FileDownloader(
             case var _ when result.Refusal is { } refusal:
                 throw download.Refuse(refusal.Outcome, refusal.Error);
             case DownloadOutcome.IdleTimeout:
-                Fail(download, result.Outcome, ErrorCodes.NetworkTimeout,
+                download.Fail(result.Outcome, ErrorCodes.NetworkTimeout,
                     string.Create(CultureInfo.InvariantCulture, $"The file host sent nothing for {idle.TotalSeconds:0} seconds."));
                 break;
             case DownloadOutcome.HostBrokeOff:
-                Fail(download, result.Outcome, ErrorCodes.NetworkError, "The file host broke off the transfer.");
+                download.Fail(result.Outcome, ErrorCodes.NetworkError, "The file host broke off the transfer.");
                 break;
             default:
-                Abort(download, result.Outcome);
+                download.Abort(result.Outcome);
                 break;
         }
-    }
-
-    /// <summary>
-    /// The client must see a broken transfer, never a clean end. Audited first: the event is written before the client
-    /// can notice the abort (and send its next request).
-    /// </summary>
-    private static void Abort(Download download, DownloadOutcome outcome)
-    {
-        download.Finish(outcome, download.Context.Response.StatusCode);
-        download.Context.Abort();
-    }
-
-    /// <summary>A failure of the host: before the first byte a 422 answer, after it an aborted transfer.</summary>
-    private static void Fail(Download download, DownloadOutcome outcome, string code, string message)
-    {
-        if (download.Context.Response.HasStarted)
-        {
-            Abort(download, outcome);
-            return;
-        }
-        throw download.Refuse(outcome, GatewayException.SourceFailed(code, message));
     }
 
     private async Task<EgressResponse> SendAsync(EgressRequest request, CancellationToken cancellationToken)

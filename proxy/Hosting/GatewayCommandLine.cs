@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using ModelGateway.Auth;
+using ModelGateway.ForwardProxy;
 
 namespace ModelGateway.Hosting;
 
@@ -18,6 +19,7 @@ internal static class GatewayCommandLine
                                                             check config/ and the environment; exit 0 (OK) or 1 (every problem)
                ModelGateway hash-key                        read an API key from standard input, print the SHA-256 to store
                ModelGateway healthcheck <url>               exit 0 when <url> answers 200, else 1 (3 s timeout)
+               ModelGateway create-ca <dir>                 write a new forward-proxy CA: <dir>/ca.pem and <dir>/ca.key
         """;
 
     private static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(3);
@@ -33,6 +35,8 @@ internal static class GatewayCommandLine
                 return HashKey(Console.In, interactive: !Console.IsInputRedirected, Console.Out, Console.Error);
             case ["healthcheck", var url]:
                 return await HealthCheckAsync(url, Console.Out);
+            case ["create-ca", var directory]:
+                return CreateCa(directory, TimeProvider.System.GetUtcNow(), Console.Out, Console.Error);
             case [var command, ..] when !command.StartsWith('-'):
                 await Console.Error.WriteLineAsync($"Unknown command \"{command}\".{Environment.NewLine}{Usage}");
                 return 2;
@@ -154,6 +158,27 @@ internal static class GatewayCommandLine
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
             await output.WriteLineAsync($"No answer from {target.GetLeftPart(UriPartial.Authority)}: {ex.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// Writes a new CA for the forward proxy (<c>ForwardProxy:CaCertificate</c>/<c>CaKey</c>) into <paramref name="directory"/>;
+    /// never over an existing one, which clients already trust.
+    /// </summary>
+    internal static int CreateCa(string directory, DateTimeOffset now, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        try
+        {
+            var (certificate, key) = ProxyCertificateAuthority.CreateFiles(directory, now);
+            output.WriteLine($"Wrote {certificate} (give it to clients to trust) and {key} (the CA's private key: readable by its owner only, keep it secret).");
+            return 0;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            error.WriteLine($"Could not create the CA in \"{directory}\": {ex.Message}");
             return 1;
         }
     }

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Options;
 using ModelGateway.Egress;
+using ModelGateway.PickleScan;
 using ModelGateway.Policies;
 using ModelGateway.Previews;
 using ModelGateway.Sources;
@@ -19,6 +20,7 @@ internal sealed partial class ContentInspector(
     EgressClient egress,
     IOptionsMonitor<ContentCheckOptions> checkOptions,
     IOptionsMonitor<PreviewOptions> previewOptions,
+    PickleReportCache pickleReports,
     ILogger<ContentInspector> logger)
 {
     public async Task<AssetFacts> InspectAsync(ProbeResult probe, ProbeScope scope, CancellationToken cancellationToken)
@@ -33,7 +35,7 @@ internal sealed partial class ContentInspector(
         var limits = new SniffLimits(checkOptions.CurrentValue.MaxHeaderBytes, previewOptions.CurrentValue.Limits);
         try
         {
-            var (sniff, rangeTotal, tag) = await SniffAsync(probe, location, scope, limits, cancellationToken);
+            var (sniff, rangeTotal, head, tag) = await SniffAsync(probe, location, scope, limits, cancellationToken);
             if (facts.ContentLength is null && rangeTotal is { } size)
             {
                 facts = facts with { ContentLength = size }; // the source could not tell; Content-Range did
@@ -41,6 +43,10 @@ internal sealed partial class ContentInspector(
             facts = facts with { ContentTag = tag }; // the inspected version: ranged downloads ask for it
             var verified = ContentVerification.Apply(facts, sniff);
             Log.Sniffed(logger, location.Url.Host, sniff.Kind, sniff.Signature ?? "-", verified.FormatCheck);
+            if (head is not null && BearsPickles(facts.Format, sniff))
+            {
+                verified = verified with { PickleReport = await ScanPicklesAsync(location, scope, head, rangeTotal ?? facts.ContentLength, facts, cancellationToken) };
+            }
             return verified;
         }
         catch (EgressException ex)
@@ -50,8 +56,8 @@ internal sealed partial class ContentInspector(
         }
     }
 
-    /// <summary>What the head says, the file's size when a Content-Range told it, and the strong ETag of the answer it came in.</summary>
-    private async Task<(SniffResult Sniff, long? RangeTotal, string? Tag)> SniffAsync(ProbeResult probe, ContentLocation location, ProbeScope scope,
+    /// <summary>What the head says, the file's size when a Content-Range told it, the head, and the strong ETag of the answer it came in.</summary>
+    private async Task<(SniffResult Sniff, long? RangeTotal, byte[]? Head, string? Tag)> SniffAsync(ProbeResult probe, ContentLocation location, ProbeScope scope,
         SniffLimits limits, CancellationToken cancellationToken)
     {
         var first = probe.Head is { } head
@@ -62,7 +68,7 @@ internal sealed partial class ContentInspector(
             : await ReadHeadAsync(location, scope, cancellationToken);
         if (first is null)
         {
-            return (SniffResult.Undetermined, null, null);
+            return (SniffResult.Undetermined, null, null, null);
         }
         var facts = probe.Facts;
         // The server's Content-Range total is the file's true size; a source's claim may be rounded (CivitAI's KB).
@@ -71,16 +77,16 @@ internal sealed partial class ContentInspector(
         var sniff = ContentSniffer.Sniff(first.Bytes, total, facts.Filename, limits);
         if (sniff is not { Kind: SniffKind.NeedMoreBytes, NeedBytes: { } need } || need > 8L + limits.MaxHeaderBytes)
         {
-            return (sniff, rangeTotal, first.Tag);
+            return (sniff, rangeTotal, first.Bytes, first.Tag);
         }
 
         // A safetensors header longer than the head: one more read for the rest of it, into the header's own buffer.
         if (await ReadHeaderAsync(location, scope, first.Bytes, (int)need, cancellationToken) is not { } header)
         {
-            return (SniffResult.Undetermined, rangeTotal, first.Tag);
+            return (SniffResult.Undetermined, rangeTotal, null, first.Tag);
         }
         sniff = ContentSniffer.Sniff(header, total, facts.Filename, limits);
-        return (sniff.Kind == SniffKind.NeedMoreBytes ? SniffResult.Undetermined : sniff, rangeTotal, first.Tag);
+        return (sniff.Kind == SniffKind.NeedMoreBytes ? SniffResult.Undetermined : sniff, rangeTotal, null, first.Tag);
     }
 
     /// <summary>
@@ -128,7 +134,7 @@ internal sealed partial class ContentInspector(
         return offset + read == need ? header : null;
     }
 
-    private async Task<EgressResponse> SendRangeAsync(ContentLocation location, ProbeScope scope, int from, int count, CancellationToken cancellationToken)
+    private async Task<EgressResponse> SendRangeAsync(ContentLocation location, ProbeScope scope, long from, long count, CancellationToken cancellationToken)
     {
         var request = scope.Request(HttpMethod.Get, location.Url, message =>
         {
@@ -142,7 +148,7 @@ internal sealed partial class ContentInspector(
     }
 
     // A 206 of exactly the range asked from, or a 200 of the whole file (Range ignored), in the file's own bytes.
-    private bool IsFileBytes(EgressResponse response, int from)
+    private bool IsFileBytes(EgressResponse response, long from)
     {
         if (!response.IsSuccess)
         {
@@ -186,5 +192,8 @@ internal sealed partial class ContentInspector(
 
         [LoggerMessage(4, LogLevel.Debug, "{Host} ignored Range ({Status}); reading the head only and dropping the connection.", EventName = "ContentRangeIgnored")]
         public static partial void RangeIgnored(ILogger logger, string host, int status);
+
+        [LoggerMessage(5, LogLevel.Information, "Pickle scan of a file on {Host}: {Container}, {Verdict}.", EventName = "PicklesScanned")]
+        public static partial void PicklesScanned(ILogger logger, string host, string container, PickleVerdict verdict);
     }
 }
