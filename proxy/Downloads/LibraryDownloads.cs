@@ -47,7 +47,8 @@ internal sealed partial class FileDownloader
         {
             using (var blob = await _library.OpenAsync(sha256, token))
             {
-                if (blob is not null)
+                // A blob of another length than inspected is not served (nor trusted): upstream decides, and the fill replaces it.
+                if (blob is not null && (facts.ContentLength is not { } size || blob.Length == size))
                 {
                     await download.ServeBlobAsync(blob);
                     return true;
