@@ -46,7 +46,7 @@ public abstract class LibraryDownloadContract(DownloadHosts hosts, RedisFixture 
         Assert.Equal(file.Length, second.Content.Headers.ContentLength);
         Assert.Equal(first.Content.Headers.ContentDisposition, second.Content.Headers.ContentDisposition);
         Assert.Equal("lib-8101.safetensors", second.Content.Headers.ContentDisposition?.FileName);
-        Assert.True(await ExistsAsync(gateway, Sha256(file)));
+        Assert.True(await StoredAsync(gateway, Sha256(file)));
     }
 
     [Fact]
@@ -155,7 +155,7 @@ public abstract class LibraryDownloadContract(DownloadHosts hosts, RedisFixture 
         Assert.Equal((HttpStatusCode.OK, "MISS"), (next.StatusCode, CacheStatus(next)));
         Assert.Equal(file, nextBytes);
         Assert.Equal(before + 1, FullBodies(8105));
-        Assert.True(await ExistsAsync(gateway, Sha256(file)));
+        Assert.True(await StoredAsync(gateway, Sha256(file)));
     }
 
     [Fact]
@@ -189,7 +189,7 @@ public abstract class LibraryDownloadContract(DownloadHosts hosts, RedisFixture 
         using var allowed = gateway.Client(TestKeys.Default);
         using var tiny = gateway.Client(TinyKey);
         await FetchWholeAsync(allowed, CivitAiUrl(8107));
-        Assert.True(await ExistsAsync(gateway, Sha256(file)));
+        Assert.True(await StoredAsync(gateway, Sha256(file)));
 
         using var refused = await tiny.GetAsync(DownloadPath(CivitAiUrl(8107)));
 
@@ -286,7 +286,9 @@ public abstract class LibraryDownloadContract(DownloadHosts hosts, RedisFixture 
         });
         using var client = gateway.Client(TestKeys.Default);
         await FetchWholeAsync(client, CivitAiUrl(8109));
+        Assert.True(await StoredAsync(gateway, Sha256(a)));
         await FetchWholeAsync(client, CivitAiUrl(8110));
+        Assert.True(await StoredAsync(gateway, Sha256(b)));
 
         using var served = await client.GetAsync(DownloadPath(CivitAiUrl(8109)), HttpCompletionOption.ResponseHeadersRead);
         Assert.Equal("HIT", CacheStatus(served));
@@ -295,12 +297,13 @@ public abstract class LibraryDownloadContract(DownloadHosts hosts, RedisFixture 
             Assert.Equal("HIT", CacheStatus(touched)); // b is now the most recently used, a the least
         }
         await FetchWholeAsync(client, CivitAiUrl(8111));
+        Assert.True(await StoredAsync(gateway, Sha256(c)));
         var servedBytes = await served.Content.ReadAsByteArrayAsync();
 
         Assert.Equal(a, servedBytes);
-        Assert.True(await ExistsAsync(gateway, Sha256(a)));
+        Assert.True(await StoredAsync(gateway, Sha256(a)));
         Assert.False(await ExistsAsync(gateway, Sha256(b)));
-        Assert.True(await ExistsAsync(gateway, Sha256(c)));
+        Assert.True(await StoredAsync(gateway, Sha256(c)));
         Assert.Equal(a.Length + c.Length, gateway.Services.GetRequiredService<ModelLibrary>().SizeBytes);
     }
 
@@ -322,6 +325,24 @@ public abstract class LibraryDownloadContract(DownloadHosts hosts, RedisFixture 
 
     private protected static Task<bool> ExistsAsync(LoopbackGateway gateway, string sha256) =>
         gateway.Services.GetRequiredService<ModelLibrary>().ExistsAsync(sha256, default);
+
+    /// <summary>
+    /// Whether the blob is in the store within 5 s: a fill is published once the copy completed, just after the client
+    /// got its last bytes (a caller arriving meanwhile waits for that fill).
+    /// </summary>
+    private protected static async Task<bool> StoredAsync(LoopbackGateway gateway, string sha256)
+    {
+        var waited = System.Diagnostics.Stopwatch.StartNew();
+        while (!await ExistsAsync(gateway, sha256))
+        {
+            if (waited.Elapsed > TimeSpan.FromSeconds(5))
+            {
+                return false;
+            }
+            await Task.Delay(20);
+        }
+        return true;
+    }
 
     private static string? CacheStatus(HttpResponseMessage response) =>
         response.Headers.TryGetValues("X-Cache-Status", out var values) ? string.Join(",", values) : null;

@@ -59,6 +59,7 @@ public sealed class LibraryProcessTests(DownloadHosts hosts) : IClassFixture<Dow
         Assert.Equal(HttpStatusCode.OK, download.StatusCode);
         Assert.Equal("MISS", download.Headers.GetValues("X-Cache-Status").Single());
         Assert.Equal(file, await download.Content.ReadAsByteArrayAsync());
+        await WaitUntilAsync(() => File.Exists(new DirectoryBlobStore(_library).PathOf(Sha256(file))), "the blob published");
         Assert.Equal(file.Length, await new DirectoryBlobStore(_library).GetLengthAsync(Sha256(file), default));
     }
 
