@@ -58,7 +58,8 @@ internal sealed partial class FileDownloader
             {
                 return false; // a part of a file not held: upstream's, and nothing stored
             }
-            var fill = await library.TryBeginFillAsync(sha256, facts.ContentLength, token);
+            // The copy checks the whole file's SHA-256 (a whole 200 from the host) and the fill is completed only then.
+            var fill = await library.TryBeginFillAsync(sha256, facts.ContentLength, token, callerChecksHash: true);
             if (fill is { Stored: true })
             {
                 download.Fill = fill;
@@ -73,11 +74,14 @@ internal sealed partial class FileDownloader
         }
     }
 
-    /// <summary>The fill as the copy's second destination, for a whole file whose SHA-256 the copy checks.</summary>
+    /// <summary>
+    /// The fill as the copy's second destination, for a whole file whose SHA-256 the copy checks (the fill leaves the hash
+    /// to it). Any other copy (the host answered a part) feeds nothing: the fill is dropped.
+    /// </summary>
     private static FillSink? LibrarySink(Download download, CopyPlan plan) =>
-        download.Fill is { } fill && plan.Sha256 is not null && plan.SourceStart == 0 ? new FillSink(fill) : null;
+        download.Fill is { } fill && plan.Sha256 == fill.Sha256 && plan.SourceStart == 0 ? new FillSink(fill) : null;
 
-    /// <summary>The copy completed with every check passed: the blob is published (when its own hash agrees).</summary>
+    /// <summary>The copy completed with every check passed — its length and SHA-256 — so the blob is published.</summary>
     private static async Task CompleteFillAsync(Download download)
     {
         if (download.Fill is { } fill && fill.Written > 0)
@@ -89,7 +93,7 @@ internal sealed partial class FileDownloader
     private sealed class FillSink(ModelLibrary.BlobFill fill) : IDownloadSink
     {
         public ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, long fileOffset, CancellationToken cancellationToken) =>
-            fill.WriteAsync(chunk, cancellationToken);
+            fill.WriteAsync(chunk, fileOffset, cancellationToken);
     }
 }
 

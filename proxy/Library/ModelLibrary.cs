@@ -129,8 +129,11 @@ internal sealed partial class ModelLibrary : IDisposable
     /// Starts filling <paramref name="sha256"/> from a download: null when another fill of it runs (here or on another
     /// replica) — wait with <see cref="WaitForFillAsync"/> and look again. A fill that is disposed without being completed
     /// leaves nothing. <see cref="BlobFill.Stored"/> is false when the store has no room: the download goes on, unstored.
+    /// <paramref name="callerChecksHash"/>: the caller hashes the very bytes it gives the fill and completes it only when
+    /// they matched <paramref name="sha256"/> (<see cref="BlobWrite.LeaveHashToCaller"/>: one hash instead of two).
     /// </summary>
-    public async Task<BlobFill?> TryBeginFillAsync(string sha256, long? expectedLength, CancellationToken cancellationToken)
+    public async Task<BlobFill?> TryBeginFillAsync(string sha256, long? expectedLength, CancellationToken cancellationToken,
+        bool callerChecksHash = false)
     {
         var key = Key(sha256);
         var lease = await Leases.TryAcquireAsync(key, cancellationToken);
@@ -149,6 +152,10 @@ internal sealed partial class ModelLibrary : IDisposable
             try
             {
                 write = await Store.BeginWriteAsync(key, expectedLength, cancellationToken);
+                if (callerChecksHash)
+                {
+                    write.LeaveHashToCaller();
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -338,6 +345,7 @@ internal sealed partial class ModelLibrary : IDisposable
     internal sealed class BlobFill(ModelLibrary owner, string sha256, FillLeases.FillLease lease, BlobWrite? write) : IAsyncDisposable
     {
         private string? _outcome;
+        private bool _broken;
 
         public string Sha256 => sha256;
 
@@ -350,6 +358,20 @@ internal sealed partial class ModelLibrary : IDisposable
         public ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken) =>
             write?.WriteAsync(chunk, cancellationToken) ?? ValueTask.CompletedTask;
 
+        /// <summary>
+        /// The chunk of the file at <paramref name="fileOffset"/>: taken only in order, from the file's first byte; a fill
+        /// given a chunk out of place is broken and never completes.
+        /// </summary>
+        public ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, long fileOffset, CancellationToken cancellationToken)
+        {
+            if (_broken || fileOffset != Written)
+            {
+                _broken = true;
+                return ValueTask.CompletedTask;
+            }
+            return WriteAsync(chunk, cancellationToken);
+        }
+
         /// <summary>Publishes the blob when the bytes verified; returns whether they did (nothing is stored otherwise).</summary>
         public async Task<bool> CompleteAsync(CancellationToken cancellationToken)
         {
@@ -357,6 +379,12 @@ internal sealed partial class ModelLibrary : IDisposable
             {
                 _outcome = FillOutcomes.StoreFailed;
                 return true; // nothing to check against: the caller's own checks decide
+            }
+            if (_broken)
+            {
+                _outcome = FillOutcomes.Mismatch;
+                await write.DisposeAsync(); // removes what it wrote
+                return false;
             }
             var result = await write.CompleteAsync(cancellationToken);
             _outcome = !result.Verified ? FillOutcomes.Mismatch : result.Stored ? FillOutcomes.Stored : FillOutcomes.StoreFailed;
