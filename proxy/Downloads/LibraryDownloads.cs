@@ -181,12 +181,21 @@ internal sealed partial class Download
         var from = range?.From ?? 0;
         var to = range?.To ?? blob.Length - 1;
         var count = blob.Length == 0 ? 0 : to - from + 1;
-        await using var content = await blob.OpenReadAsync(from, count, Context.RequestAborted);
+        Stream? opened;
+        try
+        {
+            opened = await blob.OpenReadAsync(from, count, Context.RequestAborted);
+        }
+        catch (Exception ex) when (ModelLibrary.IsStoreFailure(ex))
+        {
+            opened = null;
+        }
+        await using var content = opened;
         if (content is null)
         {
-            // Removed between finding and opening it (verify --remove): nothing was sent, the client may retry.
+            // Removed between finding and opening it (verify --remove), or the store failed: nothing was sent, retry.
             throw Refuse(DownloadOutcome.SourceFailed, new GatewayException(StatusCodes.Status503ServiceUnavailable,
-                ErrorCodes.ServiceUnavailable, "The library lost the file while it was being opened. Retry."));
+                ErrorCodes.ServiceUnavailable, "The library could not open the stored file. Retry."));
         }
         if (range is not null)
         {
@@ -238,7 +247,7 @@ internal sealed partial class Download
         {
             Aborted(DownloadOutcome.IdleTimeout);
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException or Amazon.Runtime.AmazonClientException)
+        catch (Exception ex) when (ModelLibrary.IsStoreFailure(ex))
         {
             Aborted(DownloadOutcome.HostBrokeOff); // the store failed mid-read
         }

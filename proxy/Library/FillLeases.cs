@@ -91,10 +91,22 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisHealth redi
     /// Waits until the fill of <paramref name="sha256"/> may have ended: this replica's ends, or one poll interval for
     /// another replica's.
     /// </summary>
-    public Task WaitAsync(string sha256, CancellationToken cancellationToken) =>
-        _local.TryGetValue(sha256, out var lease)
-            ? lease.Completion.WaitAsync(PollInterval * 5, _time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default)
-            : Task.Delay(PollInterval, _time, cancellationToken);
+    public async Task WaitAsync(string sha256, CancellationToken cancellationToken)
+    {
+        if (!_local.TryGetValue(sha256, out var lease))
+        {
+            await Task.Delay(PollInterval, _time, cancellationToken);
+            return;
+        }
+        try
+        {
+            await lease.Completion.WaitAsync(PollInterval * 5, _time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // still filling: the caller looks again
+        }
+    }
 
     // Asked whenever Redis is configured, even while the shared signal says it is out (another caller's timeout must not
     // split fills across replicas): a failing call costs this caller one short timeout, then the fill goes on locally.

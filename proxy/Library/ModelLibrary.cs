@@ -65,7 +65,17 @@ internal sealed partial class ModelLibrary : IDisposable
         var pin = Pin(key);
         try
         {
-            if (await Store.GetLengthAsync(key, cancellationToken) is not { } length)
+            long? found;
+            try
+            {
+                found = await Store.GetLengthAsync(key, cancellationToken);
+            }
+            catch (Exception ex) when (IsStoreFailure(ex))
+            {
+                Log.ReadFailed(_logger, key, Store.Kind, ex.GetType().Name); // served from upstream meanwhile
+                found = null;
+            }
+            if (found is not { } length)
             {
                 pin.Dispose();
                 return null;
@@ -231,7 +241,7 @@ internal sealed partial class ModelLibrary : IDisposable
                 {
                     await Store.DeleteAsync(victim, cancellationToken);
                 }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Amazon.Runtime.AmazonServiceException)
+                catch (Exception ex) when (IsStoreFailure(ex))
                 {
                     Log.EvictionFailed(_logger, victim, ex.GetType().Name);
                     continue;
@@ -305,6 +315,10 @@ internal sealed partial class ModelLibrary : IDisposable
     }
 
     public void Dispose() => _evicting.Dispose();
+
+    /// <summary>A failure of the store itself (a disk, a bucket): logged, never a failed request.</summary>
+    public static bool IsStoreFailure(Exception exception) => exception is IOException or UnauthorizedAccessException
+        or Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException;
 
     private static string Key(string sha256) =>
         Sha256Key.Normalize(sha256) ?? throw new ArgumentException("Not a SHA-256 in hex.", nameof(sha256));
@@ -433,5 +447,9 @@ internal sealed partial class ModelLibrary : IDisposable
 
         [LoggerMessage(7, LogLevel.Warning, "Library: could not evict blob {Sha256} ({Error}).", EventName = "LibraryEvictionFailed")]
         public static partial void EvictionFailed(ILogger logger, string sha256, string error);
+
+        [LoggerMessage(8, LogLevel.Warning, "Library: could not look up blob {Sha256} in the {Kind} store ({Error}); served from upstream.",
+            EventName = "LibraryReadFailed")]
+        public static partial void ReadFailed(ILogger logger, string sha256, string kind, string error);
     }
 }
