@@ -1,39 +1,11 @@
 using System.Net;
+using Microsoft.Extensions.Options;
 using ModelGateway.Primitives;
 
 namespace ModelGateway.Hosting;
 
-/// <summary>How a replica stops (<c>Hosting</c> section). Read at startup.</summary>
-internal sealed class GatewayHostingOptions
-{
-    public const string SectionName = "Hosting";
-
-    /// <summary>How long a stopping replica lets requests in flight (downloads) finish.</summary>
-    public int ShutdownTimeoutSeconds { get; set; } = 30;
-
-    /// <summary>How long a stopping replica keeps serving while it answers not ready (<see cref="ShutdownDelay"/>).</summary>
-    public int ShutdownDelaySeconds { get; set; }
-}
-
-/// <summary>
-/// <c>ForwardedHeaders</c>: the load balancers whose <c>X-Forwarded-For</c> names the real client. None by default, so
-/// the header is ignored and the TCP peer is the client. Read at startup.
-/// </summary>
-internal sealed class ForwardedHeadersSettings
-{
-    public const string SectionName = "ForwardedHeaders";
-
-    /// <summary>Addresses of trusted proxies (<c>10.0.0.5</c>, <c>::1</c>).</summary>
-    public List<string> KnownProxies { get; set; } = [];
-
-    /// <summary>Networks of trusted proxies in CIDR form (<c>172.16.0.0/12</c>).</summary>
-    public List<string> KnownNetworks { get; set; } = [];
-
-    public bool TrustsAnyProxy => KnownProxies.Count > 0 || KnownNetworks.Count > 0;
-}
-
 /// <summary>The host's own keys: <c>Hosting</c>, <c>ForwardedHeaders</c> and the <c>Logging</c> levels.</summary>
-internal sealed class HostingConfigValidator : IFeatureConfigValidator
+internal sealed partial class HostingConfigValidator : IFeatureConfigValidator
 {
     public const int MaxShutdownTimeoutSeconds = 3600;
     public const int MaxShutdownDelaySeconds = 300;
@@ -45,16 +17,10 @@ internal sealed class HostingConfigValidator : IFeatureConfigValidator
         var hosting = new GatewayHostingOptions();
         if (ConfigBinding.TryBind(configuration.GetSection(GatewayHostingOptions.SectionName), hosting, problems))
         {
-            var timeoutInRange = hosting.ShutdownTimeoutSeconds is >= 1 and <= MaxShutdownTimeoutSeconds;
-            if (!timeoutInRange)
-            {
-                problems.Add($"Hosting:ShutdownTimeoutSeconds must be between 1 and {MaxShutdownTimeoutSeconds}.");
-            }
-            if (hosting.ShutdownDelaySeconds is < 0 or > MaxShutdownDelaySeconds)
-            {
-                problems.Add($"Hosting:ShutdownDelaySeconds must be between 0 and {MaxShutdownDelaySeconds}.");
-            }
-            else if (timeoutInRange && hosting.ShutdownDelaySeconds >= hosting.ShutdownTimeoutSeconds)
+            var before = problems.Count;
+            RangeProblems.Add(new HostingRanges(), hosting, GatewayHostingOptions.SectionName, problems);
+            // The cross-field rule, on values that are each in range.
+            if (problems.Count == before && hosting.ShutdownDelaySeconds >= hosting.ShutdownTimeoutSeconds)
             {
                 problems.Add("Hosting:ShutdownDelaySeconds must be shorter than Hosting:ShutdownTimeoutSeconds: the delay counts within it.");
             }
@@ -98,4 +64,8 @@ internal sealed class HostingConfigValidator : IFeatureConfigValidator
             }
         }
     }
+
+    /// <summary>The checks of <see cref="GatewayHostingOptions"/>' <c>[Range]</c> attributes, generated.</summary>
+    [OptionsValidator]
+    private sealed partial class HostingRanges : IValidateOptions<GatewayHostingOptions>;
 }

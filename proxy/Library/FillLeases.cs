@@ -11,7 +11,7 @@ namespace ModelGateway.Library;
 /// stops renewing: its lease expires, and the next caller fills. While Redis is unavailable, fills are single per replica
 /// only (the download still works; two replicas may then fill the same blob, and the second publish is a no-op).
 /// </summary>
-internal sealed partial class FillLeases(RedisConnection redis, RedisHealth redisHealth, TimeProvider time, ILogger<FillLeases> logger)
+internal sealed partial class FillLeases(RedisConnection redis, RedisCircuit redisCircuit, TimeProvider time, ILogger<FillLeases> logger)
 {
     public const string KeyPrefix = "model-gateway-library-fill:";
 
@@ -29,7 +29,7 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisHealth redi
 
     private readonly ConcurrentDictionary<string, FillLease> _local = new(StringComparer.Ordinal);
     private readonly TimeProvider _time = time;
-    private readonly RedisHealth _redisHealth = redisHealth;
+    private readonly RedisCircuit _redisCircuit = redisCircuit;
 
     public static RedisKey KeyFor(string sha256) => KeyPrefix + sha256;
 
@@ -51,12 +51,12 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisHealth redi
                     lease.Ended();
                     return null;
                 }
-                _redisHealth.ReportSuccess();
+                _redisCircuit.ReportSuccess();
                 lease.StartRenewing(database);
             }
-            catch (Exception ex) when (RedisHealth.IsRedisFailure(ex))
+            catch (Exception ex) when (RedisCircuit.IsRedisFailure(ex))
             {
-                _redisHealth.ReportFailure(ex);
+                _redisCircuit.ReportFailure(ex);
                 Log.LeaseUnshared(logger, sha256);
             }
         }
@@ -77,12 +77,12 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisHealth redi
         try
         {
             var held = await database.KeyExistsAsync(KeyFor(sha256));
-            _redisHealth.ReportSuccess();
+            _redisCircuit.ReportSuccess();
             return held;
         }
-        catch (Exception ex) when (RedisHealth.IsRedisFailure(ex))
+        catch (Exception ex) when (RedisCircuit.IsRedisFailure(ex))
         {
-            _redisHealth.ReportFailure(ex);
+            _redisCircuit.ReportFailure(ex);
             return false;
         }
     }
@@ -121,9 +121,9 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisHealth redi
             {
                 await database.ScriptEvaluateAsync(Release, new { key = KeyFor(lease.Sha256), token = lease.Token });
             }
-            catch (Exception ex) when (RedisHealth.IsRedisFailure(ex))
+            catch (Exception ex) when (RedisCircuit.IsRedisFailure(ex))
             {
-                _redisHealth.ReportFailure(ex); // the key expires by itself
+                _redisCircuit.ReportFailure(ex); // the key expires by itself
             }
         }
     }
@@ -176,9 +176,9 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisHealth redi
                     {
                         await database.ScriptEvaluateAsync(Renew, new { key = KeyFor(sha256), token, ms = (long)Expiry.TotalMilliseconds });
                     }
-                    catch (Exception ex) when (RedisHealth.IsRedisFailure(ex))
+                    catch (Exception ex) when (RedisCircuit.IsRedisFailure(ex))
                     {
-                        owner._redisHealth.ReportFailure(ex);
+                        owner._redisCircuit.ReportFailure(ex);
                     }
                 }
             }
