@@ -38,6 +38,9 @@ public sealed record AssetFacts
 
     public ScanResult PickleScan { get; init; } = ScanResult.Unknown;
 
+    /// <summary>The gateway's own scan of the file's pickles (<c>docs/pickle-scan.md</c>); null when it was not scanned.</summary>
+    public PickleScanReport? PickleReport { get; init; }
+
     public ScanResult VirusScan { get; init; } = ScanResult.Unknown;
 
     /// <summary>Canonical download URL without credentials.</summary>

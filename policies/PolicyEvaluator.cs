@@ -13,9 +13,14 @@ public static class PolicyEvaluator
         var warnings = new List<ValidationIssue>();
 
         CheckHosts(facts, policy, errors);
+        // The gateway's own pickle scan ranks before the format: a .pt wrapped in 7z is first of all unscannable.
+        var pickleScanned = PickleScanCheck.Evaluate(facts, policy, errors, warnings);
         CheckFormat(facts, policy, errors, warnings);
         CheckSize(facts, policy, errors, warnings);
-        CheckScan(facts.PickleScan, ValidationCodes.UnsafePickleScan, "pickle", errors, warnings);
+        if (!pickleScanned)
+        {
+            CheckScan(facts.PickleScan, ValidationCodes.UnsafePickleScan, "pickle", errors, warnings);
+        }
         CheckScan(facts.VirusScan, ValidationCodes.UnsafeVirusScan, "virus", errors, warnings);
         CheckModelType(facts, policy, errors);
 

@@ -27,4 +27,7 @@ public sealed class PolicyOptions
 
     /// <summary>A file whose size no source tells: warn (default) or deny.</summary>
     public PolicyAction? UnknownSize { get; set; }
+
+    /// <summary>What the gateway's own pickle scan verdicts yield (<see cref="PickleScanOptions"/>).</summary>
+    public PickleScanOptions? PickleScan { get; set; }
 }

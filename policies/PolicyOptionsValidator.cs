@@ -44,5 +44,9 @@ public static class PolicyOptionsValidator
                 yield return $"{section}:{key}: must be Warn or Deny, not {(int)value}.";
             }
         }
+        foreach (var problem in PickleScanSettings.Validate(section, options.PickleScan))
+        {
+            yield return problem;
+        }
     }
 }

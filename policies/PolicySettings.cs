@@ -19,6 +19,8 @@ public sealed record PolicySettings
 
     public PolicyAction UnknownSize { get; init; } = PolicyAction.Warn;
 
+    public PickleScanSettings PickleScan { get; init; } = new();
+
     /// <summary>
     /// The effective policy: <paramref name="profile"/>'s keys where it sets them, else <paramref name="basePolicy"/>'s,
     /// else the defaults. Call <see cref="PolicyOptionsValidator"/> first: unknown names are skipped here.
@@ -27,9 +29,11 @@ public sealed record PolicySettings
     {
         ArgumentNullException.ThrowIfNull(basePolicy);
         var formats = profile?.AllowedFormats ?? basePolicy.AllowedFormats;
+        var allowedFormats = formats is null ? DefaultAllowedFormats : ParseFormats(formats);
         return new PolicySettings
         {
-            AllowedFormats = formats is null ? DefaultAllowedFormats : ParseFormats(formats),
+            AllowedFormats = allowedFormats,
+            PickleScan = PickleScanSettings.Resolve(basePolicy.PickleScan, profile?.PickleScan),
             MaxSizeBytes = profile?.MaxSizeBytes ?? basePolicy.MaxSizeBytes ?? 0,
             AllowedHosts = Normalize(profile?.AllowedHosts ?? basePolicy.AllowedHosts),
             BlockedHosts = Normalize(profile?.BlockedHosts ?? basePolicy.BlockedHosts),

@@ -165,3 +165,36 @@ public class HitPathBenchmarks
         public IDisposable? OnChange(Action<T, string?> listener) => null;
     }
 }
+
+/// <summary>
+/// The pickle scan (docs/pickle-scan.md) of a 2 MB <c>data.pkl</c>: an SD-sized state dict (about 10,000 tensors),
+/// as the pickle alone and inside a torch.save zip (its central directory, storage sizes and hashes too). Goal: under 50 ms.
+/// </summary>
+public class PickleScanBenchmarks
+{
+    private readonly byte[] _dataPkl;
+    private readonly byte[] _torchZip;
+
+    public PickleScanBenchmarks()
+    {
+        var tensors = new List<TorchTensor>();
+        byte[] pkl = [];
+        for (var block = 0; pkl.Length < 2 * 1024 * 1024; block++)
+        {
+            for (var i = 0; i < 500; i++)
+            {
+                tensors.Add(new TorchTensor($"model.diffusion_model.output_blocks.{block}.{i}.transformer_blocks.0.attn1.to_q.weight",
+                    i % 2 == 0 ? "HalfStorage" : "FloatStorage", [2, 2]));
+            }
+            pkl = TorchFiles.StateDictPickle(tensors);
+        }
+        _dataPkl = pkl;
+        _torchZip = TorchFiles.WriteZip(TorchFiles.ZipEntries(pkl, tensors));
+    }
+
+    [Benchmark(Description = "2 MB data.pkl (raw pickle)")]
+    public object DataPkl() => ModelGateway.PickleScan.PickleFileScanner.ScanBytes(_dataPkl);
+
+    [Benchmark(Description = "torch zip with a 2 MB data.pkl")]
+    public object TorchZip() => ModelGateway.PickleScan.PickleFileScanner.ScanBytes(_torchZip);
+}

@@ -13,8 +13,9 @@ namespace ModelGateway.Auth;
 
 /// <summary>
 /// Authenticates the gateway key, presented as <c>X-API-Key</c> or as <c>Authorization: Bearer</c>; a challenge answers
-/// 401 with the Comfy error body. A client address that has used up its failed-authentication budget (<see cref="FailedAuthenticationLimiter"/>) has no key checked until its window
-/// ends, and where a key is required it is answered 429 <c>RATE_LIMITED</c> with <c>Retry-After</c> instead.
+/// 401 with the Comfy error body. A request without a key from a network an entry names is that entry's. A wrong key from
+/// a client address that has used up its failed-authentication budget (<see cref="FailedAuthenticationLimiter"/>) is
+/// answered 429 <c>RATE_LIMITED</c> with <c>Retry-After</c> until its window ends; a valid key from it is served.
 /// </summary>
 /// <remarks>
 /// A plain <see cref="IAuthenticationHandler"/> rather than an <c>AuthenticationHandler&lt;TOptions&gt;</c>: it runs on
@@ -62,21 +63,27 @@ internal sealed class ApiKeyAuthenticationHandler(
         var values = PresentedKey(_context.Request.Headers);
         if (values.Count == 0 || string.IsNullOrEmpty(values[0]))
         {
-            return AuthenticateResult.NoResult();
+            // No key: a client on a network an entry names (ApiKeys:N:Networks) is that entry; a key sent always wins.
+            return store.FindByNetwork(_context.Connection.RemoteIpAddress) is { } networkEntry ? Success(networkEntry) : AuthenticateResult.NoResult();
         }
         _keyPresented = true;
         var address = _context.Connection.RemoteIpAddress;
-        if (failedAttempts.RefusedFor(address) is { } refusedFor)
-        {
-            _keyCheckRefusedFor = refusedFor;
-            return AuthenticateResult.Fail("Too many failed API key attempts from this address.");
-        }
         if (values.Count > 1 || store.Find(values[0]!) is not { } entry)
         {
+            // Only wrong keys meet the address's failed-key budget: a valid key from it (a NAT, an office) is always served.
+            if (failedAttempts.RefusedFor(address) is { } refusedFor)
+            {
+                _keyCheckRefusedFor = refusedFor;
+                return AuthenticateResult.Fail("Too many failed API key attempts from this address.");
+            }
             failedAttempts.RecordFailure(address, StringComparer.Ordinal.GetHashCode(values.ToString()));
             return AuthenticateResult.Fail("Unknown API key.");
         }
+        return Success(entry);
+    }
 
+    private AuthenticateResult Success(ApiKeyEntry entry)
+    {
         var claims = new List<Claim>(3) { new(ClaimTypes.Name, entry.Name) };
         if (!string.IsNullOrEmpty(entry.Policy))
         {
@@ -125,7 +132,7 @@ internal sealed class ApiKeyAuthenticationHandler(
             var seconds = RateLimitHeaders.RetryAfterSeconds(refusedFor);
             response.Headers[HeaderNames.RetryAfter] = seconds.ToString(CultureInfo.InvariantCulture);
             return WriteErrorAsync(StatusCodes.Status429TooManyRequests, ErrorCodes.RateLimited, string.Create(CultureInfo.InvariantCulture,
-                $"Too many failed API key attempts from this address: no key is checked for {seconds} seconds. Retry after {seconds} seconds."));
+                $"Too many failed API key attempts from this address: wrong keys are refused for {seconds} seconds (valid keys are served). Retry after {seconds} seconds."));
         }
         telemetry.Unauthenticated(_context.Connection.RemoteIpAddress, keyPresented: _keyPresented);
         return WriteErrorAsync(StatusCodes.Status401Unauthorized, ErrorCodes.Unauthorized,

@@ -14,6 +14,12 @@ internal sealed class ApiKeyEntry
 
     /// <summary>The <c>PolicyProfiles</c> entry that applies to this key's requests.</summary>
     public string? Policy { get; set; }
+
+    /// <summary>
+    /// Client networks (CIDR) whose requests without a key are this entry's (clients that cannot send one); a key sent
+    /// explicitly always wins. With networks, <see cref="KeySha256"/> may be empty: the entry is then reached by network only.
+    /// </summary>
+    public List<string> Networks { get; set; } = [];
 }
 
 /// <summary>All configured keys.</summary>

@@ -1,3 +1,4 @@
+using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Options;
@@ -35,6 +36,30 @@ internal sealed class ApiKeyStore(IOptionsMonitor<ApiKeyOptions> options)
         return match;
     }
 
+    /// <summary>
+    /// The first entry (in configuration order) one of whose <see cref="ApiKeyEntry.Networks"/> holds
+    /// <paramref name="address"/> (an IPv4-mapped IPv6 address as its IPv4 form), or null.
+    /// </summary>
+    public ApiKeyEntry? FindByNetwork(IPAddress? address)
+    {
+        if (address is null)
+        {
+            return null;
+        }
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        foreach (var (entry, network) in Configured().Networks)
+        {
+            if (network.Contains(address))
+            {
+                return entry;
+            }
+        }
+        return null;
+    }
+
     public static bool TryDecode(string? hex, Span<byte> destination) =>
         hex is { Length: SHA256.HashSizeInBytes * 2 }
         && Convert.FromHexString(hex, destination, out _, out var written) == System.Buffers.OperationStatus.Done
@@ -62,5 +87,10 @@ internal sealed class ApiKeyStore(IOptionsMonitor<ApiKeyOptions> options)
             var hash = new byte[SHA256.HashSizeInBytes];
             return (entry, TryDecode(entry.KeySha256, hash) ? hash : []);
         })];
+
+        /// <summary>Each entry's networks that parse (the others are refused at startup), in configuration order.</summary>
+        public (ApiKeyEntry Entry, IPNetwork Network)[] Networks { get; } = [.. options.Keys.SelectMany(entry =>
+            entry.Networks.Select(n => IPNetwork.TryParse(n, out var network) ? (entry, network) : (entry, (IPNetwork?)null))
+                .Where(p => p.Item2 is not null).Select(p => (entry, p.Item2!.Value)))];
     }
 }

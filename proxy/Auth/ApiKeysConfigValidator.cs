@@ -3,7 +3,10 @@ using ModelGateway.Primitives;
 
 namespace ModelGateway.Auth;
 
-/// <summary>The <c>ApiKeys</c> list: every entry complete, hashes well-formed, names unique, profiles that exist.</summary>
+/// <summary>
+/// The <c>ApiKeys</c> list: every entry complete, hashes well-formed (or absent on an entry reached by its networks only),
+/// networks in CIDR form, names unique, profiles that exist.
+/// </summary>
 internal sealed class ApiKeysConfigValidator : IFeatureConfigValidator
 {
     public void Validate(IConfiguration configuration, IList<string> problems)
@@ -24,13 +27,22 @@ internal sealed class ApiKeysConfigValidator : IFeatureConfigValidator
             {
                 problems.Add($"ApiKeys:{i}:Name is required.");
             }
-            if (!ApiKeyStore.TryDecode(key.KeySha256, hash))
+            if (!ApiKeyStore.TryDecode(key.KeySha256, hash) && !(key.Networks.Count > 0 && string.IsNullOrEmpty(key.KeySha256)))
             {
                 problems.Add($"ApiKeys:{i}:KeySha256 must be the 64-digit hex SHA-256 of the key (see README: \"Adding an API key\").");
             }
             if (key.PermitLimit is <= 0)
             {
                 problems.Add($"ApiKeys:{i}:PermitLimit must be a positive number of requests.");
+            }
+            foreach (var (network, n) in key.Networks.Select((network, n) => (network, n)))
+            {
+                // A host part past the prefix (10.20.0.1/16) is refused rather than masked: it is usually a typo.
+                if (!System.Net.IPNetwork.TryParse(network, out var parsed)
+                    || !System.Net.IPAddress.TryParse(network.Split('/')[0], out var written) || !written.Equals(parsed.BaseAddress))
+                {
+                    problems.Add($"ApiKeys:{i}:Networks:{n}: \"{network}\" is not a network in CIDR form with no bits set past its prefix (10.20.0.0/16, fd00::/64).");
+                }
             }
             if (!string.IsNullOrEmpty(key.Policy) && !profiles.Contains(key.Policy))
             {

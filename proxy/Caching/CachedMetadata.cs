@@ -87,7 +87,8 @@ internal sealed record CachedMetadata
         {
             characters += Length(facts.ContentType) + Length(facts.Filename) + Length(facts.Name) + Length(facts.ModelType)
                 + Length(facts.ModelFolder) + Length(facts.Sha256) + Length(facts.FinalUrl) + Length(facts.PreviewImage)
-                + Length(facts.Source) + facts.Hosts.Sum(Length) + facts.PreviewHosts.Sum(Length);
+                + Length(facts.Source) + facts.Hosts.Sum(Length) + facts.PreviewHosts.Sum(Length)
+                + (facts.PickleReport?.EstimatedChars() ?? 0);
         }
         return EntryOverheadBytes + (characters * sizeof(char));
     }

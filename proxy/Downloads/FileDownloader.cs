@@ -194,7 +194,8 @@ internal sealed partial class FileDownloader(
             download.AnswerUnsatisfiable(fileSize);
             return;
         }
-        var asked = RangePlanner.ToAsk(wanted, ContentSniffer.HeadBytes);
+        var headBytes = PickleStreamGuard.HeadBytes(download.Facts, ContentSniffer.HeadBytes); // a scanned pickle's prefix is checked whole
+        var asked = RangePlanner.ToAsk(wanted, headBytes);
         var ifRange = wanted is null ? default : request.Headers.IfRange;
         var ifNoneMatch = request.Headers.IfNoneMatch;
         var egressRequest = download.Request(HttpMethod.Get, location.Url, message =>
@@ -259,12 +260,18 @@ internal sealed partial class FileDownloader(
             return;
         }
 
+        if (PickleStreamGuard.RangeRefusal(download.Facts, plan) is { } pickleRefusal)
+        {
+            throw download.Refuse(DownloadOutcome.Refused, pickleRefusal);
+        }
+
         await using var upstream = await message.Content.ReadAsStreamAsync(context.RequestAborted);
         var idle = options.CurrentValue.IdleTimeout;
-        var copy = new StreamCopy(upstream, context.Response.Body, plan, idle)
+        HeadGate formatGate = head => HeadCheck.Refusal(download.Facts, head.Span, body.FileSize);
+        var copy = new StreamCopy(upstream, PickleStreamGuard.Wrap(context.Response.Body, download.Facts, plan), plan, idle)
         {
-            HeadBytes = ContentSniffer.HeadBytes,
-            HeadGates = [head => HeadCheck.Refusal(download.Facts, head.Span, body.FileSize)],
+            HeadBytes = headBytes,
+            HeadGates = PickleStreamGuard.HeadGate(download.Facts) is { } pickleGate ? [formatGate, pickleGate] : [formatGate],
             Starting = () => download.WriteStart(response, plan, body),
             Sending = download.Started,
             Sink = LibrarySink(download, plan),

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using ModelGateway.Auth;
+using ModelGateway.ForwardProxy;
 using ModelGateway.Library;
 
 namespace ModelGateway.Hosting;
@@ -22,6 +23,7 @@ internal static class GatewayCommandLine
                ModelGateway verify [--remove] [--Section:Key=value ...]
                                                             re-hash every blob of the library; exit 0 (all intact) or 1
                                                             (corrupt blobs listed; removed with --remove)
+               ModelGateway create-ca <dir>                 write a new forward-proxy CA: <dir>/ca.pem and <dir>/ca.key
         """;
 
     private static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(3);
@@ -39,6 +41,8 @@ internal static class GatewayCommandLine
                 return await HealthCheckAsync(url, Console.Out);
             case ["verify", .. var settings]:
                 return await VerifyLibraryAsync(settings, Console.Out, Console.Error);
+            case ["create-ca", var directory]:
+                return CreateCa(directory, TimeProvider.System.GetUtcNow(), Console.Out, Console.Error);
             case [var command, ..] when !command.StartsWith('-'):
                 await Console.Error.WriteLineAsync($"Unknown command \"{command}\".{Environment.NewLine}{Usage}");
                 return 2;
@@ -181,6 +185,27 @@ internal static class GatewayCommandLine
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
         {
             await output.WriteLineAsync($"No answer from {target.GetLeftPart(UriPartial.Authority)}: {ex.Message}");
+            return 1;
+        }
+    }
+
+    /// <summary>
+    /// Writes a new CA for the forward proxy (<c>ForwardProxy:CaCertificate</c>/<c>CaKey</c>) into <paramref name="directory"/>;
+    /// never over an existing one, which clients already trust.
+    /// </summary>
+    internal static int CreateCa(string directory, DateTimeOffset now, TextWriter output, TextWriter error)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(error);
+        try
+        {
+            var (certificate, key) = ProxyCertificateAuthority.CreateFiles(directory, now);
+            output.WriteLine($"Wrote {certificate} (give it to clients to trust) and {key} (the CA's private key: readable by its owner only, keep it secret).");
+            return 0;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException)
+        {
+            error.WriteLine($"Could not create the CA in \"{directory}\": {ex.Message}");
             return 1;
         }
     }

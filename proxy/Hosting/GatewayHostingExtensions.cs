@@ -91,6 +91,7 @@ internal static class GatewayHostingExtensions
         services.AddGatewayForwarding(configuration);
         services.AddGatewayRateLimiting();
         services.AddGatewayOpenApi();
+        services.AddForwardProxy();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, HostingConfigValidator>());
         services.AddSingleton<GatewayConfigValidator>();
 
@@ -153,6 +154,13 @@ internal static class GatewayHostingExtensions
             proxy.UseSessionAffinity();
             proxy.UseLoadBalancing();
             proxy.UsePassiveHealthChecks();
+        });
+        // The forward-proxy listener's requests: onto the enforced routes, then the same checks as the main listener's.
+        app.UseForwardProxy(proxy =>
+        {
+            proxy.UseAuthentication();
+            proxy.UseAuthorization();
+            proxy.UseGatewayRateLimiter();
         });
         return app;
     }

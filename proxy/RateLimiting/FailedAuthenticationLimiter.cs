@@ -5,11 +5,13 @@ using Microsoft.Extensions.Options;
 namespace ModelGateway.RateLimiting;
 
 /// <summary>
-/// The failed-authentication budget, consulted by the API key check before it looks at a key: each client address may
-/// present <c>RateLimiting:FailedAuthPermitLimit</c> different wrong keys per <c>RateLimiting:FailedAuthWindowSeconds</c>
-/// (the window opens at the address's first failure). Beyond that its keys are not checked until the window ends —
-/// valid ones included, or a guess that succeeds would tell the guesser to go on. Only different keys count: a client
-/// repeating one stale key is not guessing, and must not lock out everyone who shares its address (a NAT, a proxy).
+/// The failed-authentication budget, consulted for a key that did not match: each client address may present
+/// <c>RateLimiting:FailedAuthPermitLimit</c> different wrong keys per <c>RateLimiting:FailedAuthWindowSeconds</c> (the
+/// window opens at the address's first failure). Beyond that its wrong keys are refused (429) until the window ends,
+/// without being counted or logged one by one. A valid key is never refused: one misconfigured script behind an
+/// office's NAT must not lock out everyone there. So the budget bounds a flood's work and log, not a guesser's pace —
+/// what protects a key is its length (long random keys). Only different keys count: a client repeating one stale key
+/// is not guessing.
 /// <para>
 /// Rejected keys are logged sampled, so a flood writes a bounded number of lines: the first rejection per address and
 /// window, one line when the budget is used up, and when the window closes one count of the failures and refusals not
@@ -49,7 +51,7 @@ internal sealed partial class FailedAuthenticationLimiter : IDisposable
     /// <summary>Addresses currently held.</summary>
     public int Count => _addresses.Count;
 
-    /// <summary>Null when a key from <paramref name="address"/> may be checked; else how long until it may.</summary>
+    /// <summary>Null when a wrong key from <paramref name="address"/> is answered as unknown (401); else how long its wrong keys are still refused.</summary>
     public TimeSpan? RefusedFor(IPAddress? address) =>
         _addresses.TryGetValue(address ?? NoAddress, out var attempts)
             ? attempts.RefusedFor(_time.GetUtcNow().UtcTicks, _permitLimit)
@@ -191,7 +193,7 @@ internal sealed partial class FailedAuthenticationLimiter : IDisposable
         [LoggerMessage(1, LogLevel.Information, "Rejected an unknown API key from {RemoteAddress}; further failures from this address in the next {WindowSeconds} s are counted, not logged one by one.", EventName = "UnknownApiKey")]
         public static partial void UnknownKey(ILogger logger, string remoteAddress, int windowSeconds);
 
-        [LoggerMessage(2, LogLevel.Warning, "{RemoteAddress} presented {PermitLimit} different wrong API keys within {WindowSeconds} s: its keys are not checked, and requests that need one are refused with 429, for {RetryAfterSeconds} s.", EventName = "FailedAuthBudgetUsedUp")]
+        [LoggerMessage(2, LogLevel.Warning, "{RemoteAddress} presented {PermitLimit} different wrong API keys within {WindowSeconds} s: its wrong keys are refused with 429 for {RetryAfterSeconds} s (valid keys are served).", EventName = "FailedAuthBudgetUsedUp")]
         public static partial void BudgetUsedUp(ILogger logger, string remoteAddress, int permitLimit, int windowSeconds, int retryAfterSeconds);
 
         [LoggerMessage(3, LogLevel.Information, "{RemoteAddress}: {Count} further failed or refused API key attempt(s) in its last {WindowSeconds} s window, not logged one by one.", EventName = "FailedAuthNotLogged")]

@@ -18,6 +18,18 @@ internal sealed class ContentCheckOptions
     public int MaxHeaderBytes { get; set; } = DefaultMaxHeaderBytes;
 
     public const int DefaultMaxHeaderBytes = 4 * 1024 * 1024;
+
+    /// <summary>
+    /// Largest pickle the pickle scan reads: a torch zip's <c>data.pkl</c> (and its central directory), a legacy
+    /// file's pickles, a raw pickle. A lookup reads them by Range requests; a download holds them back until checked.
+    /// Over it the file is <c>unscannable</c>.
+    /// </summary>
+    public int MaxPickleBytes { get; set; } = DefaultMaxPickleBytes;
+
+    public const int DefaultMaxPickleBytes = 32 * 1024 * 1024;
+
+    /// <summary>Upper bound of <see cref="MaxPickleBytes"/>.</summary>
+    public const int MaxPickleBytesLimit = 512 * 1024 * 1024;
 }
 
 /// <summary>What a sniff may hold: the largest safetensors header it parses, the caps a thumbnail must fit.</summary>

@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Options;
 using ModelGateway.Egress;
+using ModelGateway.PickleScan;
 using ModelGateway.Policies;
 using ModelGateway.Previews;
 using ModelGateway.Sources;
@@ -19,6 +20,7 @@ internal sealed partial class ContentInspector(
     EgressClient egress,
     IOptionsMonitor<ContentCheckOptions> checkOptions,
     IOptionsMonitor<PreviewOptions> previewOptions,
+    PickleReportCache pickleReports,
     ILogger<ContentInspector> logger)
 {
     public async Task<AssetFacts> InspectAsync(ProbeResult probe, ProbeScope scope, CancellationToken cancellationToken)
@@ -33,13 +35,17 @@ internal sealed partial class ContentInspector(
         var limits = new SniffLimits(checkOptions.CurrentValue.MaxHeaderBytes, previewOptions.CurrentValue.Limits);
         try
         {
-            var (sniff, rangeTotal) = await SniffAsync(probe, location, scope, limits, cancellationToken);
+            var (sniff, rangeTotal, head) = await SniffAsync(probe, location, scope, limits, cancellationToken);
             if (facts.ContentLength is null && rangeTotal is { } size)
             {
                 facts = facts with { ContentLength = size }; // the source could not tell; Content-Range did
             }
             var verified = ContentVerification.Apply(facts, sniff);
             Log.Sniffed(logger, location.Url.Host, sniff.Kind, sniff.Signature ?? "-", verified.FormatCheck);
+            if (head is not null && BearsPickles(facts.Format, sniff))
+            {
+                verified = verified with { PickleReport = await ScanPicklesAsync(location, scope, head, rangeTotal ?? facts.ContentLength, facts, cancellationToken) };
+            }
             return verified;
         }
         catch (EgressException ex)
@@ -50,7 +56,7 @@ internal sealed partial class ContentInspector(
     }
 
     /// <summary>What the head says, and the file's size when a Content-Range told it.</summary>
-    private async Task<(SniffResult Sniff, long? RangeTotal)> SniffAsync(ProbeResult probe, ContentLocation location, ProbeScope scope,
+    private async Task<(SniffResult Sniff, long? RangeTotal, byte[]? Head)> SniffAsync(ProbeResult probe, ContentLocation location, ProbeScope scope,
         SniffLimits limits, CancellationToken cancellationToken)
     {
         var first = probe.Head is { } head
@@ -60,7 +66,7 @@ internal sealed partial class ContentInspector(
             : await ReadHeadAsync(location, scope, cancellationToken);
         if (first is null)
         {
-            return (SniffResult.Undetermined, null);
+            return (SniffResult.Undetermined, null, null);
         }
         var facts = probe.Facts;
         // The server's Content-Range total is the file's true size; a source's claim may be rounded (CivitAI's KB).
@@ -69,16 +75,16 @@ internal sealed partial class ContentInspector(
         var sniff = ContentSniffer.Sniff(first.Bytes, total, facts.Filename, limits);
         if (sniff is not { Kind: SniffKind.NeedMoreBytes, NeedBytes: { } need } || need > 8L + limits.MaxHeaderBytes)
         {
-            return (sniff, rangeTotal);
+            return (sniff, rangeTotal, first.Bytes);
         }
 
         // A safetensors header longer than the head: one more read for the rest of it, into the header's own buffer.
         if (await ReadHeaderAsync(location, scope, first.Bytes, (int)need, cancellationToken) is not { } header)
         {
-            return (SniffResult.Undetermined, rangeTotal);
+            return (SniffResult.Undetermined, rangeTotal, null);
         }
         sniff = ContentSniffer.Sniff(header, total, facts.Filename, limits);
-        return (sniff.Kind == SniffKind.NeedMoreBytes ? SniffResult.Undetermined : sniff, rangeTotal);
+        return (sniff.Kind == SniffKind.NeedMoreBytes ? SniffResult.Undetermined : sniff, rangeTotal, null);
     }
 
     /// <summary>
@@ -126,7 +132,7 @@ internal sealed partial class ContentInspector(
         return offset + read == need ? header : null;
     }
 
-    private async Task<EgressResponse> SendRangeAsync(ContentLocation location, ProbeScope scope, int from, int count, CancellationToken cancellationToken)
+    private async Task<EgressResponse> SendRangeAsync(ContentLocation location, ProbeScope scope, long from, long count, CancellationToken cancellationToken)
     {
         var request = scope.Request(HttpMethod.Get, location.Url, message =>
         {
@@ -140,7 +146,7 @@ internal sealed partial class ContentInspector(
     }
 
     // A 206 of exactly the range asked from, or a 200 of the whole file (Range ignored), in the file's own bytes.
-    private bool IsFileBytes(EgressResponse response, int from)
+    private bool IsFileBytes(EgressResponse response, long from)
     {
         if (!response.IsSuccess)
         {
@@ -176,5 +182,8 @@ internal sealed partial class ContentInspector(
 
         [LoggerMessage(4, LogLevel.Debug, "{Host} ignored Range ({Status}); reading the head only and dropping the connection.", EventName = "ContentRangeIgnored")]
         public static partial void RangeIgnored(ILogger logger, string host, int status);
+
+        [LoggerMessage(5, LogLevel.Information, "Pickle scan of a file on {Host}: {Container}, {Verdict}.", EventName = "PicklesScanned")]
+        public static partial void PicklesScanned(ILogger logger, string host, string container, PickleVerdict verdict);
     }
 }

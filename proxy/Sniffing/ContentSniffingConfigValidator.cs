@@ -31,10 +31,17 @@ internal sealed class ContentSniffingConfigValidator : IFeatureConfigValidator
             }
         }
         var check = new ContentCheckOptions();
-        if (ConfigBinding.TryBind(configuration.GetSection(ContentCheckOptions.SectionName), check, problems)
-            && check.MaxHeaderBytes is < 1024 or > SafeTensorSniffer.MaxHeaderBytesLimit)
+        if (!ConfigBinding.TryBind(configuration.GetSection(ContentCheckOptions.SectionName), check, problems))
+        {
+            return;
+        }
+        if (check.MaxHeaderBytes is < 1024 or > SafeTensorSniffer.MaxHeaderBytesLimit)
         {
             problems.Add($"ContentCheck:MaxHeaderBytes must be between 1024 and {SafeTensorSniffer.MaxHeaderBytesLimit}.");
+        }
+        if (check.MaxPickleBytes is < 1024 or > ContentCheckOptions.MaxPickleBytesLimit)
+        {
+            problems.Add($"ContentCheck:MaxPickleBytes must be between 1024 and {ContentCheckOptions.MaxPickleBytesLimit}.");
         }
     }
 }

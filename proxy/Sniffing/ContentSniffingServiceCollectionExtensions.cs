@@ -13,6 +13,7 @@ internal static class ContentSniffingServiceCollectionExtensions
         services.AddOptions<ContentSniffingOptions>().BindConfiguration(ContentSniffingOptions.SectionName);
         services.AddOptions<ContentCheckOptions>().BindConfiguration(ContentCheckOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, ContentSniffingConfigValidator>());
+        services.AddSingleton<ModelGateway.PickleScan.PickleReportCache>();
         services.AddSingleton<ContentInspector>();
         return services;
     }

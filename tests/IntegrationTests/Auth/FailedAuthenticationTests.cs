@@ -7,8 +7,8 @@ using ModelGateway.IntegrationTests.Infrastructure;
 namespace ModelGateway.IntegrationTests.Auth;
 
 /// <summary>
-/// Floods of wrong keys: each client address gets a budget of failed key checks, then 429 without its keys being
-/// checked, and the log stays small. The gateway listens on a real socket and the clients connect from distinct
+/// Floods of wrong keys: each client address gets a budget of failed key checks, then 429 for its wrong keys (never its
+/// valid ones), and the log stays small. The gateway listens on a real socket and the clients connect from distinct
 /// loopback addresses (127.0.0.2, 127.0.0.3), so the address is the TCP peer's, as in production.
 /// </summary>
 public sealed class FailedAuthenticationTests : IAsyncLifetime
@@ -69,14 +69,14 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
         using var body = JsonDocument.Parse(await lastRefusal.Content.ReadAsStringAsync());
         Assert.Equal("RATE_LIMITED", body.RootElement.GetProperty("code").GetString());
         Assert.Equal(
-            $"Too many failed API key attempts from this address: no key is checked for {retryAfter} seconds. Retry after {retryAfter} seconds.",
+            $"Too many failed API key attempts from this address: wrong keys are refused for {retryAfter} seconds (valid keys are served). Retry after {retryAfter} seconds.",
             body.RootElement.GetProperty("message").GetString());
         lastRefusal.Dispose();
         Assert.Empty(_upstream.Requests);
     }
 
     [Fact]
-    public async Task AddressOverBudget_ValidKeyRefusedToo_OtherAddressesAndHealthUnaffected()
+    public async Task AddressOverBudget_WrongKeysRefusedValidKeysServed_OtherAddressesAndHealthUnaffected()
     {
         using var guesser = LoopbackClient.From(Guesser);
         using var neighbour = LoopbackClient.From(Neighbour);
@@ -86,25 +86,27 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
             Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
         }
 
-        // A valid key is not even checked while its address is over budget: were it checked, the answer would tell
-        // a guesser which guess was right.
+        // Over budget, the address's wrong keys are refused; its valid ones (a colleague behind the same NAT) are served.
+        using var wrongFromGuesser = await SendAsync(guesser, "/civitai/models/a.safetensors", "guess-after-budget-not-a-key");
         using var validFromGuesser = await SendAsync(guesser, "/civitai/models/a.safetensors", TestKeys.Default);
         using var validFromNeighbour = await SendAsync(neighbour, "/civitai/models/a.safetensors", TestKeys.Default);
         using var wrongFromNeighbour = await SendAsync(neighbour, "/civitai/models/a.safetensors", "neighbour-typo");
         using var healthWithKey = await SendAsync(guesser, "/healthz", "guess-health-not-a-key");
         using var openRouteWithKey = await SendAsync(guesser, "/open/models/a.safetensors", TestKeys.Default);
 
-        Assert.Equal(HttpStatusCode.TooManyRequests, validFromGuesser.StatusCode);
-        Assert.NotNull(validFromGuesser.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.TooManyRequests, wrongFromGuesser.StatusCode);
+        Assert.NotNull(wrongFromGuesser.Headers.RetryAfter);
+        Assert.Equal(HttpStatusCode.OK, validFromGuesser.StatusCode);
+        Assert.Equal("model bytes", await validFromGuesser.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.OK, validFromNeighbour.StatusCode);
         Assert.Equal("model bytes", await validFromNeighbour.Content.ReadAsStringAsync());
         Assert.Equal(HttpStatusCode.Unauthorized, wrongFromNeighbour.StatusCode);
         Assert.Equal(HttpStatusCode.OK, healthWithKey.StatusCode);
         Assert.Equal("\"per-key\";q=50;w=60", string.Join(", ", validFromNeighbour.Headers.GetValues("RateLimit-Policy")));
-        // An open route serves it as a request without a key: counted per address with the default limit.
+        // An open route serves it as the key's request: counted under the key's own limit.
         Assert.Equal(HttpStatusCode.OK, openRouteWithKey.StatusCode);
-        Assert.Equal("\"per-key\";q=100000;w=60", string.Join(", ", openRouteWithKey.Headers.GetValues("RateLimit-Policy")));
-        Assert.Equal(2, _upstream.Requests.Count);
+        Assert.Equal("\"per-key\";q=50;w=60", string.Join(", ", openRouteWithKey.Headers.GetValues("RateLimit-Policy")));
+        Assert.Equal(3, _upstream.Requests.Count);
     }
 
     [Fact]
@@ -146,7 +148,7 @@ public sealed class FailedAuthenticationTests : IAsyncLifetime
         Assert.Equal(
             [
                 (LogLevel.Information, "Rejected an unknown API key from 127.0.0.2; further failures from this address in the next 60 s are counted, not logged one by one."),
-                (LogLevel.Warning, "127.0.0.2 presented 5 different wrong API keys within 60 s: its keys are not checked, and requests that need one are refused with 429, for 60 s."),
+                (LogLevel.Warning, "127.0.0.2 presented 5 different wrong API keys within 60 s: its wrong keys are refused with 429 for 60 s (valid keys are served)."),
                 (LogLevel.Information, "Rejected an unknown API key from 127.0.0.3; further failures from this address in the next 60 s are counted, not logged one by one."),
             ],
             failedAuthLines.Select(r => (r.Level, r.Message)));

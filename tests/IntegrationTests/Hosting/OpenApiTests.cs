@@ -9,7 +9,7 @@ public sealed class OpenApiTests
 {
     // docs/api.md, "200: the file's facts and the verdict".
     private static readonly string[] ContractFields =
-        ["content_length", "content_type", "filename", "name", "tags", "preview_image", "final_url", "format", "sha256", "validation"];
+        ["content_length", "content_type", "filename", "name", "tags", "preview_image", "final_url", "format", "sha256", "validation", "pickle_scan"];
 
     [Fact]
     public async Task Document_NoKey_AssetMetadataResponseListsExactlyTheContractsFields()

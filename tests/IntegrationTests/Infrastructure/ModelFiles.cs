@@ -79,9 +79,11 @@ public static class ModelFiles
         _ => throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "Only protocols 2 and 4 are built."),
     };
 
-    /// <summary>Legacy (pre-1.6) torch.save: the magic number pickled with protocol 2, then the data's own pickle.</summary>
-    public static byte[] LegacyTorch() =>
-        [0x80, 0x02, 0x8A, 0x0A, 0x6C, 0xFC, 0x9C, 0x46, 0xF9, 0x20, 0x6A, 0xA8, 0x50, 0x19, (byte)'.', .. Pickle(2)];
+    /// <summary>
+    /// Legacy (pre-1.6) torch.save: the magic number pickled with protocol 2, then the protocol version, sys_info, the
+    /// state dict, the storage keys and the storages (<see cref="TorchFiles.Legacy"/>).
+    /// </summary>
+    public static byte[] LegacyTorch() => TorchFiles.Legacy();
 
     /// <summary>
     /// A zip laid out like <c>torch.save</c>'s: <c>{root}/data.pkl</c> first, then byteorder, a storage and the version,

@@ -16,7 +16,8 @@ public sealed class GenericHttpFixture : IAsyncLifetime
     public static readonly byte[] SafeTensors = BuildSafeTensors(1000);
 
     /// <summary>The start of a real PyTorch zip checkpoint (local file header of <c>archive/data.pkl</c>).</summary>
-    public static readonly byte[] Pickle = [.. "PK\u0003\u0004"u8, .. new byte[26], .. "archive/data.pkl"u8, 0x80, 0x02, .. new byte[3000]];
+    // A real torch.save zip: the pickle scan (on where pickles are allowed) reads it whole and finds it safe.
+    public static readonly byte[] Pickle = ModelGateway.Testing.ModelFiles.TorchZip();
 
     public FakeHost Host { get; private set; } = null!;
 
@@ -662,6 +663,7 @@ public sealed class GenericHttpSourceTests(GenericHttpFixture fixture) : IClassF
         {
             ["Policy:AllowedFormats:0"] = "PickleTensor",
             ["Policy:AllowedFormats:1"] = "SafeTensor",
+            ["Policy:PickleScan:Unscannable"] = "Warn", // VerifyContent is off here: the pickle is not scanned
         });
         var url = Url("/files/model.ckpt");
 
@@ -683,6 +685,7 @@ public sealed class GenericHttpSourceTests(GenericHttpFixture fixture) : IClassF
         await using var gateway = GenericProbeGateway.Create(new Dictionary<string, string?>
         {
             ["PolicyProfiles:open:AllowedFormats"] = "",
+            ["PolicyProfiles:open:PickleScan:Unscannable"] = "Warn", // VerifyContent is off here: the pickle is not scanned
             ["ApiKeys:0:Policy"] = "open",
         });
         var url = Url("/files/model.ckpt");

@@ -107,6 +107,9 @@ public sealed class RawHttpServer : IAsyncDisposable
 
         public bool IsHead => RequestLine.StartsWith("HEAD ", StringComparison.Ordinal);
 
+        /// <summary>The connection itself, after the request head (a handler that relays, as a CONNECT proxy does).</summary>
+        public NetworkStream Stream => stream;
+
         public async Task WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken cancellationToken)
         {
             await stream.WriteAsync(bytes, cancellationToken);

@@ -73,7 +73,8 @@ public sealed class PolicyEvaluatorTests
     [InlineData(ModelFormat.Other)]
     public void Evaluate_EmptyFormatList_AnyFormatAllowed(ModelFormat format)
     {
-        var verdict = PolicyEvaluator.Evaluate(Facts(format), Policy([]));
+        // A pickle passes when scanned safe (an unscanned one is refused: PickleScanCheckTests).
+        var verdict = PolicyEvaluator.Evaluate(Facts(format) with { PickleReport = new PickleScanReport() }, Policy([]));
 
         Assert.True(verdict.IsValid);
     }

@@ -35,7 +35,7 @@ public sealed class PolicyBindingTests
         var policy = Provider("""{ "Policy": { "AllowedFormats": [] } }""").For(null);
 
         Assert.Empty(policy.AllowedFormats);
-        Assert.True(PolicyEvaluator.Evaluate(new AssetFacts { Format = ModelFormat.PickleTensor, ContentLength = 1 }, policy).IsValid);
+        Assert.True(PolicyEvaluator.Evaluate(new AssetFacts { Format = ModelFormat.PickleTensor, ContentLength = 1, PickleReport = new PickleScanReport() }, policy).IsValid);
     }
 
     [Fact]

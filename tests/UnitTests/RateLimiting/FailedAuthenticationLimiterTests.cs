@@ -96,7 +96,7 @@ public sealed class FailedAuthenticationLimiterTests : IDisposable
         Assert.Equal(
             [
                 (LogLevel.Information, "Rejected an unknown API key from 192.0.2.7; further failures from this address in the next 60 s are counted, not logged one by one."),
-                (LogLevel.Warning, "192.0.2.7 presented 3 different wrong API keys within 60 s: its keys are not checked, and requests that need one are refused with 429, for 60 s."),
+                (LogLevel.Warning, "192.0.2.7 presented 3 different wrong API keys within 60 s: its wrong keys are refused with 429 for 60 s (valid keys are served)."),
             ],
             duringFlood.Select(r => (r.Level, r.Message)));
         Assert.Equal(
@@ -135,7 +135,7 @@ public sealed class FailedAuthenticationLimiterTests : IDisposable
 
         Assert.Equal(TimeSpan.FromSeconds(0.5), _limiter.RefusedFor(Other));
         Assert.Equal(
-            "2001:db8::1 presented 3 different wrong API keys within 60 s: its keys are not checked, and requests that need one are refused with 429, for 1 s.",
+            "2001:db8::1 presented 3 different wrong API keys within 60 s: its wrong keys are refused with 429 for 1 s (valid keys are served).",
             _logger.LatestRecord.Message);
     }
 
