@@ -111,7 +111,7 @@ internal sealed partial class GatewayTelemetry
         ArgumentNullException.ThrowIfNull(download);
         _metrics.DownloadCompleted(download.Caller.KeyName, bytes, duration);
         Log.DownloadCompleted(_audit, statusCode, download.Caller.KeyName, Or(download.Caller.Profile), download.Route,
-            Or(download.Source), download.Host, bytes, Milliseconds(duration), TraceId());
+            Or(download.Source), download.Host, Or(download.Cache), bytes, Milliseconds(duration), TraceId());
     }
 
     /// <summary>A download was cut off after its first byte; <paramref name="reason"/> is one of <see cref="DownloadAbortReasons"/>.</summary>
@@ -120,7 +120,7 @@ internal sealed partial class GatewayTelemetry
         ArgumentNullException.ThrowIfNull(download);
         _metrics.DownloadAborted(download.Caller.KeyName, reason, bytes, duration);
         Log.DownloadAborted(_audit, reason, download.Caller.KeyName, Or(download.Caller.Profile), download.Route,
-            Or(download.Source), download.Host, bytes, Milliseconds(duration), TraceId());
+            Or(download.Source), download.Host, Or(download.Cache), bytes, Milliseconds(duration), TraceId());
     }
 
     /// <summary>A request of a route that enforces policy (not a file download) was forwarded and answered <paramref name="statusCode"/>.</summary>
@@ -190,16 +190,16 @@ internal sealed partial class GatewayTelemetry
             string source, string host, string detail, long durationMs, string traceId);
 
         [LoggerMessage(7, LogLevel.Information,
-            "Download completed {StatusCode} for key {KeyName} (profile {Profile}) on {Route}: source {Source}, host {Host}, {Bytes} bytes in {DurationMs} ms, trace {TraceId}.",
+            "Download completed {StatusCode} for key {KeyName} (profile {Profile}) on {Route}: source {Source}, host {Host}, cache {Cache}, {Bytes} bytes in {DurationMs} ms, trace {TraceId}.",
             EventName = "DownloadCompleted")]
         public static partial void DownloadCompleted(ILogger logger, int statusCode, string keyName, string profile, string route, string source,
-            string host, long bytes, long durationMs, string traceId);
+            string host, string cache, long bytes, long durationMs, string traceId);
 
         [LoggerMessage(8, LogLevel.Warning,
-            "Download aborted ({Reason}) for key {KeyName} (profile {Profile}) on {Route}: source {Source}, host {Host}, {Bytes} bytes in {DurationMs} ms, trace {TraceId}.",
+            "Download aborted ({Reason}) for key {KeyName} (profile {Profile}) on {Route}: source {Source}, host {Host}, cache {Cache}, {Bytes} bytes in {DurationMs} ms, trace {TraceId}.",
             EventName = "DownloadAborted")]
         public static partial void DownloadAborted(ILogger logger, string reason, string keyName, string profile, string route, string source,
-            string host, long bytes, long durationMs, string traceId);
+            string host, string cache, long bytes, long durationMs, string traceId);
 
         [LoggerMessage(9, LogLevel.Information,
             "Forwarded {Method} {Endpoint} answered {StatusCode} for key {KeyName} (profile {Profile}) on {Route}: source {Source}, {DurationMs} ms, trace {TraceId}.",

@@ -83,7 +83,8 @@ public sealed class PickleScanDownloadTests(PickleScanHosts fixture) : IClassFix
     [Fact]
     public async Task DataPklChangedAfterTheScan_403BeforeAnyByte()
     {
-        var bytes = TorchFiles.Zip([new TorchTensor("model.weight", "FloatStorage", [256, 300])]);
+        // A file of its own (not the benign test's): one the library already holds is served from it, not from the host.
+        var bytes = TorchFiles.Zip([new TorchTensor("model.weight", "FloatStorage", [256, 299])]);
         var path = "/owner/dl-pickles/resolve/main/loras/changed-pkl.ckpt";
         var sha256 = fixture.Hosts.HuggingFace.ServeFile(path, bytes);
         using var client = fixture.Gateway.Client(TestKeys.Default);
