@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using ModelGateway.Caching;
 using ModelGateway.Egress;
+using ModelGateway.Library;
 using ModelGateway.Metadata;
 using ModelGateway.Policies;
 using ModelGateway.Primitives;
@@ -32,18 +33,20 @@ namespace ModelGateway.Downloads;
 /// than inspected, a stall longer than <c>Downloads:IdleTimeoutSeconds</c> or a failing host aborts the response, so the
 /// client sees a broken transfer, never a clean end. A client that leaves cancels the upstream request at once.
 /// </summary>
-internal sealed class FileDownloader(
+internal sealed partial class FileDownloader(
     MetadataService pipeline,
     EgressClient egress,
     DownloadSlots slots,
     IOptionsMonitor<DownloadOptions> options,
     IOptions<RateLimitingOptions> rateLimits,
     TimeProvider time,
-    GatewayTelemetry telemetry)
+    GatewayTelemetry telemetry,
+    ModelLibrary library)
 {
     private readonly TimeProvider _time = time;
     private readonly GatewayTelemetry _telemetry = telemetry;
     private readonly IOptionsMonitor<DownloadOptions> _options = options;
+    private readonly ModelLibrary _library = library;
 
     // Two per running download (512 KiB). Each chunk is hashed on another thread while the one before it is written:
     // 256 KiB chunks halve that hand-off's cost against 64 KiB ones (download/forwarded ≈ 0.62× → 0.74× on the bench box).
@@ -146,7 +149,21 @@ internal sealed class FileDownloader(
                 GatewayJson.Options, context.RequestAborted);
             return;
         }
-        await download.StreamAsync(location);
+        if (await TryServeFromLibraryAsync(download)) // a HIT; else a MISS that may fill the library (LibraryDownloads.cs)
+        {
+            return;
+        }
+        try
+        {
+            await download.StreamAsync(location);
+        }
+        finally
+        {
+            if (download.Fill is { } fill)
+            {
+                await fill.DisposeAsync(); // not completed: dropped, nothing stored
+            }
+        }
     }
 
     /// <summary>
@@ -194,9 +211,9 @@ internal sealed class FileDownloader(
     }
 
     /// <summary>One request for a file's bytes: its context, its pipeline answer, and what it did (for the audit log).</summary>
-    private sealed class Download(FileDownloader owner, HttpContext context, AssetLookup asset, string route, long startedAt)
+    private sealed partial class Download(FileDownloader owner, HttpContext context, AssetLookup asset, string route, long startedAt)
     {
-        private readonly DownloadAudit _audit = new(MetadataService.AuditCallerOf(context.User), route, asset.Source.Name,
+        private DownloadAudit _audit = new(MetadataService.AuditCallerOf(context.User), route, asset.Source.Name,
             HostPolicy.NormalizeHost(asset.Url.Host), asset.Facts.ContentLength, context.Request.Headers.Range.Count > 0);
 
         private long _bytesSent;
@@ -248,6 +265,7 @@ internal sealed class FileDownloader(
             }
             IsFinished = true;
             var elapsed = owner._time.GetElapsedTime(startedAt);
+            RecordLibraryAnswer();
             if (outcome is DownloadOutcome.Completed or DownloadOutcome.Head or DownloadOutcome.NotModified or DownloadOutcome.RangeNotSatisfiable)
             {
                 owner._telemetry.DownloadCompleted(_audit, status, _bytesSent, elapsed);
@@ -388,7 +406,7 @@ internal sealed class FileDownloader(
                 disposition.SetHttpFileName(filename); // filename, and filename* (RFC 6266) for names that are not ASCII
             }
             headers.ContentDisposition = disposition.ToString();
-            headers[CacheStatusHeader.Name] = CacheStatusHeader.Value(asset.CacheStatus);
+            headers[CacheStatusHeader.Name] = LibraryCacheStatus ?? CacheStatusHeader.Value(asset.CacheStatus);
             var kept = SourceFileHeaders.GetValueOrDefault(asset.Source.Name) ?? [];
             foreach (var name in kept)
             {
@@ -401,9 +419,9 @@ internal sealed class FileDownloader(
                     }
                 }
             }
-            if (!kept.Contains(HeaderNames.ETag) && finalEtag is not null)
+            if (!kept.Contains(HeaderNames.ETag) && (LibraryEtag?.ToString() ?? finalEtag?.ToString()) is { } etag)
             {
-                headers.ETag = finalEtag.ToString();
+                headers.ETag = etag;
             }
         }
 
@@ -432,14 +450,16 @@ internal sealed class FileDownloader(
 
             public async Task RunAsync()
             {
-                using var hash = streamed.Sha256 is null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+                // A whole file teed into the library is hashed by its fill (one hash, checked by both).
+                var tee = streamed.Sha256 is not null && download.Fill is { Stored: true } fill ? fill : null;
+                using var hash = streamed.Sha256 is null || tee is not null ? null : IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
                 using var idleTimer = new CancellationTokenSource(Timeout.InfiniteTimeSpan, download.Owner._time);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(_context.RequestAborted, idleTimer.Token);
                 var head = ArrayPool<byte>.Shared.Rent(ContentSniffer.HeadBytes);
                 var buffers = new[] { ArrayPool<byte>.Shared.Rent(BufferBytes), ArrayPool<byte>.Shared.Rent(BufferBytes) };
                 try
                 {
-                    var outcome = await PumpAsync(head, buffers, hash, idleTimer, linked.Token);
+                    var outcome = await PumpAsync(head, buffers, hash, tee, idleTimer, linked.Token);
                     Finish(outcome);
                 }
                 catch (Exception ex) when (ex is OperationCanceledException or IOException && _context.RequestAborted.IsCancellationRequested)
@@ -464,8 +484,8 @@ internal sealed class FileDownloader(
                 }
             }
 
-            private async Task<DownloadOutcome> PumpAsync(byte[] head, byte[][] buffers, IncrementalHash? hash, CancellationTokenSource idleTimer,
-                CancellationToken token)
+            private async Task<DownloadOutcome> PumpAsync(byte[] head, byte[][] buffers, IncrementalHash? hash, ModelLibrary.BlobFill? tee,
+                CancellationTokenSource idleTimer, CancellationToken token)
             {
                 var pending = ReadOnlyMemory<byte>.Empty;
                 if (body.Start == 0)
@@ -484,6 +504,10 @@ internal sealed class FileDownloader(
                         return refused;
                     }
                     hash?.AppendData(head.AsSpan(0, headLength));
+                    if (tee is not null)
+                    {
+                        await tee.WriteAsync(head.AsMemory(0, headLength), token);
+                    }
                 }
                 else
                 {
@@ -507,7 +531,8 @@ internal sealed class FileDownloader(
                     }
                     // The chunk is hashed on another thread while the one before it goes to the client; it is hashed
                     // in full before the next read can reuse a buffer, and before the transfer ends either way.
-                    var hashing = hash is null ? Task.CompletedTask : Task.Run(() => hash.AppendData(chunk.Span), CancellationToken.None);
+                    var hashing = tee is not null ? Task.Run(async () => await tee.WriteAsync(chunk, token), CancellationToken.None)
+                        : hash is null ? Task.CompletedTask : Task.Run(() => hash.AppendData(chunk.Span), CancellationToken.None);
                     try
                     {
                         if (!part.IsEmpty)
@@ -536,6 +561,11 @@ internal sealed class FileDownloader(
                     return DownloadOutcome.LengthMismatch; // the host's body ended before the inspected size
                 }
                 if (hash is not null && Convert.ToHexStringLower(hash.GetHashAndReset()) != streamed.Sha256)
+                {
+                    return DownloadOutcome.HashMismatch;
+                }
+                // The blob is published (only now: its hash and length matched) before the last bytes go to the client.
+                if (tee is not null && !await tee.CompleteAsync(CancellationToken.None))
                 {
                     return DownloadOutcome.HashMismatch;
                 }

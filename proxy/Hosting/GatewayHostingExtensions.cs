@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using ModelGateway.Caching;
 using ModelGateway.Forwarding;
 using ModelGateway.Hosting;
+using ModelGateway.Library;
 using ModelGateway.Metadata;
 using ModelGateway.Primitives;
 using ModelGateway.RateLimiting;
@@ -80,6 +81,7 @@ internal static class GatewayHostingExtensions
         services.AddContentSniffing();
         services.AddMetadataCache();
         services.AddRemoteMetadata();
+        services.AddModelLibrary();
         services.AddDownloads();
         services.AddGatewayForwarding(configuration);
         services.AddGatewayRateLimiting();
@@ -91,7 +93,9 @@ internal static class GatewayHostingExtensions
         services.AddSingleton<ConfigFilesWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<ConfigFilesWatcher>());
         services.AddGatewayHealthChecks()
-            .Add(new HealthCheckRegistration("configuration", sp => sp.GetRequiredService<ConfigFilesWatcher>(), null, [HealthEndpoints.ReadyTag]));
+            .Add(new HealthCheckRegistration("configuration", sp => sp.GetRequiredService<ConfigFilesWatcher>(), null, [HealthEndpoints.ReadyTag]))
+            .Add(new HealthCheckRegistration("library", sp => ActivatorUtilities.CreateInstance<LibraryReadinessCheck>(sp), null,
+                [HealthEndpoints.ReadyTag], TimeSpan.FromSeconds(5)));
         // The meter reads the shared Redis signal, which the telemetry feature (below Redis) does not know.
         services.AddOptions<GatewayMetricsOptions>()
             .Configure<RedisHealth>((options, redis) => options.RedisAvailable = () => redis.IsConfigured ? redis.IsAvailable : null);

@@ -111,7 +111,7 @@ internal sealed partial class GatewayTelemetry
         ArgumentNullException.ThrowIfNull(download);
         _metrics.DownloadCompleted(download.Caller.KeyName, bytes, duration);
         Log.DownloadCompleted(_audit, statusCode, download.Caller.KeyName, Or(download.Caller.Profile), download.Route,
-            Or(download.Source), download.Host, bytes, Milliseconds(duration), TraceId());
+            Or(download.Source), download.Host, Or(download.Cache), bytes, Milliseconds(duration), TraceId());
     }
 
     /// <summary>A download was cut off after its first byte; <paramref name="reason"/> is one of <see cref="DownloadAbortReasons"/>.</summary>
@@ -120,7 +120,7 @@ internal sealed partial class GatewayTelemetry
         ArgumentNullException.ThrowIfNull(download);
         _metrics.DownloadAborted(download.Caller.KeyName, reason, bytes, duration);
         Log.DownloadAborted(_audit, reason, download.Caller.KeyName, Or(download.Caller.Profile), download.Route,
-            Or(download.Source), download.Host, bytes, Milliseconds(duration), TraceId());
+            Or(download.Source), download.Host, Or(download.Cache), bytes, Milliseconds(duration), TraceId());
     }
 
     private static string Or(string? value) => string.IsNullOrEmpty(value) ? "-" : value;
@@ -172,16 +172,16 @@ internal sealed partial class GatewayTelemetry
             string source, string host, string detail, long durationMs, string traceId);
 
         [LoggerMessage(7, LogLevel.Information,
-            "Download completed {StatusCode} for key {KeyName} (profile {Profile}) on {Route}: source {Source}, host {Host}, {Bytes} bytes in {DurationMs} ms, trace {TraceId}.",
+            "Download completed {StatusCode} for key {KeyName} (profile {Profile}) on {Route}: source {Source}, host {Host}, cache {Cache}, {Bytes} bytes in {DurationMs} ms, trace {TraceId}.",
             EventName = "DownloadCompleted")]
         public static partial void DownloadCompleted(ILogger logger, int statusCode, string keyName, string profile, string route, string source,
-            string host, long bytes, long durationMs, string traceId);
+            string host, string cache, long bytes, long durationMs, string traceId);
 
         [LoggerMessage(8, LogLevel.Warning,
-            "Download aborted ({Reason}) for key {KeyName} (profile {Profile}) on {Route}: source {Source}, host {Host}, {Bytes} bytes in {DurationMs} ms, trace {TraceId}.",
+            "Download aborted ({Reason}) for key {KeyName} (profile {Profile}) on {Route}: source {Source}, host {Host}, cache {Cache}, {Bytes} bytes in {DurationMs} ms, trace {TraceId}.",
             EventName = "DownloadAborted")]
         public static partial void DownloadAborted(ILogger logger, string reason, string keyName, string profile, string route, string source,
-            string host, long bytes, long durationMs, string traceId);
+            string host, string cache, long bytes, long durationMs, string traceId);
     }
 }
 
@@ -229,7 +229,9 @@ internal sealed record RateLimitAudit(
 
 /// <summary>
 /// One download: who, through which route (<c>/api/assets/download</c> or a forwarding route's id), from which
-/// source and host (never the URL's path or query).
+/// source and host (never the URL's path or query); <paramref name="Cache"/> is the library's answer for a file with a
+/// published SHA-256 (<c>HIT</c>: from the store, <c>MISS</c>: from upstream), null for other files.
 /// </summary>
-internal sealed record DownloadAudit(AuditCaller Caller, string Route, string? Source, string Host, long? ExpectedBytes, bool Ranged);
+internal sealed record DownloadAudit(AuditCaller Caller, string Route, string? Source, string Host, long? ExpectedBytes, bool Ranged,
+    string? Cache = null);
 
