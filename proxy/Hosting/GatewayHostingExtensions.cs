@@ -82,6 +82,7 @@ internal static class GatewayHostingExtensions
         services.AddMetadataCache();
         services.AddRemoteMetadata();
         services.AddModelLibrary();
+        services.AddAssetLibrary();
         services.AddDownloads();
         services.AddGatewayForwarding(configuration);
         services.AddGatewayRateLimiting();
@@ -136,6 +137,7 @@ internal static class GatewayHostingExtensions
         app.MapRemoteMetadata().DescribeRemoteMetadata();
         app.MapAssetDownloads().DescribeDownload();
         app.MapAssetPolicy().DescribePolicy();
+        app.MapAssetLibrary().Describe();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(ForwarderErrorResponses.WriteErrorBodyAsync);
