@@ -47,6 +47,7 @@ public sealed class LibraryHosts : IAsyncLifetime
         settings["PolicyProfiles:pickles:AllowedFormats:0"] = "SafeTensor";
         settings["PolicyProfiles:pickles:AllowedFormats:1"] = "PickleTensor";
         settings["Library:MaxUploadBytes"] = MaxUploadBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        settings["Library:TaskLeaseSeconds"] = "3"; // heartbeats (and so cancellations) every second
         return settings;
     }
 
