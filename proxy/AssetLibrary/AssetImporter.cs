@@ -54,16 +54,7 @@ internal sealed class AssetImporter(
             return new ImportedFile(known, FileNameOf(lookup.Facts, url), known.MimeType ?? "application/octet-stream", Downloaded: false);
         }
 
-        var directory = Path.Combine(options.Value.FullPath(environment.ContentRootPath), "imports");
-        Directory.CreateDirectory(directory);
-        await using var file = new FileStream(Path.Combine(directory, $"{Guid.NewGuid():N}.partial"), new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.ReadWrite,
-            Share = FileShare.None,
-            BufferSize = 0,
-            Options = FileOptions.Asynchronous | FileOptions.DeleteOnClose, // however the import ends, nothing is left
-        });
+        await using var file = ImportScratch.Create(options.Value.FullPath(environment.ContentRootPath));
         await using var sink = new ImportSink(file, bytesDownloaded);
         var context = DownloadContext(caller, sink, cancellationToken, out var lifetime);
         sink.Owner = context;

@@ -58,16 +58,7 @@ internal sealed class AssetUploads(
             bodySize.MaxRequestBodySize = limit + 1024 * 1024; // the file and the form's other fields
         }
 
-        var directory = Path.Combine(options.Value.FullPath(environment.ContentRootPath), "imports");
-        Directory.CreateDirectory(directory);
-        await using var file = new FileStream(Path.Combine(directory, $"{Guid.NewGuid():N}.upload"), new FileStreamOptions
-        {
-            Mode = FileMode.CreateNew,
-            Access = FileAccess.ReadWrite,
-            Share = FileShare.None,
-            BufferSize = 0,
-            Options = FileOptions.Asynchronous | FileOptions.DeleteOnClose,
-        });
+        await using var file = ImportScratch.Create(options.Value.FullPath(environment.ContentRootPath));
         var form = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         string? fileName = null;
         string? sha256 = null;
