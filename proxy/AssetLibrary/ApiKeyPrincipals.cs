@@ -1,7 +1,6 @@
-using System.Globalization;
-using System.Security.Claims;
 using Microsoft.Extensions.Options;
 using ModelGateway.Auth;
+using ModelGateway.Callers;
 using ModelGateway.RateLimiting;
 
 namespace ModelGateway.AssetLibrary;
@@ -10,24 +9,14 @@ namespace ModelGateway.AssetLibrary;
 /// The caller a task runs as: the key named by the task's owner as it is configured now (a background task, or one
 /// resumed on another replica, has no request to authenticate). A key removed from the configuration runs nothing.
 /// </summary>
-internal sealed class ApiKeyPrincipals(IOptionsMonitor<ApiKeyOptions> keys)
+internal sealed class ApiKeyPrincipals(IOptionsMonitor<ApiKeyOptions> keys, IOptionsMonitor<RateLimitingOptions> rateLimits)
 {
-    public ClaimsPrincipal? For(string keyName)
+    public Caller? For(string keyName)
     {
         var entry = keys.CurrentValue.Keys.FirstOrDefault(k => string.Equals(k.Name, keyName, StringComparison.Ordinal));
-        if (entry is null)
-        {
-            return null;
-        }
-        var claims = new List<Claim> { new(ClaimTypes.Name, entry.Name) };
-        if (!string.IsNullOrEmpty(entry.Policy))
-        {
-            claims.Add(new Claim(ApiKeyDefaults.PolicyProfileClaim, entry.Policy));
-        }
-        if (entry.PermitLimit is { } limit)
-        {
-            claims.Add(new Claim(RateLimitingDefaults.PermitLimitClaim, limit.ToString(CultureInfo.InvariantCulture)));
-        }
-        return new ClaimsPrincipal(new ClaimsIdentity(claims, ApiKeyDefaults.SchemeName));
+        return entry is null
+            ? null
+            : new Caller(entry.Name, string.IsNullOrEmpty(entry.Policy) ? null : entry.Policy, "key:" + entry.Name,
+                entry.PermitLimit is > 0 and var own ? own : rateLimits.CurrentValue.PermitLimit);
     }
 }

@@ -1,5 +1,5 @@
-using System.Security.Claims;
 using ModelGateway.Primitives;
+using ModelGateway.Callers;
 
 namespace ModelGateway.AssetLibrary;
 
@@ -12,7 +12,7 @@ internal sealed record AssetListing(AssetQuery Query, int Limit, int Offset);
 /// </summary>
 internal sealed class AssetCatalog(AssetRepository assets, AssetVisibility visibility)
 {
-    public async Task<ListAssetsResponse> ListAsync(AssetListing listing, ClaimsPrincipal caller, CancellationToken cancellationToken)
+    public async Task<ListAssetsResponse> ListAsync(AssetListing listing, Caller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(listing);
         var policy = visibility.PolicyOf(caller);
@@ -25,7 +25,7 @@ internal sealed class AssetCatalog(AssetRepository assets, AssetVisibility visib
     }
 
     /// <summary>The asset, or 404 <c>NOT_FOUND</c> when there is none the caller may see (one answer for both).</summary>
-    public async Task<AssetRecord> GetAsync(Guid id, ClaimsPrincipal caller, CancellationToken cancellationToken)
+    public async Task<AssetRecord> GetAsync(Guid id, Caller caller, CancellationToken cancellationToken)
     {
         var asset = await assets.FindAsync(id, cancellationToken);
         if (asset is null || !visibility.IsVisible(asset.Blob, caller))
@@ -36,7 +36,7 @@ internal sealed class AssetCatalog(AssetRepository assets, AssetVisibility visib
     }
 
     /// <summary>Tags with the number of assets the caller may see carrying each: Cloud's <c>GET /api/tags</c>.</summary>
-    public async Task<ListTagsResponse> TagsAsync(string? prefix, bool byName, int limit, int offset, ClaimsPrincipal caller,
+    public async Task<ListTagsResponse> TagsAsync(string? prefix, bool byName, int limit, int offset, Caller caller,
         CancellationToken cancellationToken)
     {
         var policy = visibility.PolicyOf(caller);

@@ -1,9 +1,9 @@
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
-using ModelGateway.Metadata;
+using ModelGateway.Assets;
 using ModelGateway.Sources;
+using ModelGateway.Callers;
 
 namespace ModelGateway.AssetLibrary;
 
@@ -17,13 +17,13 @@ internal sealed record DownloadStart(AssetRecord? Asset, TaskRecord? Task);
 /// through the enforced pipeline (<see cref="ImportTaskRunner"/>). The same key and URL while a task runs get that task.
 /// </summary>
 internal sealed class AssetDownloads(
-    MetadataService pipeline,
+    AssetPipeline pipeline,
     AssetImporter importer,
     AssetReferences references,
     TaskRepository tasks,
     ImportTaskRunner runner)
 {
-    public async Task<DownloadStart> StartAsync(JsonObject body, ClaimsPrincipal caller, CancellationToken cancellationToken)
+    public async Task<DownloadStart> StartAsync(JsonObject body, Caller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         ArgumentNullException.ThrowIfNull(caller);
@@ -33,7 +33,7 @@ internal sealed class AssetDownloads(
         var previewId = AssetRequests.OptionalGuid(body, "preview_id", out _);
         var url = pipeline.ParseUrl(sourceUrl);
         var lookup = await importer.LookUpAsync(url, caller, cancellationToken);
-        var owner = caller.Identity?.Name ?? "anonymous";
+        var owner = caller.Name;
         var shown = UrlCredentials.Strip(url).AbsoluteUri;
         if (await importer.FindStoredAsync(lookup.Facts, cancellationToken) is { } blob)
         {

@@ -1,15 +1,15 @@
 using System.Net;
 using System.Runtime.CompilerServices;
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Options;
 using ModelGateway.Downloads;
 using ModelGateway.Library;
-using ModelGateway.Metadata;
+using ModelGateway.Assets;
 using ModelGateway.Policies;
 using ModelGateway.Primitives;
+using ModelGateway.Callers;
 
 namespace ModelGateway.AssetLibrary;
 
@@ -25,7 +25,7 @@ internal sealed record ImportedFile(BlobRecord Blob, string Filename, string Con
 /// tee already put them there). Nothing is recorded unless every check passed.
 /// </summary>
 internal sealed class AssetImporter(
-    MetadataService pipeline,
+    AssetPipeline pipeline,
     FileDownloader downloader,
     ModelLibrary library,
     AssetRepository assets,
@@ -43,7 +43,7 @@ internal sealed class AssetImporter(
     /// downloaded now. <paramref name="bytesDownloaded"/> counts the bytes as they arrive (the task's progress).
     /// </summary>
     /// <exception cref="GatewayException">The URL, the caller's policy (403 with the verdict's code), the source, the file host or the store refused.</exception>
-    public async Task<ImportedFile> ImportAsync(Uri url, ClaimsPrincipal caller, StrongBox<long> bytesDownloaded, CancellationToken cancellationToken)
+    public async Task<ImportedFile> ImportAsync(Uri url, Caller caller, StrongBox<long> bytesDownloaded, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(url);
         ArgumentNullException.ThrowIfNull(caller);
@@ -58,7 +58,7 @@ internal sealed class AssetImporter(
         await using var sink = new ImportSink(file, bytesDownloaded);
         var context = DownloadContext(caller, sink, cancellationToken, out var lifetime);
         sink.Owner = context;
-        await downloader.ServeAsync(context, url, source: null, Route);
+        await downloader.ServeAsync(context, lookup.Asset, Route);
         var status = context.Response.StatusCode;
         if (status != StatusCodes.Status200OK)
         {
@@ -87,15 +87,15 @@ internal sealed class AssetImporter(
             }
         }
         var blob = await assets.AddBlobAsync(new BlobRecord(sha256, size, contentType, BlobKinds.File,
-            facts with { Sha256 = sha256, ContentLength = size, PreviewImage = null }, caller.Identity?.Name ?? "anonymous", time.GetUtcNow()),
+            facts with { Sha256 = sha256, ContentLength = size, PreviewImage = null }, caller.Name, time.GetUtcNow()),
             cancellationToken);
         return new ImportedFile(blob, FileNameOf(facts, url), contentType, Downloaded: true);
     }
 
     /// <summary>The pipeline's facts and the caller's verdict: a refusal is 403 with the verdict's first code, before anything is fetched.</summary>
-    public async Task<AssetLookup> LookUpAsync(Uri url, ClaimsPrincipal caller, CancellationToken cancellationToken)
+    public async Task<AssetLookup> LookUpAsync(Uri url, Caller caller, CancellationToken cancellationToken)
     {
-        var lookup = await pipeline.LookUpAsync(url, caller, source: null, cancellationToken);
+        var lookup = await pipeline.LookUpAsync(url, caller, cancellationToken);
         if (!lookup.Verdict.IsValid)
         {
             var first = lookup.Verdict.Errors[0];
@@ -135,9 +135,10 @@ internal sealed class AssetImporter(
     }
 
     /// <summary>A request for the file as the caller would make it, answered into <paramref name="sink"/>.</summary>
-    private DefaultHttpContext DownloadContext(ClaimsPrincipal caller, Stream sink, CancellationToken cancellationToken, out ImportLifetime lifetime)
+    private DefaultHttpContext DownloadContext(Caller caller, Stream sink, CancellationToken cancellationToken, out ImportLifetime lifetime)
     {
-        var context = new DefaultHttpContext { RequestServices = services, User = caller };
+        var context = new DefaultHttpContext { RequestServices = services };
+        context.SetCaller(caller);
         context.Request.Method = HttpMethods.Get;
         context.Request.Scheme = "http";
         context.Request.Host = new HostString("library.internal");

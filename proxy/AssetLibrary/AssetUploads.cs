@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -11,6 +10,7 @@ using ModelGateway.Policies;
 using ModelGateway.Previews;
 using ModelGateway.Primitives;
 using ModelGateway.Sniffing;
+using ModelGateway.Callers;
 
 namespace ModelGateway.AssetLibrary;
 
@@ -98,8 +98,8 @@ internal sealed class AssetUploads(
             throw AssetRequests.BadField("file", "is required.");
         }
 
-        var caller = context.User;
-        var owner = caller.Identity?.Name ?? "anonymous";
+        var caller = context.GetCaller();
+        var owner = caller.Name;
         var tags = FormTags(form);
         var metadata = AssetRequests.ObjectFromString(Single(form, "user_metadata"), "user_metadata") ?? [];
         var previewId = Single(form, "preview_id") is { Length: > 0 } preview ? AssetRequests.ParseGuid(preview, "preview_id") : (Guid?)null;

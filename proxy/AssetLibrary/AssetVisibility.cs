@@ -1,7 +1,6 @@
-using System.Security.Claims;
-using ModelGateway.Auth;
 using ModelGateway.Policies;
 using ModelGateway.Policy;
+using ModelGateway.Callers;
 
 namespace ModelGateway.AssetLibrary;
 
@@ -13,10 +12,10 @@ namespace ModelGateway.AssetLibrary;
 internal sealed class AssetVisibility(PolicyProvider policies)
 {
     /// <summary>The caller's policy, resolved once for a listing.</summary>
-    public PolicySettings PolicyOf(ClaimsPrincipal caller)
+    public PolicySettings PolicyOf(Caller caller)
     {
         ArgumentNullException.ThrowIfNull(caller);
-        return policies.For(caller.FindFirstValue(ApiKeyDefaults.PolicyProfileClaim));
+        return policies.For(caller.Profile);
     }
 
     public static bool IsVisible(BlobRecord blob, PolicySettings policy)
@@ -25,5 +24,5 @@ internal sealed class AssetVisibility(PolicyProvider policies)
         return blob.Kind == BlobKinds.Image || PolicyEvaluator.Evaluate(blob.Facts, policy).IsValid;
     }
 
-    public bool IsVisible(BlobRecord blob, ClaimsPrincipal caller) => IsVisible(blob, PolicyOf(caller));
+    public bool IsVisible(BlobRecord blob, Caller caller) => IsVisible(blob, PolicyOf(caller));
 }

@@ -30,6 +30,7 @@ internal sealed partial class ImportTaskRunner(
 {
     private readonly ConcurrentDictionary<Guid, Running> _running = new();
     private readonly CancellationTokenSource _shutdown = new();
+    private int _stopped;
 
     /// <summary>This replica's name in task leases: unique per process start.</summary>
     public string Replica { get; } = $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid():N}";
@@ -97,6 +98,10 @@ internal sealed partial class ImportTaskRunner(
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 1)
+        {
+            return; // stopped already (a host that is disposed after it stopped may ask again)
+        }
         await _shutdown.CancelAsync();
         var ids = _running.Keys.ToArray();
         await Task.WhenAll(_running.Values.Select(r => r.Work ?? Task.CompletedTask));
@@ -116,6 +121,10 @@ internal sealed partial class ImportTaskRunner(
 
     public override void Dispose()
     {
+        if (Interlocked.Exchange(ref _stopped, 1) == 0)
+        {
+            _shutdown.Cancel(); // disposed without being stopped: the downloads end, the leases run out by themselves
+        }
         _shutdown.Dispose();
         base.Dispose();
     }

@@ -13,5 +13,5 @@ internal static class ApiKeyDefaults
     public const string BearerScheme = "Bearer";
 
     /// <summary>Claim type carried by an authenticated key with a policy profile.</summary>
-    public const string PolicyProfileClaim = "gateway:policy";
+    public const string PolicyProfileClaim = Callers.Caller.ProfileClaim;
 }

@@ -16,6 +16,7 @@ internal static class DownloadsServiceCollectionExtensions
         services.AddOptions<DownloadOptions>().BindConfiguration(DownloadOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, DownloadsConfigValidator>());
         services.TryAddSingleton<DownloadSlots>();
+        services.TryAddSingleton<StreamCopier>();
         services.AddSingleton<FileDownloader>();
         return services;
     }

@@ -1,4 +1,5 @@
 using ModelGateway.Policies;
+using ModelGateway.Primitives;
 using ModelGateway.Previews;
 using ModelGateway.Sniffing;
 
@@ -53,5 +54,23 @@ internal static class HeadCheck
         }
         return seen is null || seen == facts.Format
             || (seen == ModelFormat.Other && facts.Format is not (ModelFormat.SafeTensor or ModelFormat.GGUF));
+    }
+
+    /// <summary>
+    /// The download's check of a file's first bytes: they must show the format the facts hold (<see cref="Matches"/>),
+    /// else 422 <c>CONTENT_CHANGED</c>. <paramref name="servedSize"/> is the size the host announced, if it did.
+    /// </summary>
+    public static HeadRefusal? Refusal(AssetFacts facts, ReadOnlySpan<byte> head, long? servedSize)
+    {
+        ArgumentNullException.ThrowIfNull(facts);
+        var seen = SeenFormat(head, servedSize ?? facts.ContentLength, facts.Filename);
+        if (Matches(facts, seen))
+        {
+            return null;
+        }
+        var message = seen is { } format
+            ? $"The file host served other bytes than the ones inspected: \"{format}\" instead of \"{facts.Format}\"."
+            : $"The file host served other bytes than the ones inspected: they no longer show \"{facts.Format}\".";
+        return new HeadRefusal(DownloadOutcome.ContentChanged, GatewayException.SourceFailed(ErrorCodes.ContentChanged, message));
     }
 }

@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using ModelGateway.Auth;
 using ModelGateway.Caching;
 using ModelGateway.Forwarding;
 using ModelGateway.Hosting;
@@ -16,6 +17,9 @@ namespace Microsoft.AspNetCore.Builder;
 
 internal static class GatewayHostingExtensions
 {
+    /// <summary>The asset endpoints' group: remote-metadata, download, policy.</summary>
+    private const string AssetsPrefix = "/api/assets";
+
     /// <summary>
     /// Reads the files under <c>config/</c> in the content root — <c>appsettings.json</c> (required: without it the
     /// shipped sources and policy would silently be missing), <c>appsettings.{Environment}.json</c> and
@@ -80,6 +84,7 @@ internal static class GatewayHostingExtensions
         services.AddPreviews();
         services.AddContentSniffing();
         services.AddMetadataCache();
+        services.AddAssetPipeline();
         services.AddRemoteMetadata();
         services.AddModelLibrary();
         services.AddAssetLibrary();
@@ -134,9 +139,13 @@ internal static class GatewayHostingExtensions
         app.MapGatewayHealthChecks();
         app.MapGatewayMetrics();
         app.MapOpenApi(GatewayOpenApi.DocumentPath).AllowAnonymous().DisableHttpMetrics();
-        app.MapRemoteMetadata().DescribeRemoteMetadata();
-        app.MapAssetDownloads().DescribeDownload();
-        app.MapAssetPolicy().DescribePolicy();
+        // The asset endpoints: the API key and the per-key rate limit, declared once for the group.
+        var assets = app.MapGroup(AssetsPrefix)
+            .RequireAuthorization(ApiKeyDefaults.PolicyName)
+            .RequireRateLimiting(RateLimitingDefaults.PolicyName);
+        assets.MapRemoteMetadata().DescribeRemoteMetadata();
+        assets.MapAssetDownloads().DescribeDownload();
+        assets.MapAssetPolicy().DescribePolicy();
         app.MapAssetLibrary().Describe();
         app.MapReverseProxy(proxy =>
         {

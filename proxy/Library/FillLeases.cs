@@ -96,8 +96,9 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisHealth redi
             ? lease.Completion.WaitAsync(PollInterval * 5, _time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default)
             : Task.Delay(PollInterval, _time, cancellationToken);
 
-    private IDatabase? Database() =>
-        redis.IsConfigured && _redisHealth.TryEnter() ? redis.Multiplexer?.GetDatabase() : null;
+    // Asked whenever Redis is configured, even while the shared signal says it is out (another caller's timeout must not
+    // split fills across replicas): a failing call costs this caller one short timeout, then the fill goes on locally.
+    private IDatabase? Database() => redis.IsConfigured ? redis.Multiplexer?.GetDatabase() : null;
 
     private async Task ReleaseAsync(FillLease lease, IDatabase? database)
     {

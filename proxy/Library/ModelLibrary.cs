@@ -344,6 +344,9 @@ internal sealed partial class ModelLibrary : IDisposable
         /// <summary>Whether the bytes are being stored (false: no room, or the store failed to start the write).</summary>
         public bool Stored => write is not null;
 
+        /// <summary>Bytes given so far.</summary>
+        public long Written => write?.Written ?? 0;
+
         public ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken) =>
             write?.WriteAsync(chunk, cancellationToken) ?? ValueTask.CompletedTask;
 

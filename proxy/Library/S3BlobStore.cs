@@ -20,6 +20,8 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
     public const int PartBytes = 8 * 1024 * 1024;
 
     private const string Prefix = "sha256/";
+    private const int VisibilityChecks = 100;
+    private static readonly TimeSpan VisibilityInterval = TimeSpan.FromMilliseconds(50);
     private const string ProbeKey = "tmp/writable-probe";
 
     private readonly AmazonS3Client _client;
@@ -225,6 +227,24 @@ internal sealed class S3BlobStore : IBlobStore, IDisposable
                 UploadId = uploadId,
                 PartETags = [.. _parts.OrderBy(p => p.PartNumber)],
             }, cancellationToken);
+            await WaitUntilReadableAsync(cancellationToken);
+        }
+
+        /// <summary>
+        /// The object is published once a read sees all of it: S3 reads after a write are consistent (one HEAD), but some
+        /// S3-compatible servers assemble the parts in place after answering, and a reader must not see that half-written.
+        /// </summary>
+        private async Task WaitUntilReadableAsync(CancellationToken cancellationToken)
+        {
+            for (var attempt = 0; attempt < VisibilityChecks; attempt++)
+            {
+                if (await store.GetLengthAsync(Sha256, cancellationToken) == Written)
+                {
+                    return;
+                }
+                await Task.Delay(VisibilityInterval, cancellationToken);
+            }
+            throw new IOException($"The bucket did not show all {Written} bytes of the completed object.");
         }
 
         protected override async Task AbortAsync()

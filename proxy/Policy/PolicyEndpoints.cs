@@ -1,6 +1,5 @@
-using System.Security.Claims;
 using Microsoft.Extensions.Options;
-using ModelGateway.Auth;
+using ModelGateway.Callers;
 using ModelGateway.Policy;
 using ModelGateway.Primitives;
 using ModelGateway.RateLimiting;
@@ -9,26 +8,20 @@ namespace Microsoft.AspNetCore.Builder;
 
 internal static class PolicyEndpoints
 {
-    public const string PolicyPath = "/api/assets/policy";
-
     /// <summary>
-    /// <c>GET /api/assets/policy</c>: the caller's effective policy — what its key may fetch and how often — so a client
-    /// can check a file before it asks for it. Behind the API key and the per-key rate limit.
+    /// <c>GET /api/assets/policy</c> on the asset group (<paramref name="assets"/>, which holds the API key and the
+    /// per-key rate limit): the caller's effective policy — what its key may fetch and how often — so a client can check
+    /// a file before it asks for it.
     /// </summary>
-    public static IEndpointConventionBuilder MapAssetPolicy(this IEndpointRouteBuilder endpoints)
+    public static IEndpointConventionBuilder MapAssetPolicy(this IEndpointRouteBuilder assets)
     {
-        ArgumentNullException.ThrowIfNull(endpoints);
-        return endpoints.MapGet(PolicyPath, (HttpContext context, PolicyProvider policies, IOptionsMonitor<RateLimitingOptions> rateLimits) =>
+        ArgumentNullException.ThrowIfNull(assets);
+        return assets.MapGet("/policy", (HttpContext context, PolicyProvider policies, IOptionsMonitor<RateLimitingOptions> rateLimits) =>
             {
-                var caller = context.User;
-                var profile = caller.FindFirstValue(ApiKeyDefaults.PolicyProfileClaim);
-                var limits = rateLimits.CurrentValue;
-                var partition = RateLimitPartitionKey.For(caller, context.Connection.RemoteIpAddress, limits.PermitLimit);
-                return TypedResults.Json(EffectivePolicyResponse.From(caller.Identity?.Name ?? "anonymous", profile, policies.For(profile),
-                    policies.For(profile: null), partition.PermitLimit, limits.WindowSeconds), GatewayJson.Options);
+                var caller = context.GetCaller();
+                return TypedResults.Json(EffectivePolicyResponse.From(caller.Name, caller.Profile, policies.For(caller.Profile),
+                    policies.For(profile: null), caller.PermitLimit, rateLimits.CurrentValue.WindowSeconds), GatewayJson.Options);
             })
-            .RequireAuthorization(ApiKeyDefaults.PolicyName)
-            .RequireRateLimiting(RateLimitingDefaults.PolicyName)
             .WithName("GetEffectivePolicy");
     }
 }

@@ -109,6 +109,22 @@ public sealed class S3ServerFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Creates (once) a bucket named after <paramref name="name"/> (lowercase letters, digits, hyphens); its name.</summary>
+    public string CreateBucket(string name)
+    {
+        var bucket = "lib-" + new string(name.ToLowerInvariant().Select(c => char.IsAsciiLetterOrDigit(c) ? c : '-').ToArray());
+        using var client = new Amazon.S3.AmazonS3Client(new Amazon.Runtime.BasicAWSCredentials(AccessKey, SecretKey),
+            new Amazon.S3.AmazonS3Config { ServiceURL = ServiceUrl.AbsoluteUri, ForcePathStyle = true, AuthenticationRegion = "us-east-1" });
+        try
+        {
+            client.PutBucketAsync(bucket).GetAwaiter().GetResult();
+        }
+        catch (Amazon.S3.AmazonS3Exception ex) when (ex.ErrorCode is "BucketAlreadyOwnedByYou" or "BucketAlreadyExists")
+        {
+        }
+        return bucket;
+    }
+
     /// <summary>Object keys in the bucket's folder on disk (s3rver's file store), for "nothing visible" checks.</summary>
     public IEnumerable<string> StoredFiles() =>
         _directory is null ? [] : Directory.EnumerateFiles(Path.Combine(_directory, Bucket), "*", SearchOption.AllDirectories);
