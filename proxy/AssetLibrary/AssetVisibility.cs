@@ -1,5 +1,5 @@
 using ModelGateway.Policies;
-using ModelGateway.Policy;
+using ModelGateway.PolicyProfiles;
 using ModelGateway.Callers;
 
 namespace ModelGateway.AssetLibrary;

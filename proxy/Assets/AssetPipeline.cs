@@ -3,7 +3,7 @@ using ModelGateway.Caching;
 using ModelGateway.Callers;
 using ModelGateway.Egress;
 using ModelGateway.Policies;
-using ModelGateway.Policy;
+using ModelGateway.PolicyProfiles;
 using ModelGateway.Previews;
 using ModelGateway.Primitives;
 using ModelGateway.Sniffing;

@@ -104,7 +104,7 @@ internal static class GatewayHostingExtensions
                 [HealthEndpoints.ReadyTag], TimeSpan.FromSeconds(5)));
         // The meter reads the shared Redis signal, which the telemetry feature (below Redis) does not know.
         services.AddOptions<GatewayMetricsOptions>()
-            .Configure<RedisHealth>((options, redis) => options.RedisAvailable = () => redis.IsConfigured ? redis.IsAvailable : null);
+            .Configure<RedisCircuit>((options, redis) => options.RedisAvailable = () => redis.IsConfigured ? redis.IsAvailable : null);
 
         // Read at startup (checked by HostingConfigValidator before anything is served): the shutdown timeout and the
         // delay within it come from one snapshot, so a live edit cannot set one against the other.

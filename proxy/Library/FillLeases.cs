@@ -11,7 +11,7 @@ namespace ModelGateway.Library;
 /// stops renewing: its lease expires, and the next caller fills. While Redis is unavailable, fills are single per replica
 /// only (the download still works; two replicas may then fill the same blob, and the second publish is a no-op).
 /// </summary>
-internal sealed partial class FillLeases(RedisConnection redis, RedisHealth redisHealth, TimeProvider time, ILogger<FillLeases> logger)
+internal sealed partial class FillLeases(RedisConnection redis, RedisCircuit redisHealth, TimeProvider time, ILogger<FillLeases> logger)
 {
     public const string KeyPrefix = "model-gateway-library-fill:";
 
@@ -29,7 +29,7 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisHealth redi
 
     private readonly ConcurrentDictionary<string, FillLease> _local = new(StringComparer.Ordinal);
     private readonly TimeProvider _time = time;
-    private readonly RedisHealth _redisHealth = redisHealth;
+    private readonly RedisCircuit _redisHealth = redisHealth;
 
     public static RedisKey KeyFor(string sha256) => KeyPrefix + sha256;
 
@@ -54,7 +54,7 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisHealth redi
                 _redisHealth.ReportSuccess();
                 lease.StartRenewing(database);
             }
-            catch (Exception ex) when (RedisHealth.IsRedisFailure(ex))
+            catch (Exception ex) when (RedisCircuit.IsRedisFailure(ex))
             {
                 _redisHealth.ReportFailure(ex);
                 Log.LeaseUnshared(logger, sha256);
@@ -80,7 +80,7 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisHealth redi
             _redisHealth.ReportSuccess();
             return held;
         }
-        catch (Exception ex) when (RedisHealth.IsRedisFailure(ex))
+        catch (Exception ex) when (RedisCircuit.IsRedisFailure(ex))
         {
             _redisHealth.ReportFailure(ex);
             return false;
@@ -109,7 +109,7 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisHealth redi
             {
                 await database.ScriptEvaluateAsync(Release, new { key = KeyFor(lease.Sha256), token = lease.Token });
             }
-            catch (Exception ex) when (RedisHealth.IsRedisFailure(ex))
+            catch (Exception ex) when (RedisCircuit.IsRedisFailure(ex))
             {
                 _redisHealth.ReportFailure(ex); // the key expires by itself
             }
@@ -164,7 +164,7 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisHealth redi
                     {
                         await database.ScriptEvaluateAsync(Renew, new { key = KeyFor(sha256), token, ms = (long)Expiry.TotalMilliseconds });
                     }
-                    catch (Exception ex) when (RedisHealth.IsRedisFailure(ex))
+                    catch (Exception ex) when (RedisCircuit.IsRedisFailure(ex))
                     {
                         owner._redisHealth.ReportFailure(ex);
                     }

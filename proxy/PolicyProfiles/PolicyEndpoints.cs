@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Options;
 using ModelGateway.Callers;
-using ModelGateway.Policy;
+using ModelGateway.PolicyProfiles;
 using ModelGateway.Primitives;
 using ModelGateway.RateLimiting;
 
