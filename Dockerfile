@@ -17,9 +17,11 @@ COPY config/ ./config/
 # The image listens where its ASPNETCORE_HTTP_PORTS says (8080); no ASPNETCORE_URLS here to override that.
 ENV DOTNET_NOLOGO=1
 EXPOSE 8080
+# The library's directory (Library:Path), the app user's: a new volume mounted here takes its owner.
+RUN mkdir -p /app/data/library && chown "$APP_UID" /app/data/library
 USER $APP_UID
 # The runtime image has no curl: the binary checks its own readiness (exit 0 on 200).
 HEALTHCHECK --interval=10s --timeout=5s --start-period=20s --retries=3 \
     CMD ["dotnet", "ModelGateway.dll", "healthcheck", "http://127.0.0.1:8080/healthz/ready"]
-# Serve; or an admin command: validate-config, hash-key, healthcheck <url>.
+# Serve; or an admin command: validate-config, hash-key, healthcheck <url>, verify [--remove].
 ENTRYPOINT ["dotnet", "ModelGateway.dll"]

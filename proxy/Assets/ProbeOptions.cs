@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace ModelGateway.Assets;
 
 /// <summary>
@@ -9,8 +11,10 @@ internal sealed class ProbeOptions
     public const string SectionName = "Probes";
 
     /// <summary>Probes one key may have running; beyond, 429 <c>RATE_LIMITED</c>.</summary>
+    [Range(1, 10_000)]
     public int MaxConcurrentPerKey { get; set; } = 8;
 
     /// <summary>Probes running for all keys together; beyond, 503 <c>SERVICE_UNAVAILABLE</c>.</summary>
+    [Range(1, 100_000)]
     public int MaxConcurrent { get; set; } = 32;
 }

@@ -101,6 +101,27 @@ internal sealed partial class Download(HttpContext context, AssetLookup asset, s
         return error;
     }
 
+    /// <summary>
+    /// Ends a transfer cut off: the client must see a broken transfer, never a clean end. Audited first, so the event is
+    /// written before the client can notice the abort (and send its next request).
+    /// </summary>
+    public void Abort(DownloadOutcome outcome)
+    {
+        Finish(outcome, context.Response.StatusCode);
+        context.Abort();
+    }
+
+    /// <summary>A failure of the host: before the first byte a 422 answer (thrown), after it an aborted transfer.</summary>
+    public void Fail(DownloadOutcome outcome, string code, string message)
+    {
+        if (context.Response.HasStarted)
+        {
+            Abort(outcome);
+            return;
+        }
+        throw Refuse(outcome, GatewayException.SourceFailed(code, message));
+    }
+
     /// <summary>The host serves other bytes than the ones inspected (422 <c>CONTENT_CHANGED</c>, nothing sent).</summary>
     public GatewayException Changed(string message) =>
         Refuse(DownloadOutcome.ContentChanged, GatewayException.SourceFailed(ErrorCodes.ContentChanged, message));

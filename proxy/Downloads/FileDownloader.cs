@@ -283,37 +283,16 @@ internal sealed partial class FileDownloader(
             case var _ when result.Refusal is { } refusal:
                 throw download.Refuse(refusal.Outcome, refusal.Error);
             case DownloadOutcome.IdleTimeout:
-                Fail(download, result.Outcome, ErrorCodes.NetworkTimeout,
+                download.Fail(result.Outcome, ErrorCodes.NetworkTimeout,
                     string.Create(CultureInfo.InvariantCulture, $"The file host sent nothing for {idle.TotalSeconds:0} seconds."));
                 break;
             case DownloadOutcome.HostBrokeOff:
-                Fail(download, result.Outcome, ErrorCodes.NetworkError, "The file host broke off the transfer.");
+                download.Fail(result.Outcome, ErrorCodes.NetworkError, "The file host broke off the transfer.");
                 break;
             default:
-                Abort(download, result.Outcome);
+                download.Abort(result.Outcome);
                 break;
         }
-    }
-
-    /// <summary>
-    /// The client must see a broken transfer, never a clean end. Audited first: the event is written before the client
-    /// can notice the abort (and send its next request).
-    /// </summary>
-    private static void Abort(Download download, DownloadOutcome outcome)
-    {
-        download.Finish(outcome, download.Context.Response.StatusCode);
-        download.Context.Abort();
-    }
-
-    /// <summary>A failure of the host: before the first byte a 422 answer, after it an aborted transfer.</summary>
-    private static void Fail(Download download, DownloadOutcome outcome, string code, string message)
-    {
-        if (download.Context.Response.HasStarted)
-        {
-            Abort(download, outcome);
-            return;
-        }
-        throw download.Refuse(outcome, GatewayException.SourceFailed(code, message));
     }
 
     private async Task<EgressResponse> SendAsync(EgressRequest request, CancellationToken cancellationToken)

@@ -58,7 +58,8 @@ internal sealed partial class FileDownloader
             {
                 return false; // a part of a file not held: upstream's, and nothing stored
             }
-            var fill = await library.TryBeginFillAsync(sha256, facts.ContentLength, token);
+            // The copy checks the whole file's SHA-256 (a whole 200 from the host) and the fill is completed only then.
+            var fill = await library.TryBeginFillAsync(sha256, facts.ContentLength, token, callerChecksHash: true);
             if (fill is { Stored: true })
             {
                 download.Fill = fill;
@@ -73,11 +74,14 @@ internal sealed partial class FileDownloader
         }
     }
 
-    /// <summary>The fill as the copy's second destination, for a whole file whose SHA-256 the copy checks.</summary>
+    /// <summary>
+    /// The fill as the copy's second destination, for a whole file whose SHA-256 the copy checks (the fill leaves the hash
+    /// to it). Any other copy (the host answered a part) feeds nothing: the fill is dropped.
+    /// </summary>
     private static FillSink? LibrarySink(Download download, CopyPlan plan) =>
-        download.Fill is { } fill && plan.Sha256 is not null && plan.SourceStart == 0 ? new FillSink(fill) : null;
+        download.Fill is { } fill && plan.Sha256 == fill.Sha256 && plan.SourceStart == 0 ? new FillSink(fill) : null;
 
-    /// <summary>The copy completed with every check passed: the blob is published (when its own hash agrees).</summary>
+    /// <summary>The copy completed with every check passed — its length and SHA-256 — so the blob is published.</summary>
     private static async Task CompleteFillAsync(Download download)
     {
         if (download.Fill is { } fill && fill.Written > 0)
@@ -89,7 +93,7 @@ internal sealed partial class FileDownloader
     private sealed class FillSink(ModelLibrary.BlobFill fill) : IDownloadSink
     {
         public ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, long fileOffset, CancellationToken cancellationToken) =>
-            fill.WriteAsync(chunk, cancellationToken);
+            fill.WriteAsync(chunk, fileOffset, cancellationToken);
     }
 }
 
@@ -177,12 +181,21 @@ internal sealed partial class Download
         var from = range?.From ?? 0;
         var to = range?.To ?? blob.Length - 1;
         var count = blob.Length == 0 ? 0 : to - from + 1;
-        await using var content = await blob.OpenReadAsync(from, count, Context.RequestAborted);
+        Stream? opened;
+        try
+        {
+            opened = await blob.OpenReadAsync(from, count, Context.RequestAborted);
+        }
+        catch (Exception ex) when (ModelLibrary.IsStoreFailure(ex))
+        {
+            opened = null;
+        }
+        await using var content = opened;
         if (content is null)
         {
-            // Removed between finding and opening it (verify --remove): nothing was sent, the client may retry.
+            // Removed between finding and opening it (verify --remove), or the store failed: nothing was sent, retry.
             throw Refuse(DownloadOutcome.SourceFailed, new GatewayException(StatusCodes.Status503ServiceUnavailable,
-                ErrorCodes.ServiceUnavailable, "The library lost the file while it was being opened. Retry."));
+                ErrorCodes.ServiceUnavailable, "The library could not open the stored file. Retry."));
         }
         if (range is not null)
         {
@@ -234,7 +247,7 @@ internal sealed partial class Download
         {
             Aborted(DownloadOutcome.IdleTimeout);
         }
-        catch (Exception ex) when (ex is IOException or HttpRequestException or Amazon.Runtime.AmazonClientException)
+        catch (Exception ex) when (ModelLibrary.IsStoreFailure(ex))
         {
             Aborted(DownloadOutcome.HostBrokeOff); // the store failed mid-read
         }

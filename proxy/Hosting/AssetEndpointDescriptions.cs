@@ -44,7 +44,9 @@ internal static class AssetEndpointDescriptions
             "and a refusal is a 403 before the file host is asked for the file. The gateway follows redirects itself (every hop " +
             "checked), checks the first bytes against the inspected format before any byte is sent (422 CONTENT_CHANGED), and " +
             "hashes a whole file whose source published a SHA-256 while it streams: a mismatch aborts the transfer. Range, " +
-            "If-Range and If-None-Match are passed on. HEAD answers the headers only.")
+            "If-Range and If-None-Match are passed on. HEAD answers the headers only. A file with a published SHA-256 is served from " +
+            "the library when it holds it (X-Cache-Status: HIT, ETag \"<sha256>\", no host asked), else streamed and stored once " +
+            "verified (MISS).")
         .WithQueryParameter("url", "The file's absolute http(s) URL, in any form remote-metadata accepts. Exactly one.")
         .Responds(StatusCodes.Status200OK, "The whole file, with Content-Length, Content-Type, ETag, Accept-Ranges and " +
             "Content-Disposition: attachment naming the file.", typeof(byte[]), "application/octet-stream")

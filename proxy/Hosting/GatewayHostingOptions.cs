@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace ModelGateway.Hosting;
 
 /// <summary>How a replica stops (<c>Hosting</c> section). Read at startup.</summary>
@@ -6,8 +8,10 @@ internal sealed class GatewayHostingOptions
     public const string SectionName = "Hosting";
 
     /// <summary>How long a stopping replica lets requests in flight (downloads) finish.</summary>
+    [Range(1, HostingConfigValidator.MaxShutdownTimeoutSeconds)]
     public int ShutdownTimeoutSeconds { get; set; } = 30;
 
     /// <summary>How long a stopping replica keeps serving while it answers not ready (<see cref="ShutdownDelay"/>).</summary>
+    [Range(0, HostingConfigValidator.MaxShutdownDelaySeconds)]
     public int ShutdownDelaySeconds { get; set; }
 }

@@ -1,10 +1,11 @@
 using System.Net;
+using Microsoft.Extensions.Options;
 using ModelGateway.Primitives;
 
 namespace ModelGateway.Hosting;
 
 /// <summary>The host's own keys: <c>Hosting</c>, <c>ForwardedHeaders</c> and the <c>Logging</c> levels.</summary>
-internal sealed class HostingConfigValidator : IFeatureConfigValidator
+internal sealed partial class HostingConfigValidator : IFeatureConfigValidator
 {
     public const int MaxShutdownTimeoutSeconds = 3600;
     public const int MaxShutdownDelaySeconds = 300;
@@ -16,16 +17,10 @@ internal sealed class HostingConfigValidator : IFeatureConfigValidator
         var hosting = new GatewayHostingOptions();
         if (ConfigBinding.TryBind(configuration.GetSection(GatewayHostingOptions.SectionName), hosting, problems))
         {
-            var timeoutInRange = hosting.ShutdownTimeoutSeconds is >= 1 and <= MaxShutdownTimeoutSeconds;
-            if (!timeoutInRange)
-            {
-                problems.Add($"Hosting:ShutdownTimeoutSeconds must be between 1 and {MaxShutdownTimeoutSeconds}.");
-            }
-            if (hosting.ShutdownDelaySeconds is < 0 or > MaxShutdownDelaySeconds)
-            {
-                problems.Add($"Hosting:ShutdownDelaySeconds must be between 0 and {MaxShutdownDelaySeconds}.");
-            }
-            else if (timeoutInRange && hosting.ShutdownDelaySeconds >= hosting.ShutdownTimeoutSeconds)
+            var before = problems.Count;
+            RangeProblems.Add(new HostingRanges(), hosting, GatewayHostingOptions.SectionName, problems);
+            // The cross-field rule, on values that are each in range.
+            if (problems.Count == before && hosting.ShutdownDelaySeconds >= hosting.ShutdownTimeoutSeconds)
             {
                 problems.Add("Hosting:ShutdownDelaySeconds must be shorter than Hosting:ShutdownTimeoutSeconds: the delay counts within it.");
             }
@@ -69,4 +64,8 @@ internal sealed class HostingConfigValidator : IFeatureConfigValidator
             }
         }
     }
+
+    /// <summary>The checks of <see cref="GatewayHostingOptions"/>' <c>[Range]</c> attributes, generated.</summary>
+    [OptionsValidator]
+    private sealed partial class HostingRanges : IValidateOptions<GatewayHostingOptions>;
 }

@@ -11,7 +11,7 @@ namespace ModelGateway.Library;
 /// </summary>
 internal abstract class BlobWrite : IAsyncDisposable
 {
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private IncrementalHash? _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private bool _finished;
 
     protected BlobWrite(string sha256, long? expectedLength)
@@ -30,11 +30,25 @@ internal abstract class BlobWrite : IAsyncDisposable
     /// <summary>Why the store stopped taking bytes (a full disk, a failing bucket); null while it takes them.</summary>
     public Exception? StoreFailure { get; private set; }
 
+    /// <summary>
+    /// Leaves the SHA-256 to the caller, before the first byte: it hashes these very bytes itself (a download's copy checks
+    /// the whole file's SHA-256) and completes the write only when they matched. The length is still checked here.
+    /// </summary>
+    public void LeaveHashToCaller()
+    {
+        if (Written > 0)
+        {
+            throw new InvalidOperationException("The hash is left to the caller before the first byte, or not at all.");
+        }
+        _hash?.Dispose();
+        _hash = null;
+    }
+
     /// <summary>Hashes <paramref name="chunk"/> and writes it to the store (unless the store failed before).</summary>
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken)
     {
         ObjectDisposedException.ThrowIf(_finished, this);
-        _hash.AppendData(chunk.Span);
+        _hash?.AppendData(chunk.Span);
         Written += chunk.Length;
         if (StoreFailure is not null || (ExpectedLength is { } expected && Written > expected))
         {
@@ -59,7 +73,7 @@ internal abstract class BlobWrite : IAsyncDisposable
     {
         ObjectDisposedException.ThrowIf(_finished, this);
         _finished = true;
-        var actual = Convert.ToHexStringLower(_hash.GetHashAndReset());
+        var actual = _hash is null ? Sha256 : Convert.ToHexStringLower(_hash.GetHashAndReset());
         var verified = actual == Sha256 && (ExpectedLength is not { } expected || expected == Written);
         if (!verified || StoreFailure is not null)
         {
@@ -86,7 +100,7 @@ internal abstract class BlobWrite : IAsyncDisposable
             _finished = true;
             await AbortSafelyAsync();
         }
-        _hash.Dispose();
+        _hash?.Dispose();
         await ReleaseAsync();
         GC.SuppressFinalize(this);
     }

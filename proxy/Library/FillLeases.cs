@@ -11,7 +11,7 @@ namespace ModelGateway.Library;
 /// stops renewing: its lease expires, and the next caller fills. While Redis is unavailable, fills are single per replica
 /// only (the download still works; two replicas may then fill the same blob, and the second publish is a no-op).
 /// </summary>
-internal sealed partial class FillLeases(RedisConnection redis, RedisCircuit redisHealth, TimeProvider time, ILogger<FillLeases> logger)
+internal sealed partial class FillLeases(RedisConnection redis, RedisCircuit redisCircuit, TimeProvider time, ILogger<FillLeases> logger)
 {
     public const string KeyPrefix = "model-gateway-library-fill:";
 
@@ -29,7 +29,7 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisCircuit red
 
     private readonly ConcurrentDictionary<string, FillLease> _local = new(StringComparer.Ordinal);
     private readonly TimeProvider _time = time;
-    private readonly RedisCircuit _redisHealth = redisHealth;
+    private readonly RedisCircuit _redisCircuit = redisCircuit;
 
     public static RedisKey KeyFor(string sha256) => KeyPrefix + sha256;
 
@@ -51,12 +51,12 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisCircuit red
                     lease.Ended();
                     return null;
                 }
-                _redisHealth.ReportSuccess();
+                _redisCircuit.ReportSuccess();
                 lease.StartRenewing(database);
             }
             catch (Exception ex) when (RedisCircuit.IsRedisFailure(ex))
             {
-                _redisHealth.ReportFailure(ex);
+                _redisCircuit.ReportFailure(ex);
                 Log.LeaseUnshared(logger, sha256);
             }
         }
@@ -77,12 +77,12 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisCircuit red
         try
         {
             var held = await database.KeyExistsAsync(KeyFor(sha256));
-            _redisHealth.ReportSuccess();
+            _redisCircuit.ReportSuccess();
             return held;
         }
         catch (Exception ex) when (RedisCircuit.IsRedisFailure(ex))
         {
-            _redisHealth.ReportFailure(ex);
+            _redisCircuit.ReportFailure(ex);
             return false;
         }
     }
@@ -91,10 +91,22 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisCircuit red
     /// Waits until the fill of <paramref name="sha256"/> may have ended: this replica's ends, or one poll interval for
     /// another replica's.
     /// </summary>
-    public Task WaitAsync(string sha256, CancellationToken cancellationToken) =>
-        _local.TryGetValue(sha256, out var lease)
-            ? lease.Completion.WaitAsync(PollInterval * 5, _time, cancellationToken).ContinueWith(_ => { }, TaskScheduler.Default)
-            : Task.Delay(PollInterval, _time, cancellationToken);
+    public async Task WaitAsync(string sha256, CancellationToken cancellationToken)
+    {
+        if (!_local.TryGetValue(sha256, out var lease))
+        {
+            await Task.Delay(PollInterval, _time, cancellationToken);
+            return;
+        }
+        try
+        {
+            await lease.Completion.WaitAsync(PollInterval * 5, _time, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            // still filling: the caller looks again
+        }
+    }
 
     // Asked whenever Redis is configured, even while the shared signal says it is out (another caller's timeout must not
     // split fills across replicas): a failing call costs this caller one short timeout, then the fill goes on locally.
@@ -111,7 +123,7 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisCircuit red
             }
             catch (Exception ex) when (RedisCircuit.IsRedisFailure(ex))
             {
-                _redisHealth.ReportFailure(ex); // the key expires by itself
+                _redisCircuit.ReportFailure(ex); // the key expires by itself
             }
         }
     }
@@ -166,7 +178,7 @@ internal sealed partial class FillLeases(RedisConnection redis, RedisCircuit red
                     }
                     catch (Exception ex) when (RedisCircuit.IsRedisFailure(ex))
                     {
-                        owner._redisHealth.ReportFailure(ex);
+                        owner._redisCircuit.ReportFailure(ex);
                     }
                 }
             }

@@ -9,7 +9,7 @@ internal sealed partial class LibraryStartup(ModelLibrary library, ILogger<Libra
         {
             await library.LoadAsync(cancellationToken);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Amazon.Runtime.AmazonClientException or HttpRequestException)
+        catch (Exception ex) when (ModelLibrary.IsStoreFailure(ex))
         {
             Log.LoadFailed(logger, library.Store.Kind, ex.GetType().Name);
         }

@@ -65,7 +65,17 @@ internal sealed partial class ModelLibrary : IDisposable
         var pin = Pin(key);
         try
         {
-            if (await Store.GetLengthAsync(key, cancellationToken) is not { } length)
+            long? found;
+            try
+            {
+                found = await Store.GetLengthAsync(key, cancellationToken);
+            }
+            catch (Exception ex) when (IsStoreFailure(ex))
+            {
+                Log.ReadFailed(_logger, key, Store.Kind, ex.GetType().Name); // served from upstream meanwhile
+                found = null;
+            }
+            if (found is not { } length)
             {
                 pin.Dispose();
                 return null;
@@ -129,8 +139,11 @@ internal sealed partial class ModelLibrary : IDisposable
     /// Starts filling <paramref name="sha256"/> from a download: null when another fill of it runs (here or on another
     /// replica) — wait with <see cref="WaitForFillAsync"/> and look again. A fill that is disposed without being completed
     /// leaves nothing. <see cref="BlobFill.Stored"/> is false when the store has no room: the download goes on, unstored.
+    /// <paramref name="callerChecksHash"/>: the caller hashes the very bytes it gives the fill and completes it only when
+    /// they matched <paramref name="sha256"/> (<see cref="BlobWrite.LeaveHashToCaller"/>: one hash instead of two).
     /// </summary>
-    public async Task<BlobFill?> TryBeginFillAsync(string sha256, long? expectedLength, CancellationToken cancellationToken)
+    public async Task<BlobFill?> TryBeginFillAsync(string sha256, long? expectedLength, CancellationToken cancellationToken,
+        bool callerChecksHash = false)
     {
         var key = Key(sha256);
         var lease = await Leases.TryAcquireAsync(key, cancellationToken);
@@ -149,6 +162,10 @@ internal sealed partial class ModelLibrary : IDisposable
             try
             {
                 write = await Store.BeginWriteAsync(key, expectedLength, cancellationToken);
+                if (callerChecksHash)
+                {
+                    write.LeaveHashToCaller();
+                }
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
@@ -224,7 +241,7 @@ internal sealed partial class ModelLibrary : IDisposable
                 {
                     await Store.DeleteAsync(victim, cancellationToken);
                 }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or Amazon.Runtime.AmazonServiceException)
+                catch (Exception ex) when (IsStoreFailure(ex))
                 {
                     Log.EvictionFailed(_logger, victim, ex.GetType().Name);
                     continue;
@@ -299,6 +316,10 @@ internal sealed partial class ModelLibrary : IDisposable
 
     public void Dispose() => _evicting.Dispose();
 
+    /// <summary>A failure of the store itself (a disk, a bucket): logged, never a failed request.</summary>
+    public static bool IsStoreFailure(Exception exception) => exception is IOException or UnauthorizedAccessException
+        or Amazon.Runtime.AmazonServiceException or Amazon.Runtime.AmazonClientException or HttpRequestException;
+
     private static string Key(string sha256) =>
         Sha256Key.Normalize(sha256) ?? throw new ArgumentException("Not a SHA-256 in hex.", nameof(sha256));
 
@@ -338,6 +359,7 @@ internal sealed partial class ModelLibrary : IDisposable
     internal sealed class BlobFill(ModelLibrary owner, string sha256, FillLeases.FillLease lease, BlobWrite? write) : IAsyncDisposable
     {
         private string? _outcome;
+        private bool _broken;
 
         public string Sha256 => sha256;
 
@@ -350,6 +372,20 @@ internal sealed partial class ModelLibrary : IDisposable
         public ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, CancellationToken cancellationToken) =>
             write?.WriteAsync(chunk, cancellationToken) ?? ValueTask.CompletedTask;
 
+        /// <summary>
+        /// The chunk of the file at <paramref name="fileOffset"/>: taken only in order, from the file's first byte; a fill
+        /// given a chunk out of place is broken and never completes.
+        /// </summary>
+        public ValueTask WriteAsync(ReadOnlyMemory<byte> chunk, long fileOffset, CancellationToken cancellationToken)
+        {
+            if (_broken || fileOffset != Written)
+            {
+                _broken = true;
+                return ValueTask.CompletedTask;
+            }
+            return WriteAsync(chunk, cancellationToken);
+        }
+
         /// <summary>Publishes the blob when the bytes verified; returns whether they did (nothing is stored otherwise).</summary>
         public async Task<bool> CompleteAsync(CancellationToken cancellationToken)
         {
@@ -357,6 +393,12 @@ internal sealed partial class ModelLibrary : IDisposable
             {
                 _outcome = FillOutcomes.StoreFailed;
                 return true; // nothing to check against: the caller's own checks decide
+            }
+            if (_broken)
+            {
+                _outcome = FillOutcomes.Mismatch;
+                await write.DisposeAsync(); // removes what it wrote
+                return false;
             }
             var result = await write.CompleteAsync(cancellationToken);
             _outcome = !result.Verified ? FillOutcomes.Mismatch : result.Stored ? FillOutcomes.Stored : FillOutcomes.StoreFailed;
@@ -405,5 +447,9 @@ internal sealed partial class ModelLibrary : IDisposable
 
         [LoggerMessage(7, LogLevel.Warning, "Library: could not evict blob {Sha256} ({Error}).", EventName = "LibraryEvictionFailed")]
         public static partial void EvictionFailed(ILogger logger, string sha256, string error);
+
+        [LoggerMessage(8, LogLevel.Warning, "Library: could not look up blob {Sha256} in the {Kind} store ({Error}); served from upstream.",
+            EventName = "LibraryReadFailed")]
+        public static partial void ReadFailed(ILogger logger, string sha256, string kind, string error);
     }
 }

@@ -1,3 +1,5 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace ModelGateway.Previews;
 
 /// <summary>
@@ -14,9 +16,11 @@ internal sealed class PreviewOptions
     public const long DefaultMaxPixels = 2048 * 2048;
 
     /// <summary>Largest preview, in bytes of the image (before base64).</summary>
+    [Range(1024, PreviewsConfigValidator.MaxBytesLimit)]
     public int MaxBytes { get; set; } = DefaultMaxBytes;
 
     /// <summary>Largest preview, in pixels (width × height, from the image's header).</summary>
+    [Range(typeof(long), "1", "268435456")] // PreviewsConfigValidator.MaxPixelsLimit
     public long MaxPixels { get; set; } = DefaultMaxPixels;
 
     public PreviewLimits Limits => new(MaxBytes, MaxPixels);

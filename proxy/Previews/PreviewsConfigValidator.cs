@@ -1,9 +1,10 @@
+using Microsoft.Extensions.Options;
 using ModelGateway.Primitives;
 
 namespace ModelGateway.Previews;
 
-/// <summary>The <c>Previews</c> section.</summary>
-internal sealed class PreviewsConfigValidator : IFeatureConfigValidator
+/// <summary>The <c>Previews</c> section: its ranges (<see cref="PreviewOptions"/>' attributes).</summary>
+internal sealed partial class PreviewsConfigValidator : IFeatureConfigValidator
 {
     public const int MaxBytesLimit = 4 * 1024 * 1024;
     public const long MaxPixelsLimit = 16384L * 16384;
@@ -13,17 +14,13 @@ internal sealed class PreviewsConfigValidator : IFeatureConfigValidator
         ArgumentNullException.ThrowIfNull(configuration);
         ArgumentNullException.ThrowIfNull(problems);
         var options = new PreviewOptions();
-        if (!ConfigBinding.TryBind(configuration.GetSection(PreviewOptions.SectionName), options, problems))
+        if (ConfigBinding.TryBind(configuration.GetSection(PreviewOptions.SectionName), options, problems))
         {
-            return;
-        }
-        if (options.MaxBytes is < 1024 or > MaxBytesLimit)
-        {
-            problems.Add($"Previews:MaxBytes must be between 1024 and {MaxBytesLimit}.");
-        }
-        if (options.MaxPixels is < 1 or > MaxPixelsLimit)
-        {
-            problems.Add($"Previews:MaxPixels must be between 1 and {MaxPixelsLimit}.");
+            RangeProblems.Add(new Ranges(), options, PreviewOptions.SectionName, problems);
         }
     }
+
+    /// <summary>The checks of <see cref="PreviewOptions"/>' <c>[Range]</c> attributes, generated.</summary>
+    [OptionsValidator]
+    private sealed partial class Ranges : IValidateOptions<PreviewOptions>;
 }

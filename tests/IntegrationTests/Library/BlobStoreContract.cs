@@ -117,6 +117,22 @@ public abstract class BlobStoreContract
     }
 
     [Fact]
+    public async Task Write_HashLeftToCaller_LengthStillChecked()
+    {
+        var bytes = Bytes(100_000, seed: 10);
+        var sha256 = Sha256(bytes);
+
+        await using var write = await Store.BeginWriteAsync(sha256, bytes.Length + 1, default);
+        write.LeaveHashToCaller();
+        await write.WriteAsync(bytes, default);
+        var result = await write.CompleteAsync(default);
+
+        Assert.False(result.Verified);
+        Assert.Null(await Store.GetLengthAsync(sha256, default));
+        await AssertNoLeftoversAsync();
+    }
+
+    [Fact]
     public async Task Delete_StoredBlob_GoneAndSecondDeleteFalse()
     {
         var bytes = Bytes(10_000, seed: 9);
