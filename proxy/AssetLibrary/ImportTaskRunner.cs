@@ -25,6 +25,7 @@ internal sealed partial class ImportTaskRunner(
     ApiKeyPrincipals principals,
     AssetAudit audit,
     IOptions<AssetLibraryOptions> options,
+    IHostEnvironment environment,
     TimeProvider time,
     ILogger<ImportTaskRunner> logger) : BackgroundService
 {
@@ -72,6 +73,14 @@ internal sealed partial class ImportTaskRunner(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        try
+        {
+            ImportScratch.RemoveLeftovers(options.Value.FullPath(environment.ContentRootPath), time.GetUtcNow().UtcDateTime.AddDays(-1));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            Log.DatabaseUnavailable(logger, ex.GetType().Name, "the imports directory could not be cleaned");
+        }
         try
         {
             await database.MigrateAsync(stoppingToken);

@@ -132,3 +132,40 @@ public sealed class AssetRequestsTests
     private static QueryCollection Query(params (string Name, string[] Values)[] values) =>
         new(values.ToDictionary(v => v.Name, v => new StringValues(v.Values)));
 }
+
+public sealed class ImportScratchTests
+{
+    [Fact]
+    public void RemoveLeftovers_OnlyScratchFilesOlderThanTheCutoff()
+    {
+        var library = Directory.CreateTempSubdirectory("gateway-scratch-").FullName;
+        try
+        {
+            using (ImportScratch.Create(library))
+            {
+                var imports = Path.Combine(library, "imports");
+                var old = Path.Combine(imports, "old.partial");
+                var young = Path.Combine(imports, "young.partial");
+                var other = Path.Combine(imports, "notes.txt");
+                foreach (var path in new[] { old, young, other })
+                {
+                    File.WriteAllText(path, "x");
+                    File.SetLastWriteTimeUtc(path, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc));
+                }
+                File.SetLastWriteTimeUtc(young, new DateTime(2026, 1, 3, 0, 0, 0, DateTimeKind.Utc));
+
+                Assert.Equal(1, ImportScratch.RemoveLeftovers(library, new DateTime(2026, 1, 2, 0, 0, 0, DateTimeKind.Utc)));
+
+                Assert.False(File.Exists(old));
+                Assert.True(File.Exists(young));
+                Assert.True(File.Exists(other));
+                Assert.Equal(3, Directory.EnumerateFiles(imports).Count()); // young, notes, and the open scratch file
+            }
+            Assert.Equal(2, Directory.EnumerateFiles(Path.Combine(library, "imports")).Count()); // the scratch file went when closed
+        }
+        finally
+        {
+            Directory.Delete(library, recursive: true);
+        }
+    }
+}
