@@ -120,6 +120,12 @@ internal sealed class AssetDatabase : IAsyncDisposable
         {
             await _postgres.DisposeAsync();
         }
+        if (_sqlite is not null)
+        {
+            // The pool is process-wide: a replica that stops (a test's gateway) closes its idle connections to the file.
+            await using var connection = new SqliteConnection(_sqlite);
+            SqliteConnection.ClearPool(connection);
+        }
         _migrating.Dispose();
     }
 }
