@@ -87,6 +87,7 @@ internal static class GatewayHostingExtensions
         services.AddAssetPipeline();
         services.AddRemoteMetadata();
         services.AddModelLibrary();
+        services.AddAssetLibrary();
         services.AddDownloads();
         services.AddGatewayForwarding(configuration);
         services.AddGatewayRateLimiting();
@@ -146,6 +147,7 @@ internal static class GatewayHostingExtensions
         assets.MapRemoteMetadata().DescribeRemoteMetadata();
         assets.MapAssetDownloads().DescribeDownload();
         assets.MapAssetPolicy().DescribePolicy();
+        app.MapAssetLibrary().Describe();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(ForwarderErrorResponses.WriteErrorBodyAsync);
