@@ -14,6 +14,9 @@ internal sealed class ApiKeyEntry
 
     /// <summary>The <c>PolicyProfiles</c> entry that applies to this key's requests.</summary>
     public string? Policy { get; set; }
+
+    /// <summary><c>Admin</c> for a key that may read what every key did (<c>GET /api/admin/decisions</c>); empty for others.</summary>
+    public string? Role { get; set; }
 }
 
 /// <summary>All configured keys.</summary>

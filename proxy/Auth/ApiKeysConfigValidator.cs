@@ -32,6 +32,10 @@ internal sealed class ApiKeysConfigValidator : IFeatureConfigValidator
             {
                 problems.Add($"ApiKeys:{i}:PermitLimit must be a positive number of requests.");
             }
+            if (!string.IsNullOrEmpty(key.Role) && !string.Equals(key.Role, ApiKeyDefaults.AdminRole, StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add($"ApiKeys:{i}:Role must be {ApiKeyDefaults.AdminRole} or absent; \"{key.Role}\" is not a role.");
+            }
             if (!string.IsNullOrEmpty(key.Policy) && !profiles.Contains(key.Policy))
             {
                 problems.Add($"ApiKeys:{i}:Policy names \"{key.Policy}\", but there is no PolicyProfiles:{key.Policy} section.");

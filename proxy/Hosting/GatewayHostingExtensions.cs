@@ -69,6 +69,7 @@ internal static class GatewayHostingExtensions
         services.AddExceptionHandler<GatewayExceptionHandler>();
         services.AddProblemDetails();
         services.AddGatewayTelemetry(configuration);
+        services.AddRecentDecisions();
         services.AddGatewayRedis();
         services.AddApiKeyAuthentication();
         services.AddGatewayPolicy();
@@ -84,6 +85,7 @@ internal static class GatewayHostingExtensions
         services.AddGatewayForwarding(configuration);
         services.AddGatewayRateLimiting();
         services.AddGatewayOpenApi();
+        services.AddLibraryPage();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, HostingConfigValidator>());
         services.AddSingleton<GatewayConfigValidator>();
 
@@ -132,6 +134,8 @@ internal static class GatewayHostingExtensions
         app.MapRemoteMetadata().DescribeRemoteMetadata();
         app.MapAssetDownloads().DescribeDownload();
         app.MapAssetPolicy().DescribePolicy();
+        app.MapAdminDecisions().DescribeDecisions();
+        app.MapLibraryPage();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(ForwarderErrorResponses.WriteErrorBodyAsync);
