@@ -23,7 +23,6 @@ internal static class LibraryPageEndpoints
         ArgumentNullException.ThrowIfNull(endpoints);
         var group = endpoints.MapGroup(PagePath).AllowAnonymous().ExcludeFromDescription();
         group.MapGet("", (HttpContext context, LibraryPageFiles files) => Serve(context, files.Find("index.html")));
-        group.MapGet("/", (HttpContext context, LibraryPageFiles files) => Serve(context, files.Find("index.html")));
         group.MapGet("/{file}", (HttpContext context, LibraryPageFiles files, string file) => Serve(context, files.Find(file)));
         return group;
     }
