@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using ModelGateway.Auth;
 using ModelGateway.Caching;
 using ModelGateway.Egress;
+using ModelGateway.Assets;
 using ModelGateway.Metadata;
 using ModelGateway.Policies;
 using ModelGateway.Primitives;

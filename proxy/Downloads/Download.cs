@@ -4,10 +4,10 @@ using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 using ModelGateway.Caching;
 using ModelGateway.Egress;
-using ModelGateway.Metadata;
+using ModelGateway.Assets;
 using ModelGateway.Policies;
 using ModelGateway.Primitives;
-using ModelGateway.Sources.HuggingFace;
+using ModelGateway.Sources;
 using ModelGateway.Telemetry;
 using ContentDispositionHeaderValue = Microsoft.Net.Http.Headers.ContentDispositionHeaderValue;
 using EntityTagHeaderValue = System.Net.Http.Headers.EntityTagHeaderValue;
@@ -22,17 +22,8 @@ internal sealed class Download(HttpContext context, AssetLookup asset, string ro
 {
     private const string OctetStream = "application/octet-stream";
 
-    /// <summary>
-    /// The headers of a source's own answer (before its redirect to storage) that describe the file and stay on the
-    /// answer — Hugging Face clients read them: the commit, the file's sha256 (<c>X-Linked-Etag</c>), its size, its ETag.
-    /// </summary>
-    private static readonly Dictionary<string, string[]> SourceFileHeaders = new(StringComparer.Ordinal)
-    {
-        [HuggingFaceSource.SourceName] = ["X-Repo-Commit", "X-Linked-Etag", "X-Linked-Size", HeaderNames.ETag],
-    };
-
-    private readonly DownloadAudit _audit = new(MetadataService.AuditCallerOf(context.User), route, asset.Source.Name,
-        HostPolicy.NormalizeHost(asset.Url.Host), asset.Facts.ContentLength, context.Request.Headers.Range.Count > 0);
+    private readonly DownloadAudit _audit = new(AssetPipeline.AuditCallerOf(context.User), route, asset.Source.Name,
+        asset.Asset.Host, asset.Facts.ContentLength, context.Request.Headers.Range.Count > 0);
 
     private bool _started;
 
@@ -48,8 +39,8 @@ internal sealed class Download(HttpContext context, AssetLookup asset, string ro
     /// <summary>The bytes of the file that reached the client.</summary>
     public long BytesSent { get; set; }
 
-    /// <summary>Whether the source's own answer describes the file (its HEAD is asked for those headers).</summary>
-    public bool SourceDescribesFile => SourceFileHeaders.ContainsKey(asset.Source.Name);
+    /// <summary>Whether the source's own answer describes the file (<see cref="IMetadataSource.FileHeaders"/>: its HEAD is asked for them).</summary>
+    public bool SourceDescribesFile => asset.Source.FileHeaders.Count > 0;
 
     /// <summary>
     /// A request for the file, held to the base policy's host lists and the caller's (both must allow every hop but
@@ -114,7 +105,7 @@ internal sealed class Download(HttpContext context, AssetLookup asset, string ro
 
     /// <summary>
     /// The response headers every answer about the file carries: its type, name, <c>Accept-Ranges</c>, how the cache
-    /// found its facts, and the source's own file headers from the first hop that has them (<paramref name="hops"/>);
+    /// found its facts, and the source's own file headers (<see cref="IMetadataSource.FileHeaders"/>) from the first hop that has them (<paramref name="hops"/>);
     /// the ETag is that of the answer that served the bytes (<paramref name="finalEtag"/>) unless the source's is kept.
     /// </summary>
     public void WriteFileHeaders(IReadOnlyList<HttpResponseHeaders> hops, EntityTagHeaderValue? finalEtag)
@@ -129,7 +120,7 @@ internal sealed class Download(HttpContext context, AssetLookup asset, string ro
         }
         headers.ContentDisposition = disposition.ToString();
         headers[CacheStatusHeader.Name] = CacheStatusHeader.Value(asset.CacheStatus);
-        var kept = SourceFileHeaders.GetValueOrDefault(asset.Source.Name) ?? [];
+        var kept = asset.Source.FileHeaders;
         foreach (var name in kept)
         {
             foreach (var hop in hops)

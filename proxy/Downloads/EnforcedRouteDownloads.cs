@@ -6,7 +6,7 @@ namespace ModelGateway.Downloads;
 
 /// <summary>
 /// A step of YARP's pipeline: on a route whose metadata says <c>"EnforcePolicy": "true"</c>, a GET or HEAD for a file
-/// (<see cref="IMetadataSource.IsFileRequest"/>: CivitAI's download endpoint, a Hugging Face <c>resolve</c> URL) is
+/// (<see cref="IMetadataSource.TryRecognizeFile"/>: CivitAI's download endpoint, a Hugging Face <c>resolve</c> URL) is
 /// served by <see cref="FileDownloader"/> exactly as <c>/api/assets/download</c> serves it — policy first, redirects
 /// followed by the gateway — instead of being forwarded. Every other request (APIs, pages) is forwarded as usual.
 /// </summary>
@@ -35,12 +35,12 @@ internal sealed class EnforcedRouteDownloads(RequestDelegate next, RouteSources 
         using var upstream = new HttpRequestMessage();
         await feature.Route.Transformer.TransformRequestAsync(context, upstream, routeSource.PublicOrigin.AbsoluteUri, context.RequestAborted);
         var source = sources.Named(routeSource.Name);
-        if (upstream.RequestUri is not { } url || !source.IsFileRequest(url))
+        if (upstream.RequestUri is not { } url || source.TryRecognizeFile(url) is not { } asset)
         {
             await next(context);
             return;
         }
-        await downloader.ServeAsync(context, url, source, feature.Route.Config.RouteId);
+        await downloader.ServeAsync(context, asset, feature.Route.Config.RouteId);
     }
 
     /// <summary>Whether the route's metadata turns enforcement on (a value the validator accepted: <c>true</c> or <c>false</c>).</summary>

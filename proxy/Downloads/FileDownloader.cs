@@ -2,8 +2,8 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
+using ModelGateway.Assets;
 using ModelGateway.Egress;
-using ModelGateway.Metadata;
 using ModelGateway.Policies;
 using ModelGateway.Primitives;
 using ModelGateway.RateLimiting;
@@ -16,7 +16,7 @@ namespace ModelGateway.Downloads;
 /// <summary>
 /// Serves a file's bytes under the caller's policy, for <c>/api/assets/download</c> and for the downloads of forwarding
 /// routes that enforce policy: the endpoint-and-audit shell around <see cref="RangePlanner"/> and
-/// <see cref="StreamCopier"/>. The remote-metadata pipeline decides first (<see cref="MetadataService.LookUpAsync"/>):
+/// <see cref="StreamCopier"/>. The remote-metadata pipeline decides first (<see cref="AssetPipeline"/>):
 /// a verdict error is a 403 and the file host is never asked for the file. Then the file is fetched through the egress
 /// client (every redirect hop checked, source credentials on the source's own hosts only, nothing of a presigned URL shown
 /// or logged) and copied: its head is checked against the inspected format before any byte reaches the client (422
@@ -26,7 +26,7 @@ namespace ModelGateway.Downloads;
 /// clean end. A client that leaves cancels the upstream request at once.
 /// </summary>
 internal sealed class FileDownloader(
-    MetadataService pipeline,
+    AssetPipeline pipeline,
     EgressClient egress,
     StreamCopier copier,
     DownloadSlots slots,
@@ -52,31 +52,42 @@ internal sealed class FileDownloader(
         }
         catch (GatewayException ex)
         {
-            telemetry.DownloadRefused(new DownloadAudit(MetadataService.AuditCallerOf(context.User), route, null, "-", null, false),
+            telemetry.DownloadRefused(new DownloadAudit(AssetPipeline.AuditCallerOf(context.User), route, null, "-", null, false),
                 ex.StatusCode, ex.Code, ex.Message, TimeSpan.Zero);
             throw;
         }
-        await ServeAsync(context, url, source: null, route);
+        await ServeAsync(context, (pipeline, seen) => pipeline.LookUpAsync(url, context.User, context.RequestAborted, seen), route);
+    }
+
+    /// <summary>GET or HEAD of the file a forwarding route's source recognised (<see cref="IMetadataSource.TryRecognizeFile"/>).</summary>
+    public Task ServeAsync(HttpContext context, SourceRef asset, string route)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        ArgumentNullException.ThrowIfNull(asset);
+        return ServeAsync(context, (pipeline, seen) =>
+        {
+            (seen.Host, seen.Source) = (asset.Host, asset.Source.Name);
+            return pipeline.LookUpAsync(asset, context.User, context.RequestAborted);
+        }, route);
     }
 
     /// <summary>
-    /// GET or HEAD of the file <paramref name="url"/> names; <paramref name="source"/> as for the pipeline;
-    /// <paramref name="route"/> names the endpoint or forwarding route in the audit log. Every request ends in one audit
-    /// event: refused (nothing sent), completed, or aborted after its first byte.
+    /// The pipeline's answer (<paramref name="lookUp"/>), then the file; <paramref name="route"/> names the endpoint or
+    /// forwarding route in the audit log. Every request ends in one audit event: refused (nothing sent), completed, or
+    /// aborted after its first byte.
     /// </summary>
-    public async Task ServeAsync(HttpContext context, Uri url, IMetadataSource? source, string route)
+    private async Task ServeAsync(HttpContext context, Func<AssetPipeline, LookupSeen, Task<AssetLookup>> lookUp, string route)
     {
-        ArgumentNullException.ThrowIfNull(context);
-        ArgumentNullException.ThrowIfNull(url);
         var startedAt = time.GetTimestamp();
+        var seen = new LookupSeen();
         AssetLookup asset;
         try
         {
-            asset = await pipeline.LookUpAsync(url, context.User, source, context.RequestAborted);
+            asset = await lookUp(pipeline, seen);
         }
         catch (GatewayException ex)
         {
-            var audit = new DownloadAudit(MetadataService.AuditCallerOf(context.User), route, source?.Name, HostPolicy.NormalizeHost(url.Host), null, false);
+            var audit = new DownloadAudit(AssetPipeline.AuditCallerOf(context.User), route, seen.Source, seen.Host ?? "-", null, false);
             telemetry.DownloadRefused(audit, ex.StatusCode, ex.Code, ex.Message, time.GetElapsedTime(startedAt));
             throw;
         }
@@ -101,7 +112,7 @@ internal sealed class FileDownloader(
             var first = asset.Verdict.Errors[0];
             throw download.Refuse(DownloadOutcome.Refused, new GatewayException(StatusCodes.Status403Forbidden, first.Code, first.Message));
         }
-        var location = asset.Source.Locate(asset.Url, asset.Facts);
+        var location = asset.Source.Locate(asset.Asset, asset.Facts);
         if (HttpMethods.IsHead(context.Request.Method))
         {
             await AnswerHeadAsync(download, location);
@@ -264,11 +275,14 @@ internal sealed class FileDownloader(
         }
     }
 
-    /// <summary>The client must see a broken transfer, never a clean end.</summary>
+    /// <summary>
+    /// The client must see a broken transfer, never a clean end. Audited first: the event is written before the client
+    /// can notice the abort (and send its next request).
+    /// </summary>
     private static void Abort(Download download, DownloadOutcome outcome)
     {
-        download.Context.Abort();
         download.Finish(outcome, download.Context.Response.StatusCode);
+        download.Context.Abort();
     }
 
     /// <summary>A failure of the host: before the first byte a 422 answer, after it an aborted transfer.</summary>

@@ -94,8 +94,7 @@ internal sealed class EgressHopGuard
         var trustedHop = request.Trusted && IsTrustedOrigin(request.Url) && SameOrigin(hop, request.Url);
         // Every hop but a source's own request to its configured origin: first hops of URLs a source provides (previews,
         // download links) as well as redirects.
-        if (!trustedHop && (!HostPolicy.IsAllowed(host, request.AllowedHosts, request.BlockedHosts)
-            || (request.CallerPolicy is { } callerPolicy && !HostPolicy.IsAllowed(host, callerPolicy))))
+        if (!trustedHop && !HostLists.Allow(host, request.AllowedHosts, request.BlockedHosts, request.CallerPolicy))
         {
             throw new EgressException(EgressFailure.BlockedHost, $"{what} \"{host}\", a host the policy does not allow.");
         }
@@ -103,7 +102,7 @@ internal sealed class EgressHopGuard
         {
             return trustedHop;
         }
-        if (NetworkAddresses.IsPrivateLiteral(host))
+        if (!settings.IsLiteralAllowed(host))
         {
             throw new EgressException(EgressFailure.PrivateAddress, $"{what} a private, loopback or link-local address.");
         }

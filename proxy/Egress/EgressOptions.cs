@@ -1,3 +1,5 @@
+using ModelGateway.Policies;
+
 namespace ModelGateway.Egress;
 
 /// <summary>Bounds and rules for every outbound probe (<c>Egress</c> section).</summary>
@@ -48,8 +50,17 @@ internal sealed class EgressOptions
 
     public IReadOnlyList<int> EffectivePorts => AllowedPorts.Count == 0 ? DefaultPorts : AllowedPorts;
 
-    /// <summary>Whether a URL that is not a trusted origin may use <paramref name="port"/>.</summary>
+    /// <summary>
+    /// The port rule, for a URL that is not a trusted origin (a pasted URL, every hop but a source's own): it may use
+    /// <paramref name="port"/>.
+    /// </summary>
     public bool IsPortAllowed(int port) => AllowPrivateNetworks || EffectivePorts.Contains(port);
+
+    /// <summary>
+    /// The private-literal rule, for a URL that is not a trusted origin: its <paramref name="normalizedHost"/> is no
+    /// literal private, loopback or link-local address (nor <c>localhost</c>) in any notation.
+    /// </summary>
+    public bool IsLiteralAllowed(string normalizedHost) => AllowPrivateNetworks || !NetworkAddresses.IsPrivateLiteral(normalizedHost);
 
     public Uri? Proxy => string.IsNullOrWhiteSpace(ProxyUrl) ? null : new Uri(ProxyUrl, UriKind.Absolute);
 }

@@ -80,6 +80,7 @@ internal static class GatewayHostingExtensions
         services.AddPreviews();
         services.AddContentSniffing();
         services.AddMetadataCache();
+        services.AddAssetPipeline();
         services.AddRemoteMetadata();
         services.AddDownloads();
         services.AddGatewayForwarding(configuration);

@@ -15,23 +15,28 @@ internal sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFi
 
     public string Name => SourceName;
 
-    public bool CanHandle(Uri url) => true;
+    public IReadOnlyList<string> FileHeaders => [];
 
     /// <summary>
-    /// The whole URL, secrets included: a <c>?token=</c> can change what the host answers, so callers with different
+    /// Any URL. Its cache key is the whole URL, secrets included: a <c>?token=</c> can change what the host answers, so callers with different
     /// tokens must not share an entry. The cache stores only a hash of the key. Without a fragment (the usual case,
     /// asked on every lookup) the URL is its own key; only a fragment costs a rebuild.
     /// </summary>
-    public string CacheKey(Uri url)
+    public SourceRef TryRecognize(Uri url)
     {
         ArgumentNullException.ThrowIfNull(url);
-        return url.Fragment.Length == 0 ? url.AbsoluteUri : new UriBuilder(url) { Fragment = string.Empty }.Uri.AbsoluteUri;
+        return new SourceRef(this, url,
+            url.Fragment.Length == 0 ? url.AbsoluteUri : new UriBuilder(url) { Fragment = string.Empty }.Uri.AbsoluteUri);
     }
 
-    public async Task<ProbeResult> ProbeAsync(Uri url, ProbeScope scope, CancellationToken cancellationToken)
+    /// <summary>Any URL is a file's (the generic source serves no forwarding route).</summary>
+    public SourceRef TryRecognizeFile(Uri url) => TryRecognize(url);
+
+    public async Task<ProbeResult> ProbeAsync(SourceRef asset, ProbeScope scope, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(url);
+        ArgumentNullException.ThrowIfNull(asset);
         ArgumentNullException.ThrowIfNull(scope);
+        var url = asset.Url;
         // Without a content check one byte is enough to learn the size; its body is never read.
         var wanted = Math.Max(1, scope.HeadBytes);
         var ranged = await egress.SendAsync(scope.Request(HttpMethod.Get, url, m => m.Headers.Range = new RangeHeaderValue(0, wanted - 1)),
@@ -117,9 +122,11 @@ internal sealed partial class HttpFileSource(EgressClient egress, ILogger<HttpFi
     }
 
     /// <summary>The URL itself: a user's URL, never trusted, carrying no credentials but its own.</summary>
-    public ContentLocation Locate(Uri url, AssetFacts facts) => new(url);
-
-    public bool IsFileRequest(Uri url) => true;
+    public ContentLocation Locate(SourceRef asset, AssetFacts facts)
+    {
+        ArgumentNullException.ThrowIfNull(asset);
+        return new(asset.Url);
+    }
 
     // The URL the user gave usually names the file; a redirect target (storage key, CDN hash) rarely does.
     private static string? FileNameFromHops(IReadOnlyList<Uri> hops)

@@ -12,29 +12,35 @@ internal interface IMetadataSource
     /// <summary>Short name, also <see cref="AssetFacts.Source"/>: <c>http</c>, <c>civitai</c>, <c>huggingface</c>.</summary>
     string Name { get; }
 
-    /// <summary>Whether this source answers for <paramref name="url"/> (by host). The generic source answers for any.</summary>
-    bool CanHandle(Uri url);
+    /// <summary>
+    /// The headers of this source's own answer for a file (before any redirect to storage) that describe the file and
+    /// stay on a download's answer — Hugging Face clients read them. Empty for most sources.
+    /// </summary>
+    IReadOnlyList<string> FileHeaders { get; }
 
     /// <summary>
-    /// Checks the URL's shape without network access and returns the key its facts are cached under (no secrets in
-    /// it). Throws a 400 <see cref="Primitives.GatewayException"/> for a URL this source cannot read.
+    /// Reads <paramref name="url"/> once, without network access: null when its host is not this source's (the generic
+    /// source takes any); else the reference every later step takes. Throws a 400 <see cref="Primitives.GatewayException"/>
+    /// for a URL on this source's hosts whose shape it cannot read.
     /// </summary>
-    string CacheKey(Uri url);
-
-    /// <summary>Asks the upstream, every request built by <paramref name="scope"/> (its host lists, its trail).</summary>
-    Task<ProbeResult> ProbeAsync(Uri url, ProbeScope scope, CancellationToken cancellationToken);
-    /// <summary>
-    /// Where the bytes of the file <paramref name="url"/> names are read from, derived without network access from the
-    /// URL and its (cached) <paramref name="facts"/>: the same location the probe used, with the credentials this source
-    /// adds for its own hosts. Nothing of it is cached.
-    /// </summary>
-    ContentLocation Locate(Uri url, AssetFacts facts);
+    SourceRef? TryRecognize(Uri url);
 
     /// <summary>
-    /// Whether <paramref name="url"/> asks for a file's bytes rather than an API answer or a page (CivitAI's download
-    /// endpoint, a Hugging Face <c>resolve</c> URL): what a forwarding route that enforces policy serves as a download.
+    /// For a forwarding route that serves this source (its hosts not asked again: the route chose the source): the
+    /// reference of <paramref name="url"/> when it asks for a file's bytes rather than an API answer or a page (CivitAI's
+    /// download endpoint, a Hugging Face <c>resolve</c> URL), else null. A file URL this source cannot read is a 400.
     /// </summary>
-    bool IsFileRequest(Uri url);
+    SourceRef? TryRecognizeFile(Uri url);
+
+    /// <summary>Asks the upstream about <paramref name="asset"/>, every request built by <paramref name="scope"/> (its host lists, its trail).</summary>
+    Task<ProbeResult> ProbeAsync(SourceRef asset, ProbeScope scope, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Where the bytes of the file <paramref name="asset"/> names are read from, derived without network access from the
+    /// reference and its (cached) <paramref name="facts"/>: the same location the probe used, with the credentials this
+    /// source adds for its own hosts. Nothing of it is cached.
+    /// </summary>
+    ContentLocation Locate(SourceRef asset, AssetFacts facts);
 }
 
 /// <summary>What a probe learned, and where the file's bytes can be read from for content checks.</summary>

@@ -31,15 +31,18 @@ internal sealed partial class CivitAiSource(
 
     public string Name => SourceName;
 
-    public bool CanHandle(Uri url) => options.CurrentValue.Recognizes(url);
+    public IReadOnlyList<string> FileHeaders => [];
 
-    public string CacheKey(Uri url) => CivitAiUrl.Parse(url).CacheKey;
+    public SourceRef? TryRecognize(Uri url) => options.CurrentValue.Recognizes(url) ? Reference(url) : null;
 
-    public async Task<ProbeResult> ProbeAsync(Uri url, ProbeScope scope, CancellationToken cancellationToken)
+    /// <summary>Only the download endpoint (<c>/api/download/models/{id}</c>) serves a file; the rest is CivitAI's API and site.</summary>
+    public SourceRef? TryRecognizeFile(Uri url) => CivitAiUrl.IsDownloadPath(url) ? Reference(url) : null;
+
+    public async Task<ProbeResult> ProbeAsync(SourceRef asset, ProbeScope scope, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(scope);
         var settings = options.CurrentValue;
-        var parsed = CivitAiUrl.Parse(url);
+        var parsed = SourceRef<CivitAiUrl>.Of(asset, this);
         var token = parsed.Token ?? (string.IsNullOrEmpty(settings.Token) ? null : settings.Token);
         var probe = new Probe(settings, settings.Authorizer(token), token is not null, scope);
 
@@ -94,17 +97,20 @@ internal sealed partial class CivitAiSource(
     /// The download endpoint of the version and file the probe chose (the path and query of the facts' credential-free
     /// <c>final_url</c>), on the API origin, with the URL's own <c>?token=</c> or the configured token for CivitAI hosts.
     /// </summary>
-    public ContentLocation Locate(Uri url, AssetFacts facts)
+    public ContentLocation Locate(SourceRef asset, AssetFacts facts)
     {
         ArgumentNullException.ThrowIfNull(facts);
         var settings = options.CurrentValue;
-        var token = CivitAiUrl.Parse(url).Token ?? (string.IsNullOrEmpty(settings.Token) ? null : settings.Token);
+        var token = SourceRef<CivitAiUrl>.Of(asset, this).Token ?? (string.IsNullOrEmpty(settings.Token) ? null : settings.Token);
         var canonical = new Uri(facts.FinalUrl ?? throw new ArgumentException("CivitAI facts always name their download URL.", nameof(facts)));
         return Content(settings, settings.Authorizer(token), canonical.PathAndQuery);
     }
 
-    /// <summary>Only the download endpoint (<c>/api/download/models/{id}</c>) serves a file; the rest is CivitAI's API and site.</summary>
-    public bool IsFileRequest(Uri url) => CivitAiUrl.IsDownloadPath(url);
+    private SourceRef<CivitAiUrl> Reference(Uri url)
+    {
+        var parsed = CivitAiUrl.Parse(url);
+        return new SourceRef<CivitAiUrl>(this, url, parsed.CacheKey, parsed);
+    }
 
     private static ContentLocation Content(CivitAiOptions settings, Action<HttpRequestMessage> authorize, string pathAndQuery) =>
         new(new Uri(settings.ApiOrigin, pathAndQuery), authorize, Trusted: true);

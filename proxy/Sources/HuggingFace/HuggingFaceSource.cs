@@ -24,16 +24,23 @@ internal sealed partial class HuggingFaceSource(
 
     public string Name => SourceName;
 
-    public bool CanHandle(Uri url) => options.CurrentValue.Recognizes(url);
+    /// <summary>The Hub's answer describes the file: the commit, its sha256 (<c>X-Linked-Etag</c>), its size, its ETag.</summary>
+    public IReadOnlyList<string> FileHeaders { get; } = ["X-Repo-Commit", "X-Linked-Etag", "X-Linked-Size", "ETag"];
 
-    /// <summary>The canonical resolve URL: hf.co and huggingface.co, blob and resolve, with or without a query, share it.</summary>
-    public string CacheKey(Uri url) => HuggingFaceUrl.Parse(url).CanonicalUrl.AbsoluteUri;
+    /// <summary>Its cache key is the canonical resolve URL: hf.co and huggingface.co, blob and resolve, with or without a query, share it.</summary>
+    public SourceRef? TryRecognize(Uri url) =>
+        options.CurrentValue.Recognizes(url) ? Reference(url, HuggingFaceUrl.Parse(url)) : null;
 
-    public async Task<ProbeResult> ProbeAsync(Uri url, ProbeScope scope, CancellationToken cancellationToken)
+    /// <summary><c>resolve</c> URLs serve a file; <c>blob</c> is its HTML page, and everything else the Hub's API and site.</summary>
+    public SourceRef? TryRecognizeFile(Uri url) =>
+        HuggingFaceUrl.TryParse(url, out var file, out _) && file.IsResolve ? Reference(url, file) : null;
+
+    public async Task<ProbeResult> ProbeAsync(SourceRef asset, ProbeScope scope, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(url);
+        ArgumentNullException.ThrowIfNull(asset);
         ArgumentNullException.ThrowIfNull(scope);
-        var file = HuggingFaceUrl.Parse(url);
+        var url = asset.Url;
+        var file = SourceRef<HuggingFaceUrl>.Of(asset, this);
         var settings = options.CurrentValue;
         var content = Content(settings, url, file);
         var resolveUrl = content.Url;
@@ -67,10 +74,10 @@ internal sealed partial class HuggingFaceSource(
     }
 
     /// <summary>The resolve URL on the configured origin, with the configured token for Hugging Face hosts only.</summary>
-    public ContentLocation Locate(Uri url, AssetFacts facts) => Content(options.CurrentValue, url, HuggingFaceUrl.Parse(url));
+    public ContentLocation Locate(SourceRef asset, AssetFacts facts) =>
+        Content(options.CurrentValue, asset.Url, SourceRef<HuggingFaceUrl>.Of(asset, this));
 
-    /// <summary><c>resolve</c> URLs serve a file; <c>blob</c> is its HTML page, and everything else the Hub's API and site.</summary>
-    public bool IsFileRequest(Uri url) => HuggingFaceUrl.TryParse(url, out var file, out _) && file.IsResolve;
+    private SourceRef<HuggingFaceUrl> Reference(Uri url, HuggingFaceUrl file) => new(this, url, file.CanonicalUrl.AbsoluteUri, file);
 
     private static ContentLocation Content(HuggingFaceOptions settings, Uri url, HuggingFaceUrl file) =>
         new(new Uri(Origin(settings, url) + file.ResolvePath), settings.Authorizer(settings.Token), Trusted: true);

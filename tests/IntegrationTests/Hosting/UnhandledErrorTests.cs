@@ -120,23 +120,27 @@ public sealed class UnhandledErrorTests : IAsyncLifetime
     {
         public string Name => "failing";
 
-        public bool CanHandle(Uri url) => url.Host == BoomHost;
+        public IReadOnlyList<string> FileHeaders => [];
 
-        public string CacheKey(Uri url)
+        public SourceRef? TryRecognize(Uri url)
         {
+            if (url.Host != BoomHost)
+            {
+                return null;
+            }
             if (Where(url) == "cache-key")
             {
                 throw Failure(url);
             }
-            return url.AbsoluteUri;
+            return new SourceRef(this, url, url.AbsoluteUri);
         }
 
-        public Task<ProbeResult> ProbeAsync(Uri url, ProbeScope scope, CancellationToken cancellationToken) =>
-            Task.FromException<ProbeResult>(Failure(url));
+        public SourceRef? TryRecognizeFile(Uri url) => TryRecognize(url);
 
-        public ContentLocation Locate(Uri url, AssetFacts facts) => throw Failure(url);
+        public Task<ProbeResult> ProbeAsync(SourceRef asset, ProbeScope scope, CancellationToken cancellationToken) =>
+            Task.FromException<ProbeResult>(Failure(asset.Url));
 
-        public bool IsFileRequest(Uri url) => true;
+        public ContentLocation Locate(SourceRef asset, AssetFacts facts) => throw Failure(asset.Url);
 
         private static string Where(Uri url) => url.Segments[2].TrimEnd('/');
 

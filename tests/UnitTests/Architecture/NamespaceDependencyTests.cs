@@ -31,6 +31,19 @@ public sealed partial class NamespaceDependencyTests
         Assert.Empty(Graph.Value.Edges["ModelGateway.Primitives"]);
     }
 
+    [Theory]
+    [InlineData("ModelGateway.Downloads", "ModelGateway.Metadata")]
+    [InlineData("ModelGateway.Metadata", "ModelGateway.Downloads")]
+    [InlineData("ModelGateway.Assets", "ModelGateway.Metadata")]
+    [InlineData("ModelGateway.Assets", "ModelGateway.Downloads")]
+    public void AssetEndpoints_SideBySideAboveThePipeline(string from, string to)
+    {
+        // The two answers share the asset pipeline below them; neither reaches the other, directly or through others.
+        var reached = Reachable(Graph.Value, from);
+
+        Assert.True(!reached.Contains(to), $"{from} reaches {to}: {string.Join(", ", reached.Order(StringComparer.Ordinal))}");
+    }
+
     [Fact]
     public void ProxySources_EveryCrefNamesSomething()
     {
@@ -47,6 +60,23 @@ public sealed partial class NamespaceDependencyTests
             .ToList();
 
         Assert.True(misplaced.Count == 0, string.Join(Environment.NewLine, misplaced));
+    }
+
+    private static HashSet<string> Reachable(NamespaceGraph graph, string from)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var queue = new Queue<string>([from]);
+        while (queue.TryDequeue(out var node))
+        {
+            foreach (var next in graph.Edges.TryGetValue(node, out var edges) ? edges : [])
+            {
+                if (seen.Add(next))
+                {
+                    queue.Enqueue(next);
+                }
+            }
+        }
+        return seen;
     }
 
     private static string Describe(NamespaceGraph graph, IReadOnlyList<IReadOnlyList<string>> cycles)

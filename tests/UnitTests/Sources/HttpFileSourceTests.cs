@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging.Abstractions;
 using ModelGateway.Egress;
-using ModelGateway.Metadata;
+using ModelGateway.Assets;
 using ModelGateway.Sources;
 
 namespace ModelGateway.UnitTests.Sources;
@@ -22,7 +22,7 @@ public sealed class HttpFileSourceTests
     {
         var url = RemoteUrlParser.Parse(raw, new EgressOptions { AllowPrivateNetworks = true });
 
-        Assert.Equal(new UriBuilder(url) { Fragment = string.Empty }.Uri.AbsoluteUri, Source.CacheKey(url));
+        Assert.Equal(new UriBuilder(url) { Fragment = string.Empty }.Uri.AbsoluteUri, Source.TryRecognize(url).CacheKey);
     }
 
     [Fact]
@@ -30,6 +30,6 @@ public sealed class HttpFileSourceTests
     {
         var url = RemoteUrlParser.Parse("https://files.example.org/m.safetensors?a=1#part", new EgressOptions());
 
-        Assert.Equal("https://files.example.org/m.safetensors?a=1", Source.CacheKey(url));
+        Assert.Equal("https://files.example.org/m.safetensors?a=1", Source.TryRecognize(url).CacheKey);
     }
 }

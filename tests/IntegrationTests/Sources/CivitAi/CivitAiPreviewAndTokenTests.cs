@@ -110,7 +110,7 @@ public sealed class CivitAiPreviewAndTokenTests(FakeCivitAi civitai) : IClassFix
         var source = civitai.TokenGateway.Services.GetServices<IMetadataSource>().OfType<CivitAiSource>().Single();
         var egress = civitai.TokenGateway.Services.GetRequiredService<EgressClient>();
 
-        var probe = await source.ProbeAsync(new Uri("https://civitai.com/api/download/models/1000"), new ProbeScope([], [], 0), CancellationToken.None);
+        var probe = await source.ProbeAsync(source.TryRecognize(new Uri("https://civitai.com/api/download/models/1000"))!, new ProbeScope([], [], 0), CancellationToken.None);
         using var response = await egress.SendAsync(new EgressRequest(HttpMethod.Get, probe.Content!.Url, probe.Content.Authorize) { BlockedHosts = [] }, CancellationToken.None);
         var bytes = await EgressBody.ReadBoundedAsync(response.Message, 1024, CancellationToken.None);
 

@@ -269,7 +269,7 @@ public sealed class HuggingFaceSourceTests(HuggingFaceFixture fixture) : IClassF
         var source = fixture.WithToken.Services.GetServices<IMetadataSource>().OfType<HuggingFaceSource>().Single();
         var egress = fixture.WithToken.Services.GetRequiredService<EgressClient>();
 
-        var probe = await source.ProbeAsync(new Uri("https://huggingface.co/gated-org/gated/blob/main/model.safetensors"), new ProbeScope([], [], 0), CancellationToken.None);
+        var probe = await source.ProbeAsync(source.TryRecognize(new Uri("https://huggingface.co/gated-org/gated/blob/main/model.safetensors"))!, new ProbeScope([], [], 0), CancellationToken.None);
         Assert.NotNull(probe.Content);
         Assert.Equal(new Uri(Fake.BaseUrl + "/gated-org/gated/resolve/main/model.safetensors"), probe.Content.Url);
         using var read = await egress.SendAsync(new EgressRequest(HttpMethod.Get, probe.Content.Url, message =>
@@ -297,7 +297,7 @@ public sealed class HuggingFaceSourceTests(HuggingFaceFixture fixture) : IClassF
         {
             "https://huggingface.co/owner/repo/resolve/refs%2Fpr%2F1/model.safetensors",
             "https://hf.co/owner/repo/blob/refs/pr/1/model.safetensors?download=true",
-        }.Select(u => source.CacheKey(new Uri(u))).Distinct().ToList();
+        }.Select(u => source.TryRecognize(new Uri(u))!.CacheKey).Distinct().ToList();
 
         Assert.Equal(["https://huggingface.co/owner/repo/resolve/refs%2Fpr%2F1/model.safetensors"], keys);
         Assert.Equal("huggingface", source.Name);

@@ -1,6 +1,6 @@
 using ModelGateway.Primitives;
 
-namespace ModelGateway.Metadata;
+namespace ModelGateway.Assets;
 
 /// <summary>The <c>Probes</c> section.</summary>
 internal sealed class ProbeConfigValidator : IFeatureConfigValidator

@@ -1,8 +1,8 @@
 using ModelGateway.Egress;
-using ModelGateway.Metadata;
+using ModelGateway.Assets;
 using ModelGateway.Primitives;
 
-namespace ModelGateway.UnitTests.Metadata;
+namespace ModelGateway.UnitTests.Assets;
 
 public sealed class RemoteUrlParserTests
 {

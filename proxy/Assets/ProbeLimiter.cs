@@ -2,7 +2,7 @@ using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 using ModelGateway.Primitives;
 
-namespace ModelGateway.Metadata;
+namespace ModelGateway.Assets;
 
 /// <summary>
 /// Bounds the probes running at once (<see cref="ProbeOptions"/>): per API key, then in total. A refusal is immediate

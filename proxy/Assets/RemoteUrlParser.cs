@@ -4,7 +4,7 @@ using ModelGateway.Egress;
 using ModelGateway.Policies;
 using ModelGateway.Primitives;
 
-namespace ModelGateway.Metadata;
+namespace ModelGateway.Assets;
 
 /// <summary>
 /// Turns the <c>url</c> query parameter into an absolute http(s) <see cref="Uri"/> whose host is in its canonical
@@ -19,18 +19,13 @@ internal static class RemoteUrlParser
 
     private const int MaxHostLength = 253;
 
-    /// <param name="allowPrivateNetworks">When false, literal private/loopback addresses and <c>localhost</c> are refused.</param>
-    public static Uri Parse(string? value, bool allowPrivateNetworks) => Parse(value, allowPrivateNetworks, allowedPorts: null);
-
-    /// <summary>Parses with <c>Egress</c>'s rules: private literals and ports outside <c>Egress:AllowedPorts</c> refused unless <c>AllowPrivateNetworks</c>.</summary>
+    /// <summary>
+    /// Parses with <c>Egress</c>'s rules for a URL that is not an admin-configured origin — the same ones every egress
+    /// hop is held to (<see cref="EgressOptions.IsLiteralAllowed"/>, <see cref="EgressOptions.IsPortAllowed"/>).
+    /// </summary>
     public static Uri Parse(string? value, EgressOptions egress)
     {
         ArgumentNullException.ThrowIfNull(egress);
-        return Parse(value, egress.AllowPrivateNetworks, egress.EffectivePorts);
-    }
-
-    private static Uri Parse(string? value, bool allowPrivateNetworks, IReadOnlyList<int>? allowedPorts)
-    {
         if (string.IsNullOrWhiteSpace(value))
         {
             throw GatewayException.BadRequest(ErrorCodes.InvalidUrl, "The url query parameter is required.");
@@ -58,7 +53,7 @@ internal static class RemoteUrlParser
             throw GatewayException.BadRequest(ErrorCodes.InvalidUrlFormat, "The URL has an invalid port.");
         }
         var host = CanonicalHost(url);
-        if (!allowPrivateNetworks && NetworkAddresses.IsPrivateLiteral(host))
+        if (!egress.IsLiteralAllowed(host))
         {
             throw GatewayException.BadRequest(ErrorCodes.InvalidHost, "The URL points at a private, loopback or link-local address.");
         }
@@ -66,10 +61,10 @@ internal static class RemoteUrlParser
         {
             CheckHostName(host);
         }
-        if (!allowPrivateNetworks && allowedPorts is { Count: > 0 } && !allowedPorts.Contains(url.Port))
+        if (!egress.IsPortAllowed(url.Port))
         {
             throw GatewayException.BadRequest(ErrorCodes.InvalidUrlFormat,
-                $"The URL's port {url.Port} is not allowed (allowed: {string.Join(", ", allowedPorts)}).");
+                $"The URL's port {url.Port} is not allowed (allowed: {string.Join(", ", egress.EffectivePorts)}).");
         }
         var unchanged = url.HostNameType == UriHostNameType.IPv6 ? HostPolicy.NormalizeHost(url.Host) == host : url.Host == host;
         // Policies, sources and the connection then all see the same ASCII host.

@@ -1,18 +1,18 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
-using ModelGateway.Metadata;
+using ModelGateway.Assets;
 using ModelGateway.Primitives;
 using ModelGateway.UnitTests.Hosting;
 
-namespace ModelGateway.UnitTests.Metadata;
+namespace ModelGateway.UnitTests.Assets;
 
 public sealed class ProbeOptionsTests
 {
     [Fact]
     public void Validate_Defaults_NoProblems()
     {
-        Assert.Empty(ConfigurationProblems.Of([], s => s.AddRemoteMetadata()));
+        Assert.Empty(ConfigurationProblems.Of([], s => s.AddAssetPipeline()));
     }
 
     [Theory]
@@ -22,7 +22,7 @@ public sealed class ProbeOptionsTests
     [InlineData("Probes:MaxConcurrent", "100001", "Probes:MaxConcurrent must be between 1 and 100000.")]
     public void Validate_OutOfRange_Named(string key, string value, string expected)
     {
-        Assert.Equal([expected], ConfigurationProblems.Of(new() { [key] = value }, s => s.AddRemoteMetadata()));
+        Assert.Equal([expected], ConfigurationProblems.Of(new() { [key] = value }, s => s.AddAssetPipeline()));
     }
 
     [Fact]

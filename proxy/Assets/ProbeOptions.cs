@@ -1,4 +1,4 @@
-namespace ModelGateway.Metadata;
+namespace ModelGateway.Assets;
 
 /// <summary>
 /// <c>Probes</c>: how many uncached lookups (probes of a source) may run at once, per API key and in total, so one

@@ -1,7 +1,7 @@
 using ModelGateway.Egress;
 using ModelGateway.Primitives;
 
-namespace ModelGateway.Metadata;
+namespace ModelGateway.Assets;
 
 /// <summary>How a transport failure of a probe is answered: 422 with the code the API documents (docs/api.md).</summary>
 internal static class EgressFailures
