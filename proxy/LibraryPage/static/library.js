@@ -5,7 +5,7 @@
 
 (() => {
   const KEY_STORAGE = 'model-gateway.key';
-  const POLL_MS = 400;
+  const POLL_MS = 500;
 
   // What the gateway's codes mean, in words (docs/api.md). The code itself is shown beside them.
   const CODE_WORDS = {
@@ -360,37 +360,45 @@
     state.polling = null;
   }
 
+  // Polled gently: the key's rate limit counts these requests too (every 0.5 s at first, slower as the import goes on,
+  // and after Retry-After when the limit is reached).
+  function pollDelay(started) { return Math.min(5000, POLL_MS + (performance.now() - started) / 20); }
+
   function poll(taskId, total) {
     stopPolling();
-    const polling = { taskId, total: typeof total === 'number' && total > 0 ? total : null, samples: [], timer: null };
+    const polling = { taskId, total: typeof total === 'number' && total > 0 ? total : null, samples: [], timer: null, started: performance.now() };
     state.polling = polling;
     const tick = async () => {
       if (state.polling !== polling) return;
+      let delay = pollDelay(polling.started);
       try {
-        const response = await api(`/api/tasks/${encodeURIComponent(taskId)}`);
-        if (!response.ok) throw await failure(response);
-        const task = await json(response);
-        if (state.polling !== polling) return;
-        const result = task.result || {};
-        const done = numberOr(result.bytes_downloaded, numberOr(task.bytes_downloaded, null));
-        if (task.status === 'completed') {
-          finishProgress(numberOr(done, polling.total));
-          stopPolling();
-          return;
+        const response = await api(`/api/tasks/${encodeURIComponent(taskId)}/progress`);
+        if (response.status === 429) {
+          delay = Math.max(delay, (Number(response.headers.get('Retry-After')) || 5) * 1000);
+        } else {
+          if (!response.ok) throw await failure(response);
+          const task = await json(response);
+          if (state.polling !== polling) return;
+          const done = numberOr(task.bytes_downloaded, null);
+          if (task.status === 'completed') {
+            finishProgress(numberOr(done, polling.total));
+            stopPolling();
+            return;
+          }
+          if (task.status === 'failed' || task.status === 'cancelled') {
+            failProgress(taskFailure(task));
+            stopPolling();
+            return;
+          }
+          updateProgress(polling, done, task.status);
         }
-        if (task.status === 'failed' || task.status === 'cancelled') {
-          failProgress(taskFailure(task));
-          stopPolling();
-          return;
-        }
-        updateProgress(polling, done, task.status);
       } catch (error) {
         if (state.polling !== polling) return;
         failProgress(explain(error));
         stopPolling();
         return;
       }
-      polling.timer = setTimeout(tick, POLL_MS);
+      polling.timer = setTimeout(tick, delay);
     };
     setStatus('Queued', '');
     tick();
@@ -400,7 +408,7 @@
 
   function updateProgress(polling, done, status) {
     setStatus(status === 'running' ? 'Downloading' : 'Queued', '');
-    if (done === null) return;
+    if (done === null || (done === 0 && status !== 'running')) return;
     const now = performance.now();
     polling.samples.push({ t: now, b: done });
     while (polling.samples.length > 2 && now - polling.samples[0].t > 5000) polling.samples.shift();
@@ -522,12 +530,14 @@
         el('td', { label: 'Folder' }, tags.length ? tags.map((t) => el('span', { className: 'chip', text: t })) : [document.createTextNode('—')]),
         el('td', { className: 'num', label: 'Size', text: bytes(asset.size), title: `${asset.size} bytes` }),
         el('td', { className: 'mono hash', label: 'SHA-256', text: hash ? `${hash.slice(0, 12)}…` : '—', title: hash }),
-        el('td', { label: 'Imported by', text: by || '—' }),
+        el('td', { className: 'by', label: 'Imported by', text: by || '—' }),
         el('td', { className: 'when', label: 'Imported', text: created.text, title: created.title }),
         el('td', { label: 'Actions' }, [el('div', { className: 'row-actions' }, [download, remove])]),
       ]);
     });
     $('library-rows').replaceChildren(...rows);
+    // "Imported by" only when the listing says who (Cloud's Asset has no such field; the gateway adds created_by).
+    $('library-table').classList.toggle('no-by', !assets.some((a) => typeof a.created_by === 'string'));
     show($('library-table'), rows.length > 0);
     show($('library-empty'), rows.length === 0);
     const pages = Math.max(1, Math.ceil(state.total / size));
@@ -597,15 +607,16 @@
   }
 
   function renderDecisions(events, scope) {
+    const count = `${events.length} most recent decision${events.length === 1 ? '' : 's'}`;
     $('decisions-scope').textContent = scope === 'shared'
-      ? `${events.length} most recent decision${events.length === 1 ? '' : 's'} of every replica, newest first.`
-      : `${events.length} most recent decision${events.length === 1 ? '' : 's'} of this replica only (no shared store reachable), newest first.`;
+      ? `${count} of every replica, newest first.`
+      : `${count} of this replica, newest first (kept in its memory: Redis is not configured or not reachable).`;
     const rows = events.map((e) => {
       const at = when(e.time);
       const [text, kind] = OUTCOME_BADGES[e.outcome] || [String(e.outcome || ''), ''];
       const codes = Array.isArray(e.codes) ? e.codes.filter((c) => typeof c === 'string') : [];
       const why = el('td', { className: 'codes', label: 'Why' });
-      if (codes.length === 0) why.append(document.createTextNode(e.status_code ? String(e.status_code) : '—'));
+      if (codes.length === 0) why.append(document.createTextNode('—'));
       for (const code of codes) {
         why.append(el('span', { className: 'code', text: code }));
         const meaning = words(code);
@@ -615,7 +626,7 @@
         .filter(Boolean).join('');
       const what = el('td', { label: 'What' }, [
         document.createTextNode(whatText),
-        el('span', { className: 'sub', text: [e.source, e.host].filter((v) => typeof v === 'string' && v).join(' · ') || (e.route || '') }),
+        el('span', { className: 'sub', text: typeof e.host === 'string' && e.host ? e.host : (e.route || '') }),
       ]);
       return el('tr', {}, [
         el('td', { className: 'when', label: 'When', text: at.text, title: at.title }),
@@ -673,10 +684,12 @@
         : 'A file whose size no source tells is allowed, with a warning.'],
     ];
     if (policy.rate_limit && typeof policy.rate_limit.limit === 'number') {
-      items.push(['Rate limit', `${policy.rate_limit.limit} requests per ${duration(policy.rate_limit.window_seconds)}.`]);
+      const window = policy.rate_limit.window_seconds;
+      const per = window === 60 ? 'minute' : window === 3600 ? 'hour' : window === 1 ? 'second' : `${window} seconds`;
+      items.push(['Rate limit', `${policy.rate_limit.limit.toLocaleString()} requests per ${per}.`]);
     }
     $('policy-list').replaceChildren(...items.map(([title, text]) =>
-      el('li', {}, [el('strong', { text: `${title}: ` }), document.createTextNode(text)])));
+      el('li', {}, [el('strong', { text: title }), el('span', { text })])));
   }
 
   // ---------- wiring ----------

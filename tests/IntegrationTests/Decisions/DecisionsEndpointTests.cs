@@ -147,6 +147,23 @@ public sealed class DecisionsEndpointTests(DownloadHosts hosts, RedisFixture red
         Assert.InRange(length, 100, 200);
     }
 
+    [Fact]
+    public async Task OpenApi_Decisions_AdminTagQueryParametersAndCodes()
+    {
+        await using var gateway = new GatewayFactory();
+        using var client = gateway.CreateClient(apiKey: null);
+
+        using var document = JsonDocument.Parse(await client.GetStringAsync("/openapi/v1.json"));
+
+        var operation = document.RootElement.GetProperty("paths").GetProperty("/api/admin/decisions").GetProperty("get");
+        Assert.Equal(["admin"], operation.GetProperty("tags").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal([("key", false), ("outcome", false), ("limit", false)],
+            operation.GetProperty("parameters").EnumerateArray().Select(p => (p.GetProperty("name").GetString(), p.TryGetProperty("required", out var r) && r.GetBoolean())));
+        var responses = operation.GetProperty("responses");
+        Assert.Equal(["200", "400", "401", "403", "429"], responses.EnumerateObject().Select(r => r.Name));
+        Assert.Equal("The key has no Role: Admin: ADMIN_REQUIRED.", responses.GetProperty("403").GetProperty("description").GetString());
+    }
+
     private static async Task<List<JsonElement>> EventsAsync(HttpClient client, string path)
     {
         using var response = await client.GetAsync(path);

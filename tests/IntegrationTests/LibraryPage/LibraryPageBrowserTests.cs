@@ -27,13 +27,15 @@ public sealed partial class LibraryPageBrowserTests(DownloadHosts hosts) : IClas
     [Fact]
     public async Task Page_SignInImportRefuseDecideHostileName_AsAUserSeesIt()
     {
-        var lora = SafeTensors(3_000_000, seed: 82);
+        var lora = SafeTensors(6_000_000, seed: 82);
         hosts.CivitAi.AddDownload(Imported, "portrait-studio-v2.safetensors", lora, modelName: "Portrait Studio LoRA");
-        // The storage host sends the whole file slowly (64 KB every 60 ms), so the page has a transfer to show.
+        // The storage host sends the whole file slowly (64 KB every 50 ms), so the page has a transfer to show.
         hosts.CivitAi.HandleObject(Imported, context => SlowObjectAsync(context, lora));
         hosts.CivitAi.AddDownload(Refused, "legacy-embedding.ckpt", PickleOfLength(60_000), format: "PickleTensor", modelName: "Legacy Embedding");
         hosts.CivitAi.AddDownload(Hostile, "hostile.safetensors", SafeTensors(20_000, seed: 83), modelName: HostileName);
-        await using var gateway = LoopbackGateway.Start(DecisionsEndpointTests.AdminSettings(hosts));
+        var settings = DecisionsEndpointTests.AdminSettings(hosts);
+        settings["Library:TaskLeaseSeconds"] = "2"; // the task records its bytes every 0.67 s
+        await using var gateway = LoopbackGateway.Start(settings);
         using var browser = Browser.Start(Screenshots);
         var page = new Uri(gateway.Address, "/library").AbsoluteUri;
 
@@ -57,7 +59,7 @@ public sealed partial class LibraryPageBrowserTests(DownloadHosts hosts) : IClas
         Assert.Equal("SafeTensor", browser.Find("facts-format").Text);
         Assert.Equal("loras", browser.Find("facts-folder").Text);
         Assert.Equal("civitai.com", browser.Find("facts-host").Text);
-        Assert.StartsWith("3.00 MB (", browser.Find("facts-size").Text, StringComparison.Ordinal);
+        Assert.StartsWith("6.00 MB (", browser.Find("facts-size").Text, StringComparison.Ordinal);
         Assert.Equal(Sha256(lora), browser.Find("facts-sha").Text);
         browser.Screenshot("02-checked");
 
@@ -81,7 +83,7 @@ public sealed partial class LibraryPageBrowserTests(DownloadHosts hosts) : IClas
         var cells = row.FindElements(By.TagName("td"));
         Assert.StartsWith("portrait-studio-v2.safetensors", cells[0].Text, StringComparison.Ordinal);
         Assert.Equal("loras", cells[1].Text);
-        Assert.Equal("3.00 MB", cells[2].Text);
+        Assert.Equal("6.00 MB", cells[2].Text);
         Assert.Equal(Sha256(lora)[..12] + "…", cells[3].Text);
         Assert.Equal(Sha256(lora), cells[3].GetAttribute("title"));
         Assert.Equal("Page 1 of 1 · 1 model", browser.Find("page-info").Text);
@@ -115,8 +117,9 @@ public sealed partial class LibraryPageBrowserTests(DownloadHosts hosts) : IClas
         browser.Find("tab-policy").Click();
         browser.WaitVisible("panel-policy");
         var policy = browser.Find("policy-list").Text;
-        Assert.Contains("Formats: Only SafeTensor files.", policy, StringComparison.Ordinal);
-        Assert.Contains("Key: ops, judged by the base policy.", policy, StringComparison.Ordinal);
+        Assert.Contains("Formats\nOnly SafeTensor files.", policy, StringComparison.Ordinal);
+        Assert.Contains("Key\nops, judged by the base policy.", policy, StringComparison.Ordinal);
+        Assert.Contains("Rate limit\n100,000 requests per minute.", policy, StringComparison.Ordinal);
         browser.Screenshot("08-policy");
 
         // A hostile model name is text: no element made of it, no script run.
@@ -180,7 +183,7 @@ public sealed partial class LibraryPageBrowserTests(DownloadHosts hosts) : IClas
     private static int ProgressValue(Browser browser) =>
         int.Parse(browser.Find("task-progress").GetAttribute("value") ?? "0", CultureInfo.InvariantCulture);
 
-    /// <summary>The object as a storage host serves it, Range included, but slowly: 64 KB every 60 ms.</summary>
+    /// <summary>The object as a storage host serves it, Range included, but slowly: 64 KB every 50 ms.</summary>
     private static async Task SlowObjectAsync(HttpContext context, byte[] bytes)
     {
         var (start, end) = (0L, bytes.LongLength - 1);
@@ -207,7 +210,7 @@ public sealed partial class LibraryPageBrowserTests(DownloadHosts hosts) : IClas
             await context.Response.Body.FlushAsync(context.RequestAborted);
             if (end - start + 1 > Chunk * 4)
             {
-                await Task.Delay(60, context.RequestAborted); // a short ranged read (the head) is not slowed
+                await Task.Delay(50, context.RequestAborted); // a short ranged read (the head) is not slowed
             }
         }
     }
@@ -215,6 +218,6 @@ public sealed partial class LibraryPageBrowserTests(DownloadHosts hosts) : IClas
     [GeneratedRegex(@"^bytes=(\d+)-(\d*)$")]
     private static partial Regex RangeHeader();
 
-    [GeneratedRegex(@"^[0-9.]+ [KMG]?B of 3\.00 MB$")]
+    [GeneratedRegex(@"^[0-9.]+ [KMG]?B of 6\.00 MB$")]
     private static partial Regex BytesOf();
 }
