@@ -34,6 +34,7 @@ internal sealed class Browser : IDisposable
         var options = new ChromeOptions { BinaryLocation = chromium };
         options.AddArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--no-first-run",
             "--disable-extensions", "--force-device-scale-factor=1", "--lang=en-US", "--hide-scrollbars", $"--window-size={width},{height}");
+        options.SetLoggingPreference(LogType.Browser, OpenQA.Selenium.LogLevel.All);
         var service = ChromeDriverService.CreateDefaultService(Path.GetDirectoryName(driverPath)!, Path.GetFileName(driverPath));
         service.SuppressInitialDiagnosticInformation = true;
         service.HideCommandPromptWindow = true;
@@ -78,6 +79,9 @@ internal sealed class Browser : IDisposable
         Driver.GetScreenshot().SaveAsFile(path);
         return path;
     }
+
+    /// <summary>What the page wrote to the browser's console (CSP violations included).</summary>
+    public IReadOnlyList<string> ConsoleMessages() => [.. Driver.Manage().Logs.GetLog(LogType.Browser).Select(entry => entry.Message)];
 
     public void Resize(int width, int height) => Driver.Manage().Window.Size = new System.Drawing.Size(width, height);
 

@@ -141,6 +141,13 @@ public sealed partial class LibraryPageBrowserTests(DownloadHosts hosts) : IClas
         browser.Find("tab-library").SendKeys(Keys.ArrowRight);
         Browser.WaitFor(() => browser.Find("tab-decisions").GetAttribute("aria-selected") == "true", "the next tab selected");
         Assert.Equal("tab-decisions", browser.Script("return document.activeElement.id"));
+
+        // Nothing the page did broke its own Content-Security-Policy.
+        Assert.DoesNotContain(browser.ConsoleMessages(), m => m.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase));
+        // ...which is enforced: an inline script is refused, and the console says so.
+        browser.Script("const s = document.createElement('script'); s.textContent = 'window.inlineRan = true'; document.body.append(s);");
+        Assert.Null(browser.Script("return window.inlineRan === undefined ? null : window.inlineRan"));
+        Assert.Contains(browser.ConsoleMessages(), m => m.Contains("Content Security Policy", StringComparison.OrdinalIgnoreCase));
     }
 
     [Fact]
