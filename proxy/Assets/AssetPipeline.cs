@@ -1,14 +1,13 @@
-using System.Security.Claims;
 using Microsoft.Extensions.Options;
-using ModelGateway.Auth;
 using ModelGateway.Caching;
+using ModelGateway.Callers;
 using ModelGateway.Egress;
 using ModelGateway.Policies;
-using ModelGateway.Policy;
+using ModelGateway.PolicyProfiles;
 using ModelGateway.Previews;
+using ModelGateway.Primitives;
 using ModelGateway.Sniffing;
 using ModelGateway.Sources;
-using ModelGateway.Primitives;
 using ModelGateway.Telemetry;
 
 namespace ModelGateway.Assets;
@@ -38,13 +37,6 @@ internal sealed class AssetPipeline(
     TimeProvider timeProvider,
     GatewayTelemetry telemetry)
 {
-    /// <summary>The caller as audit events name it: its key's name and profile, never the key.</summary>
-    public static AuditCaller AuditCallerOf(ClaimsPrincipal caller)
-    {
-        ArgumentNullException.ThrowIfNull(caller);
-        return new AuditCaller(caller.Identity?.Name ?? AuditCaller.Anonymous.KeyName, caller.FindFirstValue(ApiKeyDefaults.PolicyProfileClaim));
-    }
-
     /// <summary>The <c>url</c> parameter as a canonical URL, or the documented 400.</summary>
     public Uri ParseUrl(string? rawUrl) => RemoteUrlParser.Parse(rawUrl, egressOptions.CurrentValue);
 
@@ -52,26 +44,26 @@ internal sealed class AssetPipeline(
     /// Host policy, source, facts and verdict for <paramref name="url"/> (already parsed), recognised by the source whose
     /// hosts it is on; <paramref name="seen"/>, when given, learns its host and source as soon as they are known.
     /// </summary>
-    public Task<AssetLookup> LookUpAsync(Uri url, ClaimsPrincipal caller, CancellationToken cancellationToken, LookupSeen? seen = null)
+    public Task<AssetLookup> LookUpAsync(Uri url, Caller caller, CancellationToken cancellationToken, LookupSeen? seen = null)
     {
         ArgumentNullException.ThrowIfNull(url);
         return LookUpAsync(url, recognized: null, caller, seen ?? new LookupSeen(), cancellationToken);
     }
 
     /// <summary>As above, for a reference a forwarding route's source made (<see cref="IMetadataSource.TryRecognizeFile"/>).</summary>
-    public Task<AssetLookup> LookUpAsync(SourceRef asset, ClaimsPrincipal caller, CancellationToken cancellationToken)
+    public Task<AssetLookup> LookUpAsync(SourceRef asset, Caller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(asset);
         return LookUpAsync(asset.Url, asset, caller, new LookupSeen(), cancellationToken);
     }
 
-    private async Task<AssetLookup> LookUpAsync(Uri url, SourceRef? recognized, ClaimsPrincipal caller, LookupSeen seen,
+    private async Task<AssetLookup> LookUpAsync(Uri url, SourceRef? recognized, Caller caller, LookupSeen seen,
         CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var egress = egressOptions.CurrentValue;
         seen.Host = recognized?.Host ?? HostPolicy.NormalizeHost(url.Host);
-        var policy = policies.For(caller.FindFirstValue(ApiKeyDefaults.PolicyProfileClaim));
+        var policy = policies.For(caller.Profile);
         var basePolicy = policies.For(profile: null);
         if (!HostLists.Allow(seen.Host, basePolicy, policy))
         {
@@ -81,10 +73,9 @@ internal sealed class AssetPipeline(
         // Read once, before any request: a URL shape the source cannot read is a 400 here.
         var asset = recognized ?? sources.Recognize(url);
         seen.Source = asset.Source.Name;
-        var key = caller.Identity?.Name ?? AuditCaller.Anonymous.KeyName;
         var lookup = await cache.GetOrProbeAsync(asset.Source.Name, asset.CacheKey, async ct =>
         {
-            using var permit = probeLimiter.Acquire(key); // only a probe counts, never a cached answer
+            using var permit = probeLimiter.Acquire(caller.Name); // only a probe counts, never a cached answer
             return await ProbeAsync(asset, basePolicy, egress.Timeout, ct);
         }, egress.Timeout, cancellationToken);
         var facts = lookup.Facts;

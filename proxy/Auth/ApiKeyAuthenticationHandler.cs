@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Security.Claims;
 using Microsoft.AspNetCore.Authentication;
+using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Microsoft.Net.Http.Headers;
+using ModelGateway.Callers;
 using ModelGateway.Primitives;
 using ModelGateway.RateLimiting;
 using ModelGateway.Telemetry;
@@ -22,6 +24,7 @@ namespace ModelGateway.Auth;
 internal sealed class ApiKeyAuthenticationHandler(
     ApiKeyStore store,
     FailedAuthenticationLimiter failedAttempts,
+    IOptionsMonitor<RateLimitingOptions> rateLimits,
     GatewayTelemetry telemetry) : IAuthenticationHandler
 {
     private AuthenticationScheme _scheme = null!;
@@ -41,8 +44,18 @@ internal sealed class ApiKeyAuthenticationHandler(
         return Task.CompletedTask;
     }
 
-    /// <summary>The key is checked once per request: authorization asking again gets the same answer.</summary>
-    public Task<AuthenticateResult> AuthenticateAsync() => _result ??= Task.FromResult(Authenticate());
+    /// <summary>
+    /// The key is checked once per request: authorization asking again gets the same answer. The request's
+    /// <see cref="Caller"/> is resolved with it, once, for everything after (the anonymous caller without a valid key).
+    /// </summary>
+    public Task<AuthenticateResult> AuthenticateAsync() => _result ??= Task.FromResult(Resolve(Authenticate()));
+
+    private AuthenticateResult Resolve(AuthenticateResult result)
+    {
+        _context.SetCaller(Caller.Resolve(result.Succeeded ? result.Principal : null, _context.Connection.RemoteIpAddress,
+            rateLimits.CurrentValue.PermitLimit));
+        return result;
+    }
 
     private AuthenticateResult Authenticate()
     {

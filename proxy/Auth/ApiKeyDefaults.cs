@@ -13,7 +13,7 @@ internal static class ApiKeyDefaults
     public const string BearerScheme = "Bearer";
 
     /// <summary>Claim type carried by an authenticated key with a policy profile.</summary>
-    public const string PolicyProfileClaim = "gateway:policy";
+    public const string PolicyProfileClaim = Callers.Caller.ProfileClaim;
 
     /// <summary>Claim type carried by a key with a <c>Role</c>; its value is the role (<see cref="AdminRole"/>).</summary>
     public const string RoleClaim = "gateway:role";

@@ -28,9 +28,9 @@ internal sealed partial class MetadataCache : IDisposable
     internal const string KeyPrefix = "model-gateway:";
 
     // Bounds on Redis within one lookup. A stalled Redis call fails after the connection's own timeout (1 s, see
-    // RedisConnection; up to 2 s as StackExchange.Redis checks it), a real error that opens FusionCache's circuit
-    // breaker for RedisRetrySeconds (and stops the locks, see MetadataRedisLocker), so one lookup pays it, not every
-    // one. FusionCache's own timeout on reads is only a backstop above that: its timeouts do not open the breaker.
+    // RedisConnection; up to 2 s as StackExchange.Redis checks it), a real error that opens the app's one breaker
+    // (RedisCircuit, which MetadataRedisCache and the locks consult), so one lookup pays it, not every one.
+    // FusionCache's own timeout on reads is only a backstop above that; FusionCache's own breaker is off.
     private static readonly TimeSpan RedisReadBackstop = TimeSpan.FromSeconds(3);
 
     // What a lock holder may spend on its Redis write after its probe (the connection's timeout, checked late).
@@ -46,7 +46,7 @@ internal sealed partial class MetadataCache : IDisposable
     private readonly ILogger<MetadataCache> _logger;
     private SharedOptions? _entryOptions;
 
-    internal MetadataCache(IOptionsMonitor<MetadataCacheOptions> options, RedisConnection redis, RedisHealth redisHealth,
+    internal MetadataCache(IOptionsMonitor<MetadataCacheOptions> options, RedisConnection redis, RedisCircuit redisCircuit,
         TimeProvider time, ILoggerFactory loggers)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -63,29 +63,26 @@ internal sealed partial class MetadataCache : IDisposable
             CacheKeyPrefix = KeyPrefix,
             // FusionCache's wire-format version goes after the key, so every Redis key starts with KeyPrefix.
             DistributedCacheKeyModifierMode = CacheKeyModifierMode.Suffix,
-            DistributedCacheCircuitBreakerDuration = settings.RedisRetry,
+            // Off (zero): RedisCircuit is the one breaker on Redis, for the cache as for every other caller.
+            DistributedCacheCircuitBreakerDuration = TimeSpan.Zero,
             // No tags and no Clear(): without this every lookup would also read a "clear" marker.
             DisableTagging = true,
             // Replays failed Redis writes later; a cache entry is not worth it (and the queue would hold previews).
             EnableAutoRecovery = false,
             // It checks a tuple round trip that our source-generated JSON deliberately does not support.
             EnableBestPracticesAdvisor = false,
-            // Redis problems are logged once per outage by RedisHealth; source failures reach the caller.
+            // Redis problems are logged once per outage by RedisCircuit; source failures reach the caller.
             DistributedCacheErrorsLogLevel = LogLevel.Debug,
             DistributedCacheSyntheticTimeoutsLogLevel = LogLevel.Debug,
             DistributedLockerErrorsLogLevel = LogLevel.Debug,
             FactoryErrorsLogLevel = LogLevel.Debug,
             FailSafeActivationLogLevel = LogLevel.Debug, // Log.ServingStale says it with the source's error code
-            // The one handler (circuit breaker → locker) is a field write: run it in order, not on the thread pool.
-            EnableSyncEventHandlersExecution = true,
         }, _memory, loggers.CreateLogger<FusionCache>());
         if (redis.IsConfigured)
         {
-            _cache.SetupDistributedCache(new MetadataRedisCache(redis, redisHealth, options),
+            _cache.SetupDistributedCache(new MetadataRedisCache(redis, redisCircuit, options),
                 new FusionCacheSystemTextJsonSerializer(CachedMetadataJson.Default.Options));
-            var locker = new MetadataRedisLocker(redis, redisHealth, time);
-            _cache.SetupDistributedLocker(locker);
-            _cache.Events.Distributed.CircuitBreakerChange += (_, e) => locker.IsCircuitClosed = e.IsClosed;
+            _cache.SetupDistributedLocker(new MetadataRedisLocker(redis, redisCircuit, time));
         }
     }
 

@@ -15,6 +15,11 @@ internal sealed class MetadataCacheConfigValidator : IFeatureConfigValidator
     public void Validate(IConfiguration configuration, IList<string> problems)
     {
         ArgumentNullException.ThrowIfNull(configuration);
+        if (configuration[MetadataCacheOptions.RetiredRedisRetryKey] is not null)
+        {
+            problems.Add($"{MetadataCacheOptions.RetiredRedisRetryKey} is retired: the cache no longer has a Redis breaker of its own. Remove it; "
+                + "RateLimiting:RedisRetrySeconds paces the one breaker every Redis caller shares.");
+        }
         var options = new MetadataCacheOptions();
         if (!ConfigBinding.TryBind(configuration.GetSection(MetadataCacheOptions.SectionName), options, problems))
         {
@@ -24,7 +29,6 @@ internal sealed class MetadataCacheConfigValidator : IFeatureConfigValidator
         Check(problems, nameof(options.NegativeTtlSeconds), options.NegativeTtlSeconds, 0, MaxSeconds, "seconds");
         Check(problems, nameof(options.StaleGraceSeconds), options.StaleGraceSeconds, 0, MaxSeconds, "seconds");
         Check(problems, nameof(options.FailureRetrySeconds), options.FailureRetrySeconds, 1, MaxSeconds, "seconds");
-        Check(problems, nameof(options.RedisRetrySeconds), options.RedisRetrySeconds, 1, MaxSeconds, "seconds");
         Check(problems, nameof(options.MemoryLimitMB), options.MemoryLimitMB, 1, MaxMegabytes, "MB");
         Check(problems, nameof(options.MaxEntryKiB), options.MaxEntryKiB, 1, MaxKibibytes, "KiB");
     }

@@ -6,6 +6,12 @@ internal sealed class MetadataCacheOptions
 {
     public const string SectionName = "MetadataCache";
 
+    /// <summary>
+    /// A retired key (the cache's own Redis breaker, now off): a configuration that still sets it is refused at startup,
+    /// so nobody tunes a setting that no longer does anything. <c>RateLimiting:RedisRetrySeconds</c> paces the one breaker.
+    /// </summary>
+    public const string RetiredRedisRetryKey = SectionName + ":RedisRetrySeconds";
+
     /// <summary>False: every lookup probes the source and nothing is cached (for diagnosis).</summary>
     public bool Enabled { get; set; } = true;
 
@@ -24,9 +30,6 @@ internal sealed class MetadataCacheOptions
     /// <summary>While stale facts are served, how long to wait before asking the failing source again.</summary>
     public int FailureRetrySeconds { get; set; } = 30;
 
-    /// <summary>After a Redis failure, how long the cache stays in memory only before it tries Redis again.</summary>
-    public int RedisRetrySeconds { get; set; } = 30;
-
     /// <summary>Size limit of the in-process cache: what its entries hold (previews included) in MB. Read at startup.</summary>
     public int MemoryLimitMB { get; set; } = 256;
 
@@ -40,8 +43,6 @@ internal sealed class MetadataCacheOptions
     public TimeSpan StaleGrace => TimeSpan.FromSeconds(StaleGraceSeconds);
 
     public TimeSpan FailureRetry => TimeSpan.FromSeconds(FailureRetrySeconds);
-
-    public TimeSpan RedisRetry => TimeSpan.FromSeconds(RedisRetrySeconds);
 
     public long MemoryLimitBytes => MemoryLimitMB * 1024L * 1024L;
 

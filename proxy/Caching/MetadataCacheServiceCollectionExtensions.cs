@@ -21,7 +21,7 @@ internal static class MetadataCacheServiceCollectionExtensions
         services.AddSingleton(sp => new MetadataCache(
             sp.GetRequiredService<IOptionsMonitor<MetadataCacheOptions>>(),
             sp.GetRequiredService<RedisConnection>(),
-            sp.GetRequiredService<RedisHealth>(),
+            sp.GetRequiredService<RedisCircuit>(),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<ILoggerFactory>()));
         return services;

@@ -7,8 +7,8 @@ namespace ModelGateway.Caching;
 
 /// <summary>
 /// The metadata cache's second level: <see cref="RedisCache"/> on the app's shared connection, with two rules of
-/// ours. Every call goes through the app's one Redis signal (<see cref="RedisHealth"/>): while Redis is unavailable it
-/// reads as empty and writes nothing, at once, except the one probe call <see cref="RedisHealth.TryEnter"/> lets
+/// ours. Every call goes through the app's one Redis signal (<see cref="RedisCircuit"/>): while Redis is unavailable it
+/// reads as empty and writes nothing, at once, except the one probe call <see cref="RedisCircuit.TryEnter"/> lets
 /// through; a call that fails reports the outage there (logged once for the app) and still fails, so FusionCache's
 /// circuit breaker and fail-safe see it. An entry above <c>MetadataCache:MaxEntryKiB</c> is not written (and an older
 /// copy under its key is removed): it stays in the memory of the replica that probed it, and other replicas probe it
@@ -17,18 +17,18 @@ namespace ModelGateway.Caching;
 internal sealed class MetadataRedisCache : IDistributedCache
 {
     private readonly IDistributedCache _redis;
-    private readonly RedisHealth _health;
+    private readonly RedisCircuit _circuit;
     private readonly IOptionsMonitor<MetadataCacheOptions> _options;
 
-    public MetadataRedisCache(RedisConnection redis, RedisHealth health, IOptionsMonitor<MetadataCacheOptions> options)
+    public MetadataRedisCache(RedisConnection redis, RedisCircuit health, IOptionsMonitor<MetadataCacheOptions> options)
         : this(CreateRedisCache(redis), health, options)
     {
     }
 
-    internal MetadataRedisCache(IDistributedCache redis, RedisHealth health, IOptionsMonitor<MetadataCacheOptions> options)
+    internal MetadataRedisCache(IDistributedCache redis, RedisCircuit health, IOptionsMonitor<MetadataCacheOptions> options)
     {
         _redis = redis;
-        _health = health;
+        _circuit = health;
         _options = options;
     }
 
@@ -78,38 +78,38 @@ internal sealed class MetadataRedisCache : IDistributedCache
 
     private T? Call<T>(Func<T?> call)
     {
-        if (!_health.TryEnter())
+        if (!_circuit.TryEnter())
         {
             return default;
         }
         try
         {
             var result = call();
-            _health.ReportSuccess();
+            _circuit.ReportSuccess();
             return result;
         }
-        catch (Exception ex) when (RedisHealth.IsRedisFailure(ex))
+        catch (Exception ex) when (RedisCircuit.IsRedisFailure(ex))
         {
-            _health.ReportFailure(ex);
+            _circuit.ReportFailure(ex);
             throw;
         }
     }
 
     private async Task<T?> CallAsync<T>(Func<Task<T?>> call)
     {
-        if (!_health.TryEnter())
+        if (!_circuit.TryEnter())
         {
             return default;
         }
         try
         {
             var result = await call();
-            _health.ReportSuccess();
+            _circuit.ReportSuccess();
             return result;
         }
-        catch (Exception ex) when (RedisHealth.IsRedisFailure(ex))
+        catch (Exception ex) when (RedisCircuit.IsRedisFailure(ex))
         {
-            _health.ReportFailure(ex);
+            _circuit.ReportFailure(ex);
             throw;
         }
     }

@@ -6,8 +6,8 @@ namespace ModelGateway.Caching;
 
 /// <summary>
 /// FusionCache's Redis distributed locker on the app's shared connection, so one probe chain runs per key across all
-/// replicas, with two bounds of ours. While Redis is unavailable (<see cref="RedisHealth"/>), or FusionCache's circuit breaker keeps Redis out
-/// after an error, no lock is taken (each replica probes for itself, at once). A held lock is released after the time others wait for it at most (the probe timeout plus a Redis
+/// replicas, with two bounds of ours. While the app's one breaker on Redis is open (<see cref="RedisCircuit"/>), no lock
+/// is taken (each replica probes for itself, at once). A held lock is released after the time others wait for it at most (the probe timeout plus a Redis
 /// write) even when FusionCache does not release it — FusionCache 2.9 keeps a lock whose Redis write failed — so a
 /// lock never outlives the probe it guards.
 /// </summary>
@@ -16,9 +16,8 @@ internal sealed class MetadataRedisLocker : IFusionCacheDistributedLocker
     private readonly IFusionCacheDistributedLocker _locker;
     private readonly Func<bool> _isAvailable;
     private readonly TimeProvider _time;
-    private volatile bool _isCircuitClosed = true;
 
-    public MetadataRedisLocker(RedisConnection redis, RedisHealth health, TimeProvider time)
+    public MetadataRedisLocker(RedisConnection redis, RedisCircuit health, TimeProvider time)
         : this(CreateRedisLocker(redis), () => health.IsAvailable, time)
     {
     }
@@ -30,17 +29,10 @@ internal sealed class MetadataRedisLocker : IFusionCacheDistributedLocker
         _time = time;
     }
 
-    /// <summary>False while FusionCache's circuit breaker keeps the metadata cache off Redis.</summary>
-    public bool IsCircuitClosed
-    {
-        get => _isCircuitClosed;
-        set => _isCircuitClosed = value;
-    }
-
     public async ValueTask<object?> AcquireLockAsync(string cacheName, string cacheInstanceId, string operationId, string key,
         string lockName, TimeSpan timeout, ILogger? logger, CancellationToken token)
     {
-        if (!_isCircuitClosed || !_isAvailable())
+        if (!_isAvailable())
         {
             return null; // "not acquired": FusionCache runs the factory without waiting
         }

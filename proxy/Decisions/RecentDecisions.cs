@@ -24,7 +24,7 @@ internal sealed record DecisionsPage(IReadOnlyList<AuditEvent> Events, string Sc
 internal sealed partial class RecentDecisions(
     IOptionsMonitor<DecisionsOptions> options,
     RedisConnection redis,
-    RedisHealth health,
+    RedisCircuit circuit,
     TimeProvider time,
     ILogger<RecentDecisions> logger) : BackgroundService, IAuditEventSink
 {
@@ -65,17 +65,17 @@ internal sealed partial class RecentDecisions(
     public async Task<DecisionsPage> ReadAsync(DecisionQuery query, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(query);
-        if (redis.IsConfigured && health.TryEnter())
+        if (redis.IsConfigured && circuit.TryEnter())
         {
             try
             {
                 var shared = await ReadSharedAsync(query, cancellationToken);
-                health.ReportSuccess();
+                circuit.ReportSuccess();
                 return new DecisionsPage(shared, DecisionsPage.Shared);
             }
             catch (Exception ex) when (ex is RedisException or TimeoutException)
             {
-                health.ReportFailure(ex);
+                circuit.ReportFailure(ex);
             }
         }
         return new DecisionsPage(ReadLocal(query), DecisionsPage.Replica);
@@ -108,7 +108,7 @@ internal sealed partial class RecentDecisions(
 
     private async Task WriteAsync(List<AuditEvent> batch)
     {
-        if (!health.TryEnter() || redis.Multiplexer is not { } multiplexer)
+        if (!circuit.TryEnter() || redis.Multiplexer is not { } multiplexer)
         {
             return; // Redis is down: these events are in this replica's memory only
         }
@@ -119,11 +119,11 @@ internal sealed partial class RecentDecisions(
             var writes = batch.Select(e => database.StreamAddAsync(StreamKey, Field, JsonSerializer.Serialize(e, GatewayJson.Options),
                 maxLength: max, useApproximateMaxLength: true)).ToList();
             await Task.WhenAll(writes);
-            health.ReportSuccess();
+            circuit.ReportSuccess();
         }
         catch (Exception ex) when (ex is RedisException or TimeoutException)
         {
-            health.ReportFailure(ex);
+            circuit.ReportFailure(ex);
             Log.NotShared(logger, batch.Count);
         }
     }

@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
-using ModelGateway.Caching;
-using ModelGateway.Egress;
 using ModelGateway.Assets;
+using ModelGateway.Caching;
+using ModelGateway.Callers;
+using ModelGateway.Egress;
 using ModelGateway.Policies;
 using ModelGateway.Primitives;
 using ModelGateway.Sources;
@@ -22,7 +23,7 @@ internal sealed class Download(HttpContext context, AssetLookup asset, string ro
 {
     private const string OctetStream = "application/octet-stream";
 
-    private readonly DownloadAudit _audit = new(AssetPipeline.AuditCallerOf(context.User), route, asset.Source.Name,
+    private readonly DownloadAudit _audit = new(context.GetCaller().Audit, route, asset.Source.Name,
         asset.Asset.Host, asset.Facts.ContentLength, context.Request.Headers.Range.Count > 0);
 
     private bool _started;

@@ -1,22 +1,21 @@
-using ModelGateway.Auth;
 using ModelGateway.Downloads;
-using ModelGateway.Metadata;
 using ModelGateway.Primitives;
 
 namespace Microsoft.AspNetCore.Builder;
 
 internal static class DownloadEndpoints
 {
+    /// <summary>The endpoint's path (what the audit log names it by), under the asset group's <c>/api/assets</c>.</summary>
     public const string DownloadPath = "/api/assets/download";
 
     /// <summary>
-    /// <c>GET|HEAD /api/assets/download?url=…</c>: the file remote-metadata describes, under the caller's policy, behind
-    /// the API key and the per-key rate limit.
+    /// <c>GET|HEAD /api/assets/download?url=…</c> on the asset group (<paramref name="assets"/>, which holds the API
+    /// key and the per-key rate limit): the file remote-metadata describes, under the caller's policy.
     /// </summary>
-    public static IEndpointConventionBuilder MapAssetDownloads(this IEndpointRouteBuilder endpoints)
+    public static IEndpointConventionBuilder MapAssetDownloads(this IEndpointRouteBuilder assets)
     {
-        ArgumentNullException.ThrowIfNull(endpoints);
-        return endpoints.MapMethods(DownloadPath, [HttpMethods.Get, HttpMethods.Head],
+        ArgumentNullException.ThrowIfNull(assets);
+        return assets.MapMethods("/download", [HttpMethods.Get, HttpMethods.Head],
                 (HttpContext context, FileDownloader downloader) =>
                 {
                     var values = context.Request.Query["url"];
@@ -26,8 +25,6 @@ internal static class DownloadEndpoints
                     }
                     return downloader.ServeAsync(context, values.Count == 1 ? values[0] : null, DownloadPath);
                 })
-            .RequireAuthorization(ApiKeyDefaults.PolicyName)
-            .RequireRateLimiting(ModelGateway.RateLimiting.RateLimitingDefaults.PolicyName)
             .WithName("DownloadRemoteAsset");
     }
 }

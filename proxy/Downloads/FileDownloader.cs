@@ -3,10 +3,10 @@ using System.Net.Http.Headers;
 using Microsoft.Extensions.Options;
 using Microsoft.Net.Http.Headers;
 using ModelGateway.Assets;
+using ModelGateway.Callers;
 using ModelGateway.Egress;
 using ModelGateway.Policies;
 using ModelGateway.Primitives;
-using ModelGateway.RateLimiting;
 using ModelGateway.Sniffing;
 using ModelGateway.Sources;
 using ModelGateway.Telemetry;
@@ -31,7 +31,6 @@ internal sealed class FileDownloader(
     StreamCopier copier,
     DownloadSlots slots,
     IOptionsMonitor<DownloadOptions> options,
-    IOptions<RateLimitingOptions> rateLimits,
     TimeProvider time,
     GatewayTelemetry telemetry)
 {
@@ -52,11 +51,11 @@ internal sealed class FileDownloader(
         }
         catch (GatewayException ex)
         {
-            telemetry.DownloadRefused(new DownloadAudit(AssetPipeline.AuditCallerOf(context.User), route, null, "-", null, false),
+            telemetry.DownloadRefused(new DownloadAudit(context.GetCaller().Audit, route, null, "-", null, false),
                 ex.StatusCode, ex.Code, ex.Message, TimeSpan.Zero);
             throw;
         }
-        await ServeAsync(context, (pipeline, seen) => pipeline.LookUpAsync(url, context.User, context.RequestAborted, seen), route);
+        await ServeAsync(context, (pipeline, seen) => pipeline.LookUpAsync(url, context.GetCaller(), context.RequestAborted, seen), route);
     }
 
     /// <summary>GET or HEAD of the file a forwarding route's source recognised (<see cref="IMetadataSource.TryRecognizeFile"/>).</summary>
@@ -67,7 +66,7 @@ internal sealed class FileDownloader(
         return ServeAsync(context, (pipeline, seen) =>
         {
             (seen.Host, seen.Source) = (asset.Host, asset.Source.Name);
-            return pipeline.LookUpAsync(asset, context.User, context.RequestAborted);
+            return pipeline.LookUpAsync(asset, context.GetCaller(), context.RequestAborted);
         }, route);
     }
 
@@ -87,7 +86,7 @@ internal sealed class FileDownloader(
         }
         catch (GatewayException ex)
         {
-            var audit = new DownloadAudit(AssetPipeline.AuditCallerOf(context.User), route, seen.Source, seen.Host ?? "-", null, false);
+            var audit = new DownloadAudit(context.GetCaller().Audit, route, seen.Source, seen.Host ?? "-", null, false);
             telemetry.DownloadRefused(audit, ex.StatusCode, ex.Code, ex.Message, time.GetElapsedTime(startedAt));
             throw;
         }
@@ -119,7 +118,7 @@ internal sealed class FileDownloader(
             return;
         }
 
-        var caller = RateLimitPartitionKey.For(context.User, context.Connection.RemoteIpAddress, rateLimits.Value.PermitLimit).Id;
+        var caller = context.GetCaller().PartitionId;
         var limit = options.CurrentValue.MaxConcurrentPerKey;
         using var slot = slots.TryTake(caller, limit);
         if (slot is null)

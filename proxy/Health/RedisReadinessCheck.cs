@@ -6,7 +6,7 @@ using ModelGateway.Redis;
 namespace ModelGateway.Health;
 
 /// <summary>
-/// Redis, through the app's one connection and its shared <see cref="RedisHealth"/> signal: a <c>PING</c> whenever the
+/// Redis, through the app's one connection and its shared <see cref="RedisCircuit"/> signal: a <c>PING</c> whenever the
 /// signal lets a caller through (so a probe also tells the signal, and can end an outage), else the signal's own state.
 /// An unreachable Redis is <see cref="HealthStatus.Degraded"/> while the gateway fails open (it still serves, counting
 /// per replica) and <see cref="HealthStatus.Unhealthy"/> while it fails closed (rate-limited requests get 503), as
@@ -14,27 +14,27 @@ namespace ModelGateway.Health;
 /// </summary>
 internal sealed class RedisReadinessCheck(
     RedisConnection connection,
-    RedisHealth redisHealth,
+    RedisCircuit redisCircuit,
     IOptionsMonitor<RateLimitingOptions> rateLimiting,
     TimeProvider time) : IHealthCheck
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
     {
-        if (!redisHealth.IsConfigured)
+        if (!redisCircuit.IsConfigured)
         {
             return HealthCheckResult.Healthy("No Redis configured: cache and rate limits are kept in this replica's memory.");
         }
-        if (redisHealth.TryEnter())
+        if (redisCircuit.TryEnter())
         {
             try
             {
                 var latency = await connection.GetRequired().GetDatabase().PingAsync();
-                redisHealth.ReportSuccess();
+                redisCircuit.ReportSuccess();
                 return HealthCheckResult.Healthy($"Redis answered PING in {latency.TotalMilliseconds:0} ms.");
             }
-            catch (Exception exception) when (RedisHealth.IsRedisFailure(exception))
+            catch (Exception exception) when (RedisCircuit.IsRedisFailure(exception))
             {
-                redisHealth.ReportFailure(exception);
+                redisCircuit.ReportFailure(exception);
             }
         }
         return Unreachable();
@@ -42,7 +42,7 @@ internal sealed class RedisReadinessCheck(
 
     private HealthCheckResult Unreachable()
     {
-        var since = redisHealth.UnavailableSince is { } start
+        var since = redisCircuit.UnavailableSince is { } start
             ? $" for {Math.Max(0, (time.GetUtcNow() - start).TotalSeconds):0} s"
             : string.Empty;
         return rateLimiting.CurrentValue.RedisFailureMode == RedisFailureMode.FailClosed

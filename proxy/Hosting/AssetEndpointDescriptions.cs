@@ -1,6 +1,6 @@
 using ModelGateway.Metadata;
 using ModelGateway.Policies;
-using ModelGateway.Policy;
+using ModelGateway.PolicyProfiles;
 using ModelGateway.Primitives;
 
 namespace ModelGateway.Hosting;

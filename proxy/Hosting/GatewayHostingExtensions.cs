@@ -2,6 +2,7 @@ using System.Net;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using ModelGateway.Auth;
 using ModelGateway.Caching;
 using ModelGateway.Forwarding;
 using ModelGateway.Hosting;
@@ -15,6 +16,9 @@ namespace Microsoft.AspNetCore.Builder;
 
 internal static class GatewayHostingExtensions
 {
+    /// <summary>The asset endpoints' group: remote-metadata, download, policy.</summary>
+    private const string AssetsPrefix = "/api/assets";
+
     /// <summary>
     /// Reads the files under <c>config/</c> in the content root — <c>appsettings.json</c> (required: without it the
     /// shipped sources and policy would silently be missing), <c>appsettings.{Environment}.json</c> and
@@ -97,7 +101,7 @@ internal static class GatewayHostingExtensions
             .Add(new HealthCheckRegistration("configuration", sp => sp.GetRequiredService<ConfigFilesWatcher>(), null, [HealthEndpoints.ReadyTag]));
         // The meter reads the shared Redis signal, which the telemetry feature (below Redis) does not know.
         services.AddOptions<GatewayMetricsOptions>()
-            .Configure<RedisHealth>((options, redis) => options.RedisAvailable = () => redis.IsConfigured ? redis.IsAvailable : null);
+            .Configure<RedisCircuit>((options, redis) => options.RedisAvailable = () => redis.IsConfigured ? redis.IsAvailable : null);
 
         // Read at startup (checked by HostingConfigValidator before anything is served): the shutdown timeout and the
         // delay within it come from one snapshot, so a live edit cannot set one against the other.
@@ -132,9 +136,13 @@ internal static class GatewayHostingExtensions
         app.MapGatewayHealthChecks();
         app.MapGatewayMetrics();
         app.MapOpenApi(GatewayOpenApi.DocumentPath).AllowAnonymous().DisableHttpMetrics();
-        app.MapRemoteMetadata().DescribeRemoteMetadata();
-        app.MapAssetDownloads().DescribeDownload();
-        app.MapAssetPolicy().DescribePolicy();
+        // The asset endpoints: the API key and the per-key rate limit, declared once for the group.
+        var assets = app.MapGroup(AssetsPrefix)
+            .RequireAuthorization(ApiKeyDefaults.PolicyName)
+            .RequireRateLimiting(RateLimitingDefaults.PolicyName);
+        assets.MapRemoteMetadata().DescribeRemoteMetadata();
+        assets.MapAssetDownloads().DescribeDownload();
+        assets.MapAssetPolicy().DescribePolicy();
         app.MapAdminDecisions().DescribeDecisions();
         app.MapLibraryPage();
         app.MapReverseProxy(proxy =>

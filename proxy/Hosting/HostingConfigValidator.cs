@@ -3,35 +3,6 @@ using ModelGateway.Primitives;
 
 namespace ModelGateway.Hosting;
 
-/// <summary>How a replica stops (<c>Hosting</c> section). Read at startup.</summary>
-internal sealed class GatewayHostingOptions
-{
-    public const string SectionName = "Hosting";
-
-    /// <summary>How long a stopping replica lets requests in flight (downloads) finish.</summary>
-    public int ShutdownTimeoutSeconds { get; set; } = 30;
-
-    /// <summary>How long a stopping replica keeps serving while it answers not ready (<see cref="ShutdownDelay"/>).</summary>
-    public int ShutdownDelaySeconds { get; set; }
-}
-
-/// <summary>
-/// <c>ForwardedHeaders</c>: the load balancers whose <c>X-Forwarded-For</c> names the real client. None by default, so
-/// the header is ignored and the TCP peer is the client. Read at startup.
-/// </summary>
-internal sealed class ForwardedHeadersSettings
-{
-    public const string SectionName = "ForwardedHeaders";
-
-    /// <summary>Addresses of trusted proxies (<c>10.0.0.5</c>, <c>::1</c>).</summary>
-    public List<string> KnownProxies { get; set; } = [];
-
-    /// <summary>Networks of trusted proxies in CIDR form (<c>172.16.0.0/12</c>).</summary>
-    public List<string> KnownNetworks { get; set; } = [];
-
-    public bool TrustsAnyProxy => KnownProxies.Count > 0 || KnownNetworks.Count > 0;
-}
-
 /// <summary>The host's own keys: <c>Hosting</c>, <c>ForwardedHeaders</c> and the <c>Logging</c> levels.</summary>
 internal sealed class HostingConfigValidator : IFeatureConfigValidator
 {

@@ -1,6 +1,6 @@
 using System.Text.Json;
-using ModelGateway.Auth;
 using ModelGateway.Caching;
+using ModelGateway.Callers;
 using ModelGateway.Metadata;
 using ModelGateway.Primitives;
 
@@ -8,13 +8,14 @@ namespace Microsoft.AspNetCore.Builder;
 
 internal static class MetadataEndpoints
 {
-    public const string RemoteMetadataPath = "/api/assets/remote-metadata";
-
-    /// <summary><c>GET /api/assets/remote-metadata?url=…</c>, Comfy Cloud's contract, behind the API key.</summary>
-    public static IEndpointConventionBuilder MapRemoteMetadata(this IEndpointRouteBuilder endpoints)
+    /// <summary>
+    /// <c>GET /api/assets/remote-metadata?url=…</c>, Comfy Cloud's contract, on the asset group (<paramref name="assets"/>,
+    /// which holds the API key and the per-key rate limit).
+    /// </summary>
+    public static IEndpointConventionBuilder MapRemoteMetadata(this IEndpointRouteBuilder assets)
     {
-        ArgumentNullException.ThrowIfNull(endpoints);
-        return endpoints.MapGet(RemoteMetadataPath, async Task (HttpContext context, MetadataService service) =>
+        ArgumentNullException.ThrowIfNull(assets);
+        return assets.MapGet("/remote-metadata", async Task (HttpContext context, MetadataService service) =>
             {
                 var values = context.Request.Query["url"];
                 if (values.Count > 1)
@@ -24,7 +25,7 @@ internal static class MetadataEndpoints
                 MetadataAnswer answer;
                 try
                 {
-                    answer = await service.GetAsync(values.Count == 1 ? values[0] : null, context.User, context.RequestAborted);
+                    answer = await service.GetAsync(values.Count == 1 ? values[0] : null, context.GetCaller(), context.RequestAborted);
                 }
                 catch (GatewayException ex) when (CacheStatusHeader.Of(ex) is { } cacheStatus)
                 {
@@ -39,8 +40,6 @@ internal static class MetadataEndpoints
                 context.Response.Headers[CacheStatusHeader.Name] = CacheStatusHeader.Value(answer.CacheStatus);
                 WriteJson(context.Response, answer.Response);
             })
-            .RequireAuthorization(ApiKeyDefaults.PolicyName)
-            .RequireRateLimiting(ModelGateway.RateLimiting.RateLimitingDefaults.PolicyName)
             .WithName("GetRemoteAssetMetadata");
     }
 

@@ -1,6 +1,6 @@
-using System.Security.Claims;
 using ModelGateway.Assets;
 using ModelGateway.Caching;
+using ModelGateway.Callers;
 using ModelGateway.Primitives;
 using ModelGateway.Telemetry;
 
@@ -13,11 +13,11 @@ internal sealed class MetadataService(AssetPipeline pipeline, TimeProvider timeP
     /// The remote-metadata answer for the <c>url</c> parameter <paramref name="rawUrl"/>, or a
     /// <see cref="GatewayException"/>; either way one audit event and its metrics.
     /// </summary>
-    public async Task<MetadataAnswer> GetAsync(string? rawUrl, ClaimsPrincipal caller, CancellationToken cancellationToken)
+    public async Task<MetadataAnswer> GetAsync(string? rawUrl, Caller caller, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(caller);
         var started = timeProvider.GetTimestamp();
-        var who = AssetPipeline.AuditCallerOf(caller);
+        var who = caller.Audit;
         var seen = new LookupSeen();
         try
         {

@@ -5,23 +5,23 @@ namespace ModelGateway.RateLimiting;
 
 /// <summary>
 /// Decides one request against its partition's sliding window: in Redis (<see cref="RedisSlidingWindow"/>, one round
-/// trip, shared by every replica) when <c>ConnectionStrings:Redis</c> is set and <see cref="RedisHealth"/> lets the
+/// trip, shared by every replica) when <c>ConnectionStrings:Redis</c> is set and <see cref="RedisCircuit"/> lets the
 /// call through; otherwise as <see cref="RedisFailureMode"/> says — in this replica's memory, or not at all.
 /// Without Redis the decision is made synchronously.
 /// </summary>
 internal sealed class GatewayRateLimiter(
     IOptionsMonitor<RateLimitingOptions> options,
-    RedisHealth redisHealth,
+    RedisCircuit redisCircuit,
     RedisSlidingWindow redis,
     MemorySlidingWindows memory)
 {
     public ValueTask<RateLimitDecision> DecideAsync(RateLimitPartitionKey partition)
     {
-        if (!redisHealth.IsConfigured)
+        if (!redisCircuit.IsConfigured)
         {
             return new(memory.TryAcquire(partition));
         }
-        return redisHealth.TryEnter() ? DecideInRedisAsync(partition) : new(DecideWithoutRedis(partition));
+        return redisCircuit.TryEnter() ? DecideInRedisAsync(partition) : new(DecideWithoutRedis(partition));
     }
 
     private async ValueTask<RateLimitDecision> DecideInRedisAsync(RateLimitPartitionKey partition)
@@ -29,12 +29,12 @@ internal sealed class GatewayRateLimiter(
         try
         {
             var decision = await redis.TryAcquireAsync(partition, options.CurrentValue.Window);
-            redisHealth.ReportSuccess();
+            redisCircuit.ReportSuccess();
             return decision;
         }
-        catch (Exception exception) when (RedisHealth.IsRedisFailure(exception))
+        catch (Exception exception) when (RedisCircuit.IsRedisFailure(exception))
         {
-            redisHealth.ReportFailure(exception);
+            redisCircuit.ReportFailure(exception);
             return DecideWithoutRedis(partition);
         }
     }
@@ -43,7 +43,7 @@ internal sealed class GatewayRateLimiter(
     {
         var current = options.CurrentValue;
         return current.RedisFailureMode == RedisFailureMode.FailClosed
-            ? RateLimitDecision.Unavailable(partition.PermitLimit, current.Window, redisHealth.RetryAfter)
+            ? RateLimitDecision.Unavailable(partition.PermitLimit, current.Window, redisCircuit.RetryAfter)
             : memory.TryAcquire(partition);
     }
 }

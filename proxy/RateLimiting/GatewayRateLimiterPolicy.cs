@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.RateLimiting;
+using ModelGateway.Callers;
 using ModelGateway.Primitives;
 using ModelGateway.Telemetry;
 
@@ -52,7 +53,7 @@ internal sealed class GatewayRateLimiterPolicy : IRateLimiterPolicy<bool>
     /// <summary>The refusal's audit event: the key's name, or for a request without one the client's address.</summary>
     private static void Audit(HttpContext context, RateLimitDecision decision, int status, string code)
     {
-        var keyName = context.User.Identity is { IsAuthenticated: true, Name: { Length: > 0 } name } ? name : null;
+        var keyName = context.GetCaller().KeyName;
         var endpoint = context.GetEndpoint();
         context.RequestServices.GetRequiredService<GatewayTelemetry>().RateLimited(new RateLimitAudit(
             keyName is null ? AuditCaller.Anonymous : new AuditCaller(keyName, null),
@@ -92,14 +93,4 @@ internal sealed class GatewayRateLimiterPolicy : IRateLimiterPolicy<bool>
             return false;
         }
     }
-}
-
-/// <summary>Names routes, endpoints and the key check use.</summary>
-internal static class RateLimitingDefaults
-{
-    /// <summary>The policy for <c>RequireRateLimiting</c> and YARP's route <c>RateLimiterPolicy</c>.</summary>
-    public const string PolicyName = "per-key";
-
-    /// <summary>The claim an authenticated key carries when it has its own <c>ApiKeys:N:PermitLimit</c>.</summary>
-    public const string PermitLimitClaim = "gateway:permit_limit";
 }

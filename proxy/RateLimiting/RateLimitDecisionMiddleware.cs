@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
+using ModelGateway.Callers;
 
 namespace ModelGateway.RateLimiting;
 
@@ -30,7 +31,9 @@ internal sealed class RateLimitDecisionMiddleware(RequestDelegate next, GatewayR
         {
             return next(context);
         }
-        var partition = RateLimitPartitionKey.For(context.User, context.Connection.RemoteIpAddress, options.CurrentValue.PermitLimit);
+        // The caller authentication resolved; a context it never touched (this step alone, in a test) is resolved here.
+        var caller = context.Features.Get<Caller>() ?? Caller.Resolve(context.User, context.Connection.RemoteIpAddress, options.CurrentValue.PermitLimit);
+        var partition = RateLimitPartitionKey.Of(caller);
         var deciding = limiter.DecideAsync(partition);
         return deciding.IsCompletedSuccessfully ? Continue(context, deciding.Result) : ContinueAsync(context, deciding);
     }

@@ -21,7 +21,7 @@ internal static class RateLimitingServiceCollectionExtensions
             .BindConfiguration(RateLimitingOptions.SectionName);
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, RateLimitingConfigValidator>());
         // One Redis health for the app, paced by the limiter's setting (checked by the validator above at startup).
-        services.AddOptions<RedisHealthOptions>()
+        services.AddOptions<RedisCircuitOptions>()
             .Configure<IOptions<RateLimitingOptions>>((health, limits) => health.RetryInterval = limits.Value.RedisRetry);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RedisSlidingWindow>();

@@ -8,7 +8,7 @@ internal static class RedisServiceCollectionExtensions
 {
     /// <summary>
     /// The shared <see cref="RedisConnection"/> from <c>ConnectionStrings:Redis</c> (may be empty) and the
-    /// <see cref="RedisHealth"/> every Redis caller consults.
+    /// <see cref="RedisCircuit"/> every Redis caller consults.
     /// </summary>
     public static IServiceCollection AddGatewayRedis(this IServiceCollection services)
     {
@@ -16,7 +16,7 @@ internal static class RedisServiceCollectionExtensions
         services.AddOptions<RedisOptions>()
             .Configure<IConfiguration>((options, configuration) => options.ConnectionString = configuration.GetConnectionString("Redis"));
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, RedisConfigValidator>());
-        services.AddSingleton<RedisHealth>();
+        services.AddSingleton<RedisCircuit>();
         services.AddSingleton<RedisConnection>();
         services.AddHostedService<RedisConnectionWarmup>();
         return services;

@@ -25,7 +25,7 @@ public sealed class RedisOutageTests(RedisFixture redis, ITestOutputHelper outpu
         var settings = new Dictionary<string, string?>
         {
             ["ConnectionStrings:Redis"] = redis.ConnectionString,
-            ["MetadataCache:RedisRetrySeconds"] = "1",
+            ["RateLimiting:RedisRetrySeconds"] = "1",
             ["Policy:VerifyContent"] = "false",
         };
         await using var gateway = new GatewayFactory(settings);

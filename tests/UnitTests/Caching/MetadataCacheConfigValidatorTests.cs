@@ -20,7 +20,6 @@ public sealed class MetadataCacheConfigValidatorTests
             ["MetadataCache:NegativeTtlSeconds"] = "-1",
             ["MetadataCache:StaleGraceSeconds"] = "31536001",
             ["MetadataCache:FailureRetrySeconds"] = "0",
-            ["MetadataCache:RedisRetrySeconds"] = "0",
             ["MetadataCache:MemoryLimitMB"] = "0",
             ["MetadataCache:MaxEntryKiB"] = "70000",
         });
@@ -31,10 +30,20 @@ public sealed class MetadataCacheConfigValidatorTests
             "MetadataCache:NegativeTtlSeconds must be between 0 and 31536000 seconds, not -1.",
             "MetadataCache:StaleGraceSeconds must be between 0 and 31536000 seconds, not 31536001.",
             "MetadataCache:FailureRetrySeconds must be between 1 and 31536000 seconds, not 0.",
-            "MetadataCache:RedisRetrySeconds must be between 1 and 31536000 seconds, not 0.",
             "MetadataCache:MemoryLimitMB must be between 1 and 65536 MB, not 0.",
             "MetadataCache:MaxEntryKiB must be between 1 and 65536 KiB, not 70000.",
         ], problems);
+    }
+
+    [Theory]
+    [InlineData("30")]
+    [InlineData("")]
+    public void Validate_RetiredRedisRetrySeconds_StartupError(string value)
+    {
+        var problem = Assert.Single(Problems(new() { ["MetadataCache:RedisRetrySeconds"] = value }));
+
+        Assert.Equal("MetadataCache:RedisRetrySeconds is retired: the cache no longer has a Redis breaker of its own. Remove it; "
+            + "RateLimiting:RedisRetrySeconds paces the one breaker every Redis caller shares.", problem);
     }
 
     [Fact]

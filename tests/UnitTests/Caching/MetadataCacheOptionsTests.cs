@@ -27,7 +27,6 @@ public sealed class MetadataCacheOptionsBindingTests
             ["MetadataCache:NegativeTtlSeconds"] = "5",
             ["MetadataCache:StaleGraceSeconds"] = "600",
             ["MetadataCache:FailureRetrySeconds"] = "7",
-            ["MetadataCache:RedisRetrySeconds"] = "9",
             ["MetadataCache:MemoryLimitMB"] = "8",
             ["MetadataCache:MaxEntryKiB"] = "64",
         });
@@ -36,8 +35,8 @@ public sealed class MetadataCacheOptionsBindingTests
 
         Assert.False(options.Enabled);
         Assert.Equal(
-            (TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(600), TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(9)),
-            (options.Ttl, options.NegativeTtl, options.StaleGrace, options.FailureRetry, options.RedisRetry));
+            (TimeSpan.FromSeconds(120), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(600), TimeSpan.FromSeconds(7)),
+            (options.Ttl, options.NegativeTtl, options.StaleGrace, options.FailureRetry));
         Assert.Equal((8L * 1024 * 1024, 64L * 1024), (options.MemoryLimitBytes, options.MaxEntryBytes));
     }
 

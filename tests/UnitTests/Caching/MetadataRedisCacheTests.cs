@@ -18,7 +18,7 @@ public sealed class MetadataRedisCacheTests
 
     private readonly MemoryDistributedCache _redis = new(Microsoft.Extensions.Options.Options.Create(new MemoryDistributedCacheOptions()));
     private readonly FakeTimeProvider _time = new();
-    private readonly RedisHealth _health;
+    private readonly RedisCircuit _health;
 
     public MetadataRedisCacheTests() => _health = CreateHealth(_time);
 
@@ -83,7 +83,7 @@ public sealed class MetadataRedisCacheTests
     }
 
     [Fact]
-    public async Task RedisCallFails_ReportedToRedisHealthAndRethrownForFusionCache()
+    public async Task RedisCallFails_ReportedToRedisCircuitAndRethrownForFusionCache()
     {
         var cache = new MetadataRedisCache(new FailingRedis(), _health, Options(512));
 
@@ -97,10 +97,10 @@ public sealed class MetadataRedisCacheTests
 
     private static FixedOptions Options(int maxEntryKiB) => new(new MetadataCacheOptions { MaxEntryKiB = maxEntryKiB });
 
-    private static RedisHealth CreateHealth(TimeProvider time) => new(
+    private static RedisCircuit CreateHealth(TimeProvider time) => new(
         Microsoft.Extensions.Options.Options.Create(new RedisOptions { ConnectionString = "127.0.0.1:6379" }),
-        Microsoft.Extensions.Options.Options.Create(new RedisHealthOptions { RetryInterval = RetryInterval }),
-        time, NullLogger<RedisHealth>.Instance);
+        Microsoft.Extensions.Options.Options.Create(new RedisCircuitOptions { RetryInterval = RetryInterval }),
+        time, NullLogger<RedisCircuit>.Instance);
 
     private sealed class FailingRedis : IDistributedCache
     {

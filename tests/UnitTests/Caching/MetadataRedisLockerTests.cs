@@ -27,21 +27,6 @@ public sealed class MetadataRedisLockerTests
     }
 
     [Fact]
-    public async Task Acquire_CircuitOpen_NoLockUntilClosed()
-    {
-        var locker = Create();
-
-        locker.IsCircuitClosed = false;
-        var whileOpen = await AcquireAsync(locker);
-        locker.IsCircuitClosed = true;
-        var afterClose = await AcquireAsync(locker);
-
-        Assert.Null(whileOpen);
-        Assert.NotNull(afterClose);
-        Assert.Equal(1, _inner.Acquired);
-    }
-
-    [Fact]
     public async Task Release_ByOwner_ReleasedOnce()
     {
         var locker = Create();

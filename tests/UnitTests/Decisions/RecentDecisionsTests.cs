@@ -15,9 +15,9 @@ public sealed class RecentDecisionsTests
     private RecentDecisions Store(int maxEvents)
     {
         var redisOptions = Options.Create(new RedisOptions());
-        var health = new RedisHealth(redisOptions, Options.Create(new RedisHealthOptions()), _time, NullLogger<RedisHealth>.Instance);
+        var circuit = new RedisCircuit(redisOptions, Options.Create(new RedisCircuitOptions()), _time, NullLogger<RedisCircuit>.Instance);
         var monitor = new StaticOptionsMonitor(new DecisionsOptions { MaxEvents = maxEvents });
-        return new RecentDecisions(monitor, new RedisConnection(redisOptions, health, NullLogger<RedisConnection>.Instance), health, _time,
+        return new RecentDecisions(monitor, new RedisConnection(redisOptions, circuit, NullLogger<RedisConnection>.Instance), circuit, _time,
             NullLogger<RecentDecisions>.Instance);
     }
 

@@ -58,11 +58,11 @@ public sealed class GatewayRateLimiterTests : IDisposable
         return deciding.Result;
     }
 
-    private GatewayRateLimiter Limiter(string? redisConnection, RedisFailureMode failureMode, out RedisHealth health)
+    private GatewayRateLimiter Limiter(string? redisConnection, RedisFailureMode failureMode, out RedisCircuit health)
     {
         var options = new StaticOptionsMonitor<RateLimitingOptions>(new RateLimitingOptions { RedisFailureMode = failureMode });
         var redisOptions = Options.Create(new RedisOptions { ConnectionString = redisConnection });
-        health = new RedisHealth(redisOptions, Options.Create(new RedisHealthOptions()), _time, NullLogger<RedisHealth>.Instance);
+        health = new RedisCircuit(redisOptions, Options.Create(new RedisCircuitOptions()), _time, NullLogger<RedisCircuit>.Instance);
         var connection = new RedisConnection(redisOptions, health, NullLogger<RedisConnection>.Instance);
         var memory = new MemorySlidingWindows(() => options.CurrentValue.Window, _time);
         _disposables.AddRange([connection, memory]);

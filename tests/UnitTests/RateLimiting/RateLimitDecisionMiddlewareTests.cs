@@ -23,7 +23,7 @@ public sealed class RateLimitDecisionMiddlewareTests : IDisposable
     {
         var options = new StaticOptionsMonitor<RateLimitingOptions>(new RateLimitingOptions { PermitLimit = 2 });
         var redisOptions = Options.Create(new RedisOptions());
-        var health = new RedisHealth(redisOptions, Options.Create(new RedisHealthOptions()), _time, NullLogger<RedisHealth>.Instance);
+        var health = new RedisCircuit(redisOptions, Options.Create(new RedisCircuitOptions()), _time, NullLogger<RedisCircuit>.Instance);
         _noRedis = new RedisConnection(redisOptions, health, NullLogger<RedisConnection>.Instance);
         _memory = new MemorySlidingWindows(() => options.CurrentValue.Window, _time);
         var limiter = new GatewayRateLimiter(options, health, new RedisSlidingWindow(_noRedis), _memory);

@@ -8,7 +8,7 @@ namespace ModelGateway.UnitTests.RateLimiting;
 public sealed class RateLimitingServiceCollectionExtensionsTests
 {
     [Fact]
-    public void AddGatewayRateLimiting_RedisRetrySeconds_PacesTheSharedRedisHealth()
+    public void AddGatewayRateLimiting_RedisRetrySeconds_PacesTheSharedRedisCircuit()
     {
         var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["RateLimiting:RedisRetrySeconds"] = "30" })
@@ -20,6 +20,6 @@ public sealed class RateLimitingServiceCollectionExtensionsTests
             .AddGatewayRateLimiting()
             .BuildServiceProvider();
 
-        Assert.Equal(TimeSpan.FromSeconds(30), services.GetRequiredService<IOptions<RedisHealthOptions>>().Value.RetryInterval);
+        Assert.Equal(TimeSpan.FromSeconds(30), services.GetRequiredService<IOptions<RedisCircuitOptions>>().Value.RetryInterval);
     }
 }

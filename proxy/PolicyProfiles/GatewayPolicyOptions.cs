@@ -1,7 +1,7 @@
 using ModelGateway.Policies;
 using ModelGateway.Primitives;
 
-namespace ModelGateway.Policy;
+namespace ModelGateway.PolicyProfiles;
 
 /// <summary>The <c>Policy</c> section and the <c>PolicyProfiles</c> that override it for keys naming them.</summary>
 internal sealed class GatewayPolicyOptions

@@ -1,7 +1,7 @@
 using System.Net;
 using ModelGateway.IntegrationTests.Infrastructure;
 
-namespace ModelGateway.IntegrationTests.Policy;
+namespace ModelGateway.IntegrationTests.PolicyProfiles;
 
 /// <summary><c>GET /api/assets/policy</c>: each key sees the policy its requests are judged by, and its rate limit.</summary>
 public sealed class PolicyEndpointTests : IAsyncLifetime

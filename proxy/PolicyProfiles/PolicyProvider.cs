@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Options;
 using ModelGateway.Policies;
 
-namespace ModelGateway.Policy;
+namespace ModelGateway.PolicyProfiles;
 
 /// <summary>
 /// The effective policy for a caller: its key's profile laid over the base policy, from the <c>Policy</c> and

@@ -3,10 +3,10 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using ModelGateway.Policies;
-using ModelGateway.Policy;
+using ModelGateway.PolicyProfiles;
 using ModelGateway.UnitTests.Hosting;
 
-namespace ModelGateway.UnitTests.Policy;
+namespace ModelGateway.UnitTests.PolicyProfiles;
 
 /// <summary>The <c>Policy</c> and <c>PolicyProfiles</c> sections as an admin writes them in appsettings.json.</summary>
 public sealed class PolicyBindingTests

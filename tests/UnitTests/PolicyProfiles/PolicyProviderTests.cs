@@ -1,8 +1,8 @@
 using ModelGateway.Policies;
-using ModelGateway.Policy;
+using ModelGateway.PolicyProfiles;
 using ModelGateway.UnitTests.Infrastructure;
 
-namespace ModelGateway.UnitTests.Policy;
+namespace ModelGateway.UnitTests.PolicyProfiles;
 
 public sealed class PolicyProviderTests
 {

@@ -5,17 +5,17 @@ using StackExchange.Redis;
 namespace ModelGateway.Redis;
 
 /// <summary>
-/// The app's one answer to "can Redis be used now?", shared by everything that calls Redis (rate limiter, cache,
-/// readiness). Fed by the connection's <c>ConnectionFailed</c>/<c>ConnectionRestored</c> events and by the failures
+/// The app's one circuit breaker on Redis — its one answer to "can Redis be used now?" — shared by everything that
+/// calls Redis (rate limiter, cache, its locks, readiness); FusionCache's own breaker is off. Fed by the connection's <c>ConnectionFailed</c>/<c>ConnectionRestored</c> events and by the failures
 /// and successes callers report. While Redis is unavailable callers skip it (<see cref="TryEnter"/> is false), except
-/// one probe per <see cref="RedisHealthOptions.RetryInterval"/>, so no request waits on a dead Redis for long. An
+/// one probe per <see cref="RedisCircuitOptions.RetryInterval"/>, so no request waits on a dead Redis for long. An
 /// outage is logged once when it starts and once when it ends, whoever noticed it.
 /// </summary>
-internal sealed partial class RedisHealth(
+internal sealed partial class RedisCircuit(
     IOptions<RedisOptions> options,
-    IOptions<RedisHealthOptions> healthOptions,
+    IOptions<RedisCircuitOptions> healthOptions,
     TimeProvider time,
-    ILogger<RedisHealth> logger)
+    ILogger<RedisCircuit> logger)
 {
     // UTC ticks; 0 = available.
     private long _unavailableSince;
@@ -99,14 +99,4 @@ internal sealed partial class RedisHealth(
         [LoggerMessage(2, LogLevel.Information, "Redis available again after {OutageSeconds} s.", EventName = "RedisAvailable")]
         public static partial void Available(ILogger logger, int outageSeconds);
     }
-}
-
-/// <summary>How <see cref="RedisHealth"/> paces its probes.</summary>
-internal sealed class RedisHealthOptions
-{
-    /// <summary>
-    /// After a failure, how long calls skip Redis before one probes it. No key of its own: the gateway sets it from
-    /// <c>RateLimiting:RedisRetrySeconds</c>.
-    /// </summary>
-    public TimeSpan RetryInterval { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -1,6 +1,6 @@
 using ModelGateway.Policies;
 
-namespace ModelGateway.Policy;
+namespace ModelGateway.PolicyProfiles;
 
 /// <summary>
 /// The 200 body of <c>GET /api/assets/policy</c>: the policy the caller's requests are judged by (its key's profile over

@@ -1,7 +1,7 @@
 using ModelGateway.Policies;
 using ModelGateway.Primitives;
 
-namespace ModelGateway.Policy;
+namespace ModelGateway.PolicyProfiles;
 
 /// <summary><c>Policy</c> and every <c>PolicyProfiles:&lt;name&gt;</c>: every problem of every section.</summary>
 internal sealed class PolicyConfigValidator : IFeatureConfigValidator

@@ -1,5 +1,5 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using ModelGateway.Policy;
+using ModelGateway.PolicyProfiles;
 using ModelGateway.Primitives;
 
 namespace Microsoft.Extensions.DependencyInjection;

@@ -7,16 +7,16 @@ using StackExchange.Redis;
 
 namespace ModelGateway.UnitTests.Redis;
 
-public sealed class RedisHealthTests
+public sealed class RedisCircuitTests
 {
     private static readonly DateTimeOffset Start = new(2026, 1, 1, 12, 0, 0, TimeSpan.Zero);
     private readonly FakeTimeProvider _time = new(Start);
-    private readonly FakeLogger<RedisHealth> _logger = new();
-    private readonly RedisHealth _health;
+    private readonly FakeLogger<RedisCircuit> _logger = new();
+    private readonly RedisCircuit _health;
 
-    public RedisHealthTests() => _health = new RedisHealth(
+    public RedisCircuitTests() => _health = new RedisCircuit(
         Options.Create(new RedisOptions { ConnectionString = "redis:6379" }),
-        Options.Create(new RedisHealthOptions { RetryInterval = TimeSpan.FromSeconds(5) }),
+        Options.Create(new RedisCircuitOptions { RetryInterval = TimeSpan.FromSeconds(5) }),
         _time,
         _logger);
 
@@ -84,6 +84,6 @@ public sealed class RedisHealthTests
             ? new RedisConnectionException(ConnectionFailureType.SocketFailure, "down")
             : type == typeof(ObjectDisposedException) ? new ObjectDisposedException("multiplexer") : (Exception)Activator.CreateInstance(type)!;
 
-        Assert.Equal(expected, RedisHealth.IsRedisFailure(exception));
+        Assert.Equal(expected, RedisCircuit.IsRedisFailure(exception));
     }
 }
