@@ -63,7 +63,7 @@ public sealed class OpenApiTests
         Assert.Equal(("http", "bearer"), (bearer.GetProperty("type").GetString(), bearer.GetProperty("scheme").GetString()));
         // Operator endpoints are not part of the API.
         var paths = document.RootElement.GetProperty("paths").EnumerateObject().Select(p => p.Name).ToList();
-        Assert.Equal(["/api/assets/remote-metadata", "/api/assets/download", "/api/assets/policy"], paths.Take(3));
+        Assert.Subset(paths.ToHashSet(), new HashSet<string> { "/api/assets/remote-metadata", "/api/assets/download", "/api/assets/policy" });
         Assert.DoesNotContain(paths, p => p.StartsWith("/healthz", StringComparison.Ordinal) || p is "/metrics" or "/library"
             || p.StartsWith("/openapi", StringComparison.Ordinal));
     }
