@@ -19,11 +19,11 @@ namespace ModelGateway.Downloads;
 /// One request for a file's bytes: its context, its pipeline answer, the headers every answer about the file carries,
 /// and its one audit event (<see cref="Finish"/>).
 /// </summary>
-internal sealed class Download(HttpContext context, AssetLookup asset, string route, long startedAt, TimeProvider time, GatewayTelemetry telemetry)
+internal sealed partial class Download(HttpContext context, AssetLookup asset, string route, long startedAt, TimeProvider time, GatewayTelemetry telemetry)
 {
     private const string OctetStream = "application/octet-stream";
 
-    private readonly DownloadAudit _audit = new(context.GetCaller().Audit, route, asset.Source.Name,
+    private DownloadAudit _audit = new(context.GetCaller().Audit, route, asset.Source.Name,
         asset.Asset.Host, asset.Facts.ContentLength, context.Request.Headers.Range.Count > 0);
 
     private bool _started;
@@ -78,6 +78,7 @@ internal sealed class Download(HttpContext context, AssetLookup asset, string ro
         }
         IsFinished = true;
         var elapsed = time.GetElapsedTime(startedAt);
+        RecordLibraryAnswer();
         if (outcome is DownloadOutcome.Completed or DownloadOutcome.Head or DownloadOutcome.NotModified or DownloadOutcome.RangeNotSatisfiable)
         {
             telemetry.DownloadCompleted(_audit, status, BytesSent, elapsed);
@@ -120,7 +121,7 @@ internal sealed class Download(HttpContext context, AssetLookup asset, string ro
             disposition.SetHttpFileName(filename); // filename, and filename* (RFC 6266) for names that are not ASCII
         }
         headers.ContentDisposition = disposition.ToString();
-        headers[CacheStatusHeader.Name] = CacheStatusHeader.Value(asset.CacheStatus);
+        headers[CacheStatusHeader.Name] = LibraryCacheStatus ?? CacheStatusHeader.Value(asset.CacheStatus);
         var kept = asset.Source.FileHeaders;
         foreach (var name in kept)
         {
@@ -133,9 +134,9 @@ internal sealed class Download(HttpContext context, AssetLookup asset, string ro
                 }
             }
         }
-        if (!kept.Contains(HeaderNames.ETag) && finalEtag is not null)
+        if (!kept.Contains(HeaderNames.ETag) && (LibraryEtag ?? finalEtag?.ToString()) is { } etag)
         {
-            headers.ETag = finalEtag.ToString();
+            headers.ETag = etag;
         }
     }
 

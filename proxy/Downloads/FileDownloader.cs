@@ -5,6 +5,7 @@ using Microsoft.Net.Http.Headers;
 using ModelGateway.Assets;
 using ModelGateway.Callers;
 using ModelGateway.Egress;
+using ModelGateway.Library;
 using ModelGateway.Policies;
 using ModelGateway.Primitives;
 using ModelGateway.Sniffing;
@@ -25,14 +26,15 @@ namespace ModelGateway.Downloads;
 /// <c>Downloads:IdleTimeoutSeconds</c> or a failing host aborts the response, so the client sees a broken transfer, never a
 /// clean end. A client that leaves cancels the upstream request at once.
 /// </summary>
-internal sealed class FileDownloader(
+internal sealed partial class FileDownloader(
     AssetPipeline pipeline,
     EgressClient egress,
     StreamCopier copier,
     DownloadSlots slots,
     IOptionsMonitor<DownloadOptions> options,
     TimeProvider time,
-    GatewayTelemetry telemetry)
+    GatewayTelemetry telemetry,
+    ModelLibrary library)
 {
     // Retry-After of a refused stream: when one of the caller's streams ends cannot be foreseen.
     private const int SlotRetryAfterSeconds = 5;
@@ -131,7 +133,21 @@ internal sealed class FileDownloader(
                 GatewayJson.Options, context.RequestAborted);
             return;
         }
-        await StreamAsync(download, location);
+        if (await TryServeFromLibraryAsync(download)) // a HIT; else a MISS that may fill the library (LibraryDownloads.cs)
+        {
+            return;
+        }
+        try
+        {
+            await StreamAsync(download, location);
+        }
+        finally
+        {
+            if (download.Fill is { } fill)
+            {
+                await fill.DisposeAsync(); // not completed: dropped, nothing stored
+            }
+        }
     }
 
     /// <summary>
@@ -251,9 +267,14 @@ internal sealed class FileDownloader(
             HeadGates = [head => HeadCheck.Refusal(download.Facts, head.Span, body.FileSize)],
             Starting = () => download.WriteStart(response, plan, body),
             Sending = download.Started,
+            Sink = LibrarySink(download, plan),
         };
         var result = await copier.CopyAsync(copy, context.RequestAborted);
         download.BytesSent = result.BytesWritten;
+        if (result.Outcome == DownloadOutcome.Completed)
+        {
+            await CompleteFillAsync(download);
+        }
         switch (result.Outcome)
         {
             case DownloadOutcome.Completed:

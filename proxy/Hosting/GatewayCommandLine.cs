@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using System.Text;
 using ModelGateway.Auth;
+using ModelGateway.Library;
 
 namespace ModelGateway.Hosting;
 
@@ -18,6 +19,9 @@ internal static class GatewayCommandLine
                                                             check config/ and the environment; exit 0 (OK) or 1 (every problem)
                ModelGateway hash-key                        read an API key from standard input, print the SHA-256 to store
                ModelGateway healthcheck <url>               exit 0 when <url> answers 200, else 1 (3 s timeout)
+               ModelGateway verify [--remove] [--Section:Key=value ...]
+                                                            re-hash every blob of the library; exit 0 (all intact) or 1
+                                                            (corrupt blobs listed; removed with --remove)
         """;
 
     private static readonly TimeSpan HealthCheckTimeout = TimeSpan.FromSeconds(3);
@@ -33,6 +37,8 @@ internal static class GatewayCommandLine
                 return HashKey(Console.In, interactive: !Console.IsInputRedirected, Console.Out, Console.Error);
             case ["healthcheck", var url]:
                 return await HealthCheckAsync(url, Console.Out);
+            case ["verify", .. var settings]:
+                return await VerifyLibraryAsync(settings, Console.Out, Console.Error);
             case [var command, ..] when !command.StartsWith('-'):
                 await Console.Error.WriteLineAsync($"Unknown command \"{command}\".{Environment.NewLine}{Usage}");
                 return 2;
@@ -97,6 +103,33 @@ internal static class GatewayCommandLine
         var files = Directory.EnumerateFiles(folder, "appsettings*.json").Select(Path.GetFileName).Order(StringComparer.Ordinal);
         await output.WriteLineAsync($"Configuration OK: {folder} ({string.Join(", ", files)}), environment {environment}, environment variables and arguments.");
         return 0;
+    }
+
+    /// <summary>
+    /// Re-hashes every blob of the configured library (<see cref="LibraryVerifier"/>); <c>--remove</c> removes the corrupt
+    /// ones. Exit 0 when all are intact, 1 when some were not (or the configuration is invalid).
+    /// </summary>
+    internal static async Task<int> VerifyLibraryAsync(string[] args, TextWriter output, TextWriter error)
+    {
+        var remove = args.Contains("--remove");
+        try
+        {
+            var builder = CreateBuilder([.. args.Where(a => a != "--remove")]);
+            await using var app = builder.Build();
+            var problems = app.Services.GetRequiredService<GatewayConfigValidator>().Validate(app.Configuration);
+            if (problems.Count > 0)
+            {
+                await WriteProblemsAsync(error, problems);
+                return 1;
+            }
+            var corrupt = await LibraryVerifier.VerifyAsync(app.Services.GetRequiredService<ModelLibrary>(), remove, output, CancellationToken.None);
+            return corrupt == 0 ? 0 : 1;
+        }
+        catch (GatewayConfigurationException ex)
+        {
+            await WriteProblemsAsync(error, ex.Problems);
+            return 1;
+        }
     }
 
     /// <summary>

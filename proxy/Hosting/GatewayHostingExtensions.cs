@@ -6,6 +6,7 @@ using ModelGateway.Auth;
 using ModelGateway.Caching;
 using ModelGateway.Forwarding;
 using ModelGateway.Hosting;
+using ModelGateway.Library;
 using ModelGateway.Metadata;
 using ModelGateway.Primitives;
 using ModelGateway.RateLimiting;
@@ -86,6 +87,8 @@ internal static class GatewayHostingExtensions
         services.AddMetadataCache();
         services.AddAssetPipeline();
         services.AddRemoteMetadata();
+        services.AddModelLibrary();
+        services.AddAssetLibrary();
         services.AddDownloads();
         services.AddGatewayForwarding(configuration);
         services.AddGatewayRateLimiting();
@@ -98,7 +101,9 @@ internal static class GatewayHostingExtensions
         services.AddSingleton<ConfigFilesWatcher>();
         services.AddHostedService(sp => sp.GetRequiredService<ConfigFilesWatcher>());
         services.AddGatewayHealthChecks()
-            .Add(new HealthCheckRegistration("configuration", sp => sp.GetRequiredService<ConfigFilesWatcher>(), null, [HealthEndpoints.ReadyTag]));
+            .Add(new HealthCheckRegistration("configuration", sp => sp.GetRequiredService<ConfigFilesWatcher>(), null, [HealthEndpoints.ReadyTag]))
+            .Add(new HealthCheckRegistration("library", sp => ActivatorUtilities.CreateInstance<LibraryReadinessCheck>(sp), null,
+                [HealthEndpoints.ReadyTag], TimeSpan.FromSeconds(5)));
         // The meter reads the shared Redis signal, which the telemetry feature (below Redis) does not know.
         services.AddOptions<GatewayMetricsOptions>()
             .Configure<RedisCircuit>((options, redis) => options.RedisAvailable = () => redis.IsConfigured ? redis.IsAvailable : null);
@@ -143,6 +148,7 @@ internal static class GatewayHostingExtensions
         assets.MapRemoteMetadata().DescribeRemoteMetadata();
         assets.MapAssetDownloads().DescribeDownload();
         assets.MapAssetPolicy().DescribePolicy();
+        app.MapAssetLibrary().Describe();
         app.MapAdminDecisions().DescribeDecisions();
         app.MapLibraryPage();
         app.MapReverseProxy(proxy =>

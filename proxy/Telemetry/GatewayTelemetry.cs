@@ -117,7 +117,7 @@ internal sealed partial class GatewayTelemetry
         _metrics.DownloadCompleted(download.Caller.KeyName, bytes, duration);
         _recent?.Record(AuditEvent.DownloadCompleted(download, statusCode, bytes, duration));
         Log.DownloadCompleted(_audit, statusCode, download.Caller.KeyName, Or(download.Caller.Profile), download.Route,
-            Or(download.Source), download.Host, bytes, Milliseconds(duration), TraceId());
+            Or(download.Source), download.Host, Or(download.Cache), bytes, Milliseconds(duration), TraceId());
     }
 
     /// <summary>A download was cut off after its first byte; <paramref name="reason"/> is one of <see cref="DownloadAbortReasons"/>.</summary>
@@ -127,7 +127,7 @@ internal sealed partial class GatewayTelemetry
         _metrics.DownloadAborted(download.Caller.KeyName, reason, bytes, duration);
         _recent?.Record(AuditEvent.DownloadAborted(download, reason, bytes, duration));
         Log.DownloadAborted(_audit, reason, download.Caller.KeyName, Or(download.Caller.Profile), download.Route,
-            Or(download.Source), download.Host, bytes, Milliseconds(duration), TraceId());
+            Or(download.Source), download.Host, Or(download.Cache), bytes, Milliseconds(duration), TraceId());
     }
 
     private static string Or(string? value) => string.IsNullOrEmpty(value) ? "-" : value;
@@ -179,15 +179,15 @@ internal sealed partial class GatewayTelemetry
             string source, string host, string detail, long durationMs, string traceId);
 
         [LoggerMessage(7, LogLevel.Information,
-            "Download completed {StatusCode} for key {KeyName} (profile {Profile}) on {Route}: source {Source}, host {Host}, {Bytes} bytes in {DurationMs} ms, trace {TraceId}.",
+            "Download completed {StatusCode} for key {KeyName} (profile {Profile}) on {Route}: source {Source}, host {Host}, cache {Cache}, {Bytes} bytes in {DurationMs} ms, trace {TraceId}.",
             EventName = "DownloadCompleted")]
         public static partial void DownloadCompleted(ILogger logger, int statusCode, string keyName, string profile, string route, string source,
-            string host, long bytes, long durationMs, string traceId);
+            string host, string cache, long bytes, long durationMs, string traceId);
 
         [LoggerMessage(8, LogLevel.Warning,
-            "Download aborted ({Reason}) for key {KeyName} (profile {Profile}) on {Route}: source {Source}, host {Host}, {Bytes} bytes in {DurationMs} ms, trace {TraceId}.",
+            "Download aborted ({Reason}) for key {KeyName} (profile {Profile}) on {Route}: source {Source}, host {Host}, cache {Cache}, {Bytes} bytes in {DurationMs} ms, trace {TraceId}.",
             EventName = "DownloadAborted")]
         public static partial void DownloadAborted(ILogger logger, string reason, string keyName, string profile, string route, string source,
-            string host, long bytes, long durationMs, string traceId);
+            string host, string cache, long bytes, long durationMs, string traceId);
     }
 }

@@ -167,6 +167,8 @@ public sealed class StreamIntegrityTests(DownloadHosts hosts) : IClassFixture<Do
         });
         var settings = hosts.Settings();
         settings["Downloads:IdleTimeoutSeconds"] = "30";
+        // Four open streams of one file: with the library, three would wait for the first one's fill (LibraryTests).
+        settings["Library:CacheDownloads"] = "false";
         await using var gateway = LoopbackGateway.Start(settings);
         using var client = gateway.Client(TestKeys.Default);
         using var other = gateway.Client(TestKeys.Strict);

@@ -43,11 +43,36 @@ public sealed class ReadinessTests(RedisFixture redis) : IClassFixture<RedisFixt
 
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal("Healthy", report.Status);
-        Assert.Equal(["configuration", "redis", "shutdown"], report.Checks.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["configuration", "library", "redis", "shutdown"], report.Checks.Keys.Order(StringComparer.Ordinal));
         Assert.All(report.Checks.Values, c => Assert.Equal("Healthy", c.Status));
         Assert.Equal("No Redis configured: cache and rate limits are kept in this replica's memory.", report.Checks["redis"].Description);
         Assert.Equal("Running.", report.Checks["shutdown"].Description);
         Assert.StartsWith("Configuration valid and in force", report.Checks["configuration"].Description, StringComparison.Ordinal);
+        Assert.Equal("The library (directory) can be written; 0 bytes known.", report.Checks["library"].Description);
+    }
+
+    [Fact]
+    public async Task Ready_LibraryDirectoryNotWritable_DegradedWith200()
+    {
+        var blocked = Path.Combine(Path.GetTempPath(), "gateway-library-blocked-" + Guid.NewGuid().ToString("N"));
+        await File.WriteAllTextAsync(blocked, "a file where the library directory should be");
+        try
+        {
+            await using var gateway = new GatewayFactory(new Dictionary<string, string?> { ["Library:Path"] = blocked });
+            using var client = gateway.CreateClient(apiKey: null);
+
+            var (status, report) = await ReadyAsync(client);
+
+            Assert.Equal(HttpStatusCode.OK, status);
+            Assert.Equal("Degraded", report.Status);
+            Assert.Equal("Degraded", report.Checks["library"].Status);
+            Assert.Equal("The library directory cannot be written (DirectoryNotFoundException). Downloads are served, but not kept.",
+                report.Checks["library"].Description);
+        }
+        finally
+        {
+            File.Delete(blocked);
+        }
     }
 
     [Fact]

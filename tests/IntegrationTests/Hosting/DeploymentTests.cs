@@ -22,7 +22,7 @@ public sealed partial class DeploymentTests
     {
         var services = Services();
 
-        Assert.Equal(["gateway-1", "gateway-2", "lb", "redis"], services.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(["gateway-1", "gateway-2", "lb", "postgres", "redis"], services.Keys.Order(StringComparer.Ordinal));
         var published = services.Where(s => s.Value.ContainsKey("ports")).ToList();
         var entry = Assert.Single(published);
         Assert.Equal("lb", entry.Key);

@@ -13,6 +13,9 @@ namespace ModelGateway.IntegrationTests.Infrastructure;
 public sealed class GatewayFactory(IReadOnlyDictionary<string, string?>? settings = null, ILoggerProvider? logs = null)
     : WebApplicationFactory<Program>
 {
+    // Each gateway's own library directory (Library:Path), unless the test names one: never the repository's data/.
+    private readonly string _library = Path.Combine(Path.GetTempPath(), "gateway-library-" + Guid.NewGuid().ToString("N"));
+
     public static string RepositoryRoot { get; } = FindRepositoryRoot();
 
     public static Dictionary<string, string?> DefaultSettings() => new()
@@ -66,11 +69,28 @@ public sealed class GatewayFactory(IReadOnlyDictionary<string, string?>? setting
             }
         });
         var merged = DefaultSettings();
+        merged["Library:Path"] = _library;
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
             merged[key] = value;
         }
         builder.ConfigureAppConfiguration(configuration => configuration.AddInMemoryCollection(merged));
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        try
+        {
+            if (Directory.Exists(_library))
+            {
+                Directory.Delete(_library, recursive: true);
+            }
+        }
+        catch (IOException)
+        {
+            // a leftover temp folder is harmless
+        }
     }
 
     private static GatewayConfigurationException? ConfigurationFailure(Exception exception) => exception switch
