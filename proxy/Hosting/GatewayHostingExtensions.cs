@@ -150,6 +150,7 @@ internal static class GatewayHostingExtensions
         assets.MapAssetPolicy().DescribePolicy();
         app.MapAssetLibrary().Describe();
         app.MapAdminDecisions().DescribeDecisions();
+        app.MapImportProgress().DescribeImportProgress();
         app.MapLibraryPage();
         app.MapReverseProxy(proxy =>
         {

@@ -35,7 +35,7 @@ internal sealed record AuditEvent
     /// <summary>The endpoint or forwarding route that answered.</summary>
     public string? Route { get; init; }
 
-    /// <summary>For metadata: HIT, MISS or STALE.</summary>
+    /// <summary>For metadata: HIT, MISS or STALE; for a download of a file with a published SHA-256, HIT (from the library's store) or MISS.</summary>
     public string? CacheStatus { get; init; }
 
     public long? Bytes { get; init; }
@@ -114,6 +114,7 @@ internal sealed record AuditEvent
             Source = download.Source,
             Host = download.Host,
             Route = download.Route,
+            CacheStatus = download.Cache,
             Bytes = bytes,
             DurationMs = Milliseconds(duration),
             Detail = detail,

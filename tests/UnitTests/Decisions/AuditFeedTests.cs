@@ -14,7 +14,7 @@ namespace ModelGateway.UnitTests.Decisions;
 public sealed class AuditFeedTests : IDisposable
 {
     private static readonly AuditCaller TeamA = new("team-a", "strict");
-    private static readonly DownloadAudit Download = new(TeamA, "/api/assets/download", "civitai", "civitai.com", 10, Ranged: false);
+    private static readonly DownloadAudit Download = new(TeamA, "/api/assets/download", "civitai", "civitai.com", 10, Ranged: false, Cache: "HIT");
     private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly Sink _sink = new();
     private readonly GatewayTelemetry _telemetry;
@@ -44,7 +44,7 @@ public sealed class AuditFeedTests : IDisposable
             _sink.Events.Select(e => (e.Kind, e.Outcome)));
         Assert.All(_sink.Events, e => Assert.Equal(("team-a", "strict"), (e.KeyName, e.Profile)));
         Assert.Equal("HIT", _sink.Events[0].CacheStatus);
-        Assert.Equal(10L, _sink.Events[1].Bytes);
+        Assert.Equal((10L, "HIT"), (_sink.Events[1].Bytes, _sink.Events[1].CacheStatus));
         Assert.Equal("limited: limit 60 per 60 s", _sink.Events[4].Detail);
     }
 

@@ -1,10 +1,15 @@
+using ModelGateway.AssetLibrary;
 using ModelGateway.Decisions;
+using ModelGateway.LibraryPage;
 using ModelGateway.Primitives;
 
 namespace ModelGateway.Hosting;
 
-/// <summary>How <c>GET /api/admin/decisions</c> appears in the OpenAPI document (docs/api.md is the contract).</summary>
-internal static class DecisionsEndpointDescription
+/// <summary>
+/// How the endpoints the <c>/library</c> page added — <c>GET /api/admin/decisions</c>, <c>GET /api/tasks/{id}/progress</c> —
+/// appear in the OpenAPI document (docs/api.md is the contract).
+/// </summary>
+internal static class LibraryPageEndpointDescriptions
 {
     public static IEndpointConventionBuilder DescribeDecisions(this IEndpointConventionBuilder builder) => builder
         .WithTags("admin")
@@ -22,4 +27,15 @@ internal static class DecisionsEndpointDescription
         .Responds(StatusCodes.Status401Unauthorized, $"No known API key: {ErrorCodes.Unauthorized}.")
         .Responds(StatusCodes.Status403Forbidden, $"The key has no Role: Admin: {DecisionErrorCodes.AdminRequired}.")
         .Responds(StatusCodes.Status429TooManyRequests, $"The key's rate limit; Retry-After says when: {ErrorCodes.RateLimited}.");
+
+    public static IEndpointConventionBuilder DescribeImportProgress(this IEndpointConventionBuilder builder) => builder
+        .WithTags("library")
+        .WithSummary("An import task's status and the bytes downloaded so far (what GET /api/tasks/{id} does not carry).")
+        .WithDescription("bytes_downloaded is the count the replica running the task recorded at its last lease renewal (every " +
+            "third of Library:TaskLeaseSeconds), all of the file once the task completed. The task must be the caller's.")
+        .Responds(StatusCodes.Status200OK, "The task's progress.", typeof(TaskProgressResponse))
+        .Responds(StatusCodes.Status401Unauthorized, $"No known API key: {ErrorCodes.Unauthorized}.")
+        .Responds(StatusCodes.Status404NotFound, $"No such task, or another key's: {AssetErrorCodes.NotFound}.")
+        .Responds(StatusCodes.Status429TooManyRequests, $"The key's rate limit; Retry-After says when: {ErrorCodes.RateLimited}.")
+        .Responds(StatusCodes.Status503ServiceUnavailable, $"The asset database cannot be reached: {ErrorCodes.ServiceUnavailable}.");
 }
