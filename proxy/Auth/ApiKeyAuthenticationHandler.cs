@@ -89,6 +89,10 @@ internal sealed class ApiKeyAuthenticationHandler(
         {
             claims.Add(new Claim(ApiKeyDefaults.PolicyProfileClaim, entry.Policy));
         }
+        if (string.Equals(entry.Role, ApiKeyDefaults.AdminRole, StringComparison.OrdinalIgnoreCase))
+        {
+            claims.Add(new Claim(ApiKeyDefaults.RoleClaim, ApiKeyDefaults.AdminRole));
+        }
         if (entry.PermitLimit is { } limit)
         {
             claims.Add(new Claim(RateLimitingDefaults.PermitLimitClaim, limit.ToString(CultureInfo.InvariantCulture)));

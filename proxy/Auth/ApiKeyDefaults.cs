@@ -14,4 +14,10 @@ internal static class ApiKeyDefaults
 
     /// <summary>Claim type carried by an authenticated key with a policy profile.</summary>
     public const string PolicyProfileClaim = Callers.Caller.ProfileClaim;
+
+    /// <summary>Claim type carried by a key with a <c>Role</c>; its value is the role (<see cref="AdminRole"/>).</summary>
+    public const string RoleClaim = "gateway:role";
+
+    /// <summary>The one role there is: admin reads (the decisions of every key).</summary>
+    public const string AdminRole = "Admin";
 }

@@ -20,6 +20,8 @@ internal sealed class ApiKeyEntry
     /// explicitly always wins. With networks, <see cref="KeySha256"/> may be empty: the entry is then reached by network only.
     /// </summary>
     public List<string> Networks { get; set; } = [];
+    /// <summary><c>Admin</c> for a key that may read what every key did (<c>GET /api/admin/decisions</c>); empty for others.</summary>
+    public string? Role { get; set; }
 }
 
 /// <summary>All configured keys.</summary>

@@ -46,6 +46,10 @@ internal sealed class ApiKeysConfigValidator : IFeatureConfigValidator
                     problems.Add($"ApiKeys:{i}:Networks:{n}: \"{network}\" is not a network in CIDR form with no bits set past its prefix (10.20.0.0/16, fd00::/64).");
                 }
             }
+            if (!string.IsNullOrEmpty(key.Role) && !string.Equals(key.Role, ApiKeyDefaults.AdminRole, StringComparison.OrdinalIgnoreCase))
+            {
+                problems.Add($"ApiKeys:{i}:Role must be {ApiKeyDefaults.AdminRole} or absent; \"{key.Role}\" is not a role.");
+            }
             if (!string.IsNullOrEmpty(key.Policy) && !profiles.Contains(key.Policy))
             {
                 problems.Add($"ApiKeys:{i}:Policy names \"{key.Policy}\", but there is no PolicyProfiles:{key.Policy} section.");

@@ -74,6 +74,7 @@ internal static class GatewayHostingExtensions
         services.AddExceptionHandler<GatewayExceptionHandler>();
         services.AddProblemDetails();
         services.AddGatewayTelemetry(configuration);
+        services.AddRecentDecisions();
         services.AddGatewayRedis();
         services.AddApiKeyAuthentication();
         services.AddGatewayPolicy();
@@ -93,6 +94,7 @@ internal static class GatewayHostingExtensions
         services.AddGatewayRateLimiting();
         services.AddGatewayOpenApi();
         services.AddForwardProxy();
+        services.AddLibraryPage();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IFeatureConfigValidator, HostingConfigValidator>());
         services.AddSingleton<GatewayConfigValidator>();
 
@@ -148,6 +150,9 @@ internal static class GatewayHostingExtensions
         assets.MapAssetDownloads().DescribeDownload();
         assets.MapAssetPolicy().DescribePolicy();
         app.MapAssetLibrary().Describe();
+        app.MapAdminDecisions().DescribeDecisions();
+        app.MapImportProgress().DescribeImportProgress();
+        app.MapLibraryPage();
         app.MapReverseProxy(proxy =>
         {
             proxy.Use(ForwarderErrorResponses.WriteErrorBodyAsync);

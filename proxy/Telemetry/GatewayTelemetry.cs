@@ -17,10 +17,12 @@ internal sealed partial class GatewayTelemetry
     private readonly GatewayMetrics _metrics;
     private readonly AuditSampler _sampler;
     private readonly ILogger _audit;
+    private readonly IAuditEventSink? _recent;
 
-    public GatewayTelemetry(GatewayMetrics metrics, TimeProvider time, ILoggerFactory loggerFactory)
+    public GatewayTelemetry(GatewayMetrics metrics, TimeProvider time, ILoggerFactory loggerFactory, IAuditEventSink? recent = null)
     {
         ArgumentNullException.ThrowIfNull(loggerFactory);
+        _recent = recent;
         _metrics = metrics;
         _sampler = new AuditSampler(time);
         _audit = loggerFactory.CreateLogger(AuditCategory);
@@ -33,6 +35,7 @@ internal sealed partial class GatewayTelemetry
         var source = answer.Source ?? "none";
         var cacheStatus = answer.CacheStatus ?? "none";
         _metrics.MetadataAnswered(source, answer.Outcome, cacheStatus, answer.StatusCode, answer.ErrorCodes, answer.WarningCodes);
+        _recent?.Record(AuditEvent.Metadata(answer));
         if (!_audit.IsEnabled(LogLevel.Information))
         {
             return; // the event's fields (joined codes, trace id) are only built for a log that writes them
@@ -60,6 +63,7 @@ internal sealed partial class GatewayTelemetry
         var partition = refusal.ClientAddress is { } address ? "address " + Describe(address) : "key " + refusal.Caller.KeyName;
         if (_sampler.TryTake("ratelimit " + partition, out var heldBack))
         {
+            _recent?.Record(AuditEvent.RateLimited(refusal));
             Log.RateLimited(_audit, refusal.StatusCode, refusal.Code, refusal.Caller.KeyName, Or(refusal.Caller.Profile),
                 refusal.ClientAddress is { } a ? Describe(a) : "-", refusal.Reason, refusal.Limit, (int)refusal.Window.TotalSeconds,
                 Or(refusal.Endpoint), heldBack, TraceId());
@@ -101,6 +105,7 @@ internal sealed partial class GatewayTelemetry
     {
         ArgumentNullException.ThrowIfNull(download);
         _metrics.DownloadRefused(download.Caller.KeyName, code);
+        _recent?.Record(AuditEvent.DownloadRefused(download, statusCode, code, detail, duration));
         Log.DownloadRefused(_audit, statusCode, code, download.Caller.KeyName, Or(download.Caller.Profile), download.Route,
             Or(download.Source), download.Host, Or(detail), Milliseconds(duration), TraceId());
     }
@@ -110,6 +115,7 @@ internal sealed partial class GatewayTelemetry
     {
         ArgumentNullException.ThrowIfNull(download);
         _metrics.DownloadCompleted(download.Caller.KeyName, bytes, duration);
+        _recent?.Record(AuditEvent.DownloadCompleted(download, statusCode, bytes, duration));
         Log.DownloadCompleted(_audit, statusCode, download.Caller.KeyName, Or(download.Caller.Profile), download.Route,
             Or(download.Source), download.Host, Or(download.Cache), bytes, Milliseconds(duration), TraceId());
     }
@@ -119,6 +125,7 @@ internal sealed partial class GatewayTelemetry
     {
         ArgumentNullException.ThrowIfNull(download);
         _metrics.DownloadAborted(download.Caller.KeyName, reason, bytes, duration);
+        _recent?.Record(AuditEvent.DownloadAborted(download, reason, bytes, duration));
         Log.DownloadAborted(_audit, reason, download.Caller.KeyName, Or(download.Caller.Profile), download.Route,
             Or(download.Source), download.Host, Or(download.Cache), bytes, Milliseconds(duration), TraceId());
     }

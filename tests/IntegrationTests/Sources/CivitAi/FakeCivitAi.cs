@@ -152,12 +152,14 @@ public sealed class FakeCivitAi : IAsyncLifetime
     /// <summary>
     /// A version <paramref name="versionId"/> of a LORA whose one (primary) file is <paramref name="bytes"/>, named
     /// <paramref name="fileName"/> and declared as <paramref name="format"/>, with its true size and SHA-256 published
-    /// (or <paramref name="publishedSha256"/>); the download endpoint redirects to the object on the storage host.
+    /// (or <paramref name="publishedSha256"/>), of the model <paramref name="modelName"/>; the download endpoint redirects to
+    /// the object on the storage host.
     /// </summary>
-    public void AddDownload(long versionId, string fileName, byte[] bytes, string format = "SafeTensor", string? publishedSha256 = null)
+    public void AddDownload(long versionId, string fileName, byte[] bytes, string format = "SafeTensor", string? publishedSha256 = null,
+        string? modelName = null)
     {
         var sha256 = publishedSha256 ?? Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(bytes));
-        AddVersion(versionId, $"Download {versionId}", "v1", "LORA",
+        AddVersion(versionId, modelName ?? $"Download {versionId}", "v1", "LORA",
             [File(versionId * 10, fileName, format, primary: true, sizeKB: bytes.Length / 1024.0, sha256: sha256)]);
         _objects[versionId] = bytes;
     }
