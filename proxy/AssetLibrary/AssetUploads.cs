@@ -11,6 +11,7 @@ using ModelGateway.Previews;
 using ModelGateway.Primitives;
 using ModelGateway.Sniffing;
 using ModelGateway.Callers;
+using ModelGateway.PickleScan;
 
 namespace ModelGateway.AssetLibrary;
 
@@ -31,6 +32,7 @@ internal sealed class AssetUploads(
     AssetVisibility visibility,
     IOptions<AssetLibraryOptions> options,
     IOptionsMonitor<PreviewOptions> previews,
+    IOptionsMonitor<ContentCheckOptions> contentCheck,
     IHostEnvironment environment,
     TimeProvider time)
 {
@@ -116,6 +118,10 @@ internal sealed class AssetUploads(
         file.Position = 0;
         await file.ReadExactlyAsync(head, cancellationToken);
         var blob = Describe(head, size, sha256, displayName, tags, owner);
+        if (blob.Kind == BlobKinds.File && blob.Facts.Format == ModelFormat.PickleTensor)
+        {
+            blob = blob with { Facts = blob.Facts with { PickleReport = await ScanPicklesAsync(file, size, cancellationToken) } };
+        }
         if (blob.Kind == BlobKinds.File && PolicyEvaluator.Evaluate(blob.Facts, visibility.PolicyOf(caller)) is { IsValid: false } verdict)
         {
             throw new GatewayException(StatusCodes.Status403Forbidden, verdict.Errors[0].Code, verdict.Errors[0].Message);
@@ -166,6 +172,23 @@ internal sealed class AssetUploads(
         };
         facts = ContentVerification.Apply(facts, ContentSniffer.Sniff(head, size, name));
         return new BlobRecord(sha256, size, "application/octet-stream", BlobKinds.File, facts, owner, time.GetUtcNow());
+    }
+
+    /// <summary>
+    /// The pickle scan of an uploaded pickle, as a lookup's (the same scanner and <c>ContentCheck:MaxPickleBytes</c> cap):
+    /// the whole file is at hand, so it is read once; a file over the cap is unscannable.
+    /// </summary>
+    private async Task<PickleScanReport> ScanPicklesAsync(FileStream file, long size, CancellationToken cancellationToken)
+    {
+        var maxBytes = contentCheck.CurrentValue.MaxPickleBytes;
+        if (size > maxBytes)
+        {
+            return PickleFileScanner.Unreadable($"the file is over the {maxBytes}-byte cap of the pickle scan");
+        }
+        var bytes = new byte[size];
+        file.Position = 0;
+        await file.ReadExactlyAsync(bytes, cancellationToken);
+        return PickleFileScanner.ScanBytes(bytes, PickleScanLimits.Default with { MaxPickleBytes = maxBytes });
     }
 
     /// <summary>Copies the file part, hashing it; more than <paramref name="limit"/> bytes is a 413.</summary>

@@ -99,6 +99,14 @@ public sealed class LibraryApiTests(LibraryHosts hosts) : IClassFixture<LibraryH
         Assert.Equal(HttpStatusCode.Forbidden, refused);
         var code = ComfySchemas.AssertValid(ComfySchemas.Error, refusal);
         Assert.Equal("FORMAT_NOT_ALLOWED", code.GetProperty("code").GetString());
+
+        // An uploaded pickle is scanned like a looked-up one: os.system behind REDUCE is refused even where pickles are allowed.
+        var dangerous = PickleBypasses.Get("os-system-reduce");
+        var (unsafeStatus, unsafeBody) = await UploadAsync(pickles, dangerous.Bytes, "gadget.ckpt", ["models", "checkpoints"], contentType: "application/octet-stream");
+        Assert.Equal(HttpStatusCode.Forbidden, unsafeStatus);
+        Assert.Equal("UNSAFE_PICKLE_SCAN", ComfySchemas.AssertValid(ComfySchemas.Error, unsafeBody).GetProperty("code").GetString());
+        Assert.Equal(HttpStatusCode.NotFound,
+            (await pickles.SendAsync(new HttpRequestMessage(HttpMethod.Head, "/api/assets/hash/sha256:" + Sha256(dangerous.Bytes)))).StatusCode);
     }
 
     [Fact]
