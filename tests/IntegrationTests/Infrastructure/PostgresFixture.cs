@@ -194,25 +194,18 @@ public sealed class PostgresFixture : IAsyncLifetime
 
     private async Task<bool> TryStartContainerAsync()
     {
-        if (!File.Exists("/var/run/docker.sock") && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOCKER_HOST")))
+        if (!ContainerEngine.MayAnswer)
         {
             return false;
         }
-        try
+        var container = new PostgreSqlBuilder("postgres:15-alpine").Build();
+        if (!await ContainerEngine.TryStartAsync(container, TimeSpan.FromSeconds(90)))
         {
-            _container = new PostgreSqlBuilder("postgres:15-alpine").Build();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
-            await _container.StartAsync(timeout.Token);
-            AdminConnectionString = _container.GetConnectionString();
-            return true;
-        }
-#pragma warning disable CA1031 // any failure to reach Docker means "no engine": fall through to the binaries
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            _container = null;
             return false;
         }
+        _container = container;
+        AdminConnectionString = container.GetConnectionString();
+        return true;
     }
 
     /// <summary>The newest Debian server's binaries (<c>/usr/lib/postgresql/&lt;version&gt;/bin</c>), or <c>initdb</c>'s directory on PATH.</summary>

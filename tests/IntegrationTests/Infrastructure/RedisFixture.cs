@@ -143,25 +143,18 @@ public sealed class RedisFixture : IAsyncLifetime
 
     private async Task<bool> TryStartContainerAsync()
     {
-        if (!File.Exists("/var/run/docker.sock") && string.IsNullOrEmpty(Environment.GetEnvironmentVariable("DOCKER_HOST")))
+        if (!ContainerEngine.MayAnswer)
         {
             return false;
         }
-        try
+        var container = new RedisBuilder("redis:7-alpine").Build();
+        if (!await ContainerEngine.TryStartAsync(container, TimeSpan.FromSeconds(60)))
         {
-            _container = new RedisBuilder("redis:7-alpine").Build();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await _container.StartAsync(timeout.Token);
-            ConnectionString = _container.GetConnectionString();
-            return true;
-        }
-#pragma warning disable CA1031 // any failure to reach Docker means "no engine": fall through to the binary
-        catch (Exception)
-#pragma warning restore CA1031
-        {
-            _container = null;
             return false;
         }
+        _container = container;
+        ConnectionString = container.GetConnectionString();
+        return true;
     }
 
     private static int FreePort()
