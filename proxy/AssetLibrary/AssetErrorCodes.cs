@@ -27,7 +27,7 @@ internal static class AssetErrorCodes
     /// <summary>415: <c>POST /api/assets</c> without a multipart body.</summary>
     public const string UnsupportedMediaType = "UNSUPPORTED_MEDIA_TYPE";
 
-    /// <summary>409: the library's content for a recorded asset is missing from the store.</summary>
+    /// <summary>404: the library's content for a recorded asset is missing from the store.</summary>
     public const string ContentMissing = "CONTENT_MISSING";
 
     /// <summary>A task's error when the replicas running it kept dying (<c>Library:TaskMaxAttempts</c>).</summary>

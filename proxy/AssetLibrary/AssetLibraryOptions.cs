@@ -1,3 +1,5 @@
+using ModelGateway.Library;
+
 namespace ModelGateway.AssetLibrary;
 
 /// <summary>
@@ -6,7 +8,7 @@ namespace ModelGateway.AssetLibrary;
 /// </summary>
 internal sealed class AssetLibraryOptions
 {
-    public const string SectionName = "Library";
+    public const string SectionName = LibraryOptions.SectionName;
 
     public const string ConnectionStringName = "Assets";
 
@@ -17,7 +19,7 @@ internal sealed class AssetLibraryOptions
     public const int MaxTaskLeaseSeconds = 3600;
 
     /// <summary>The library directory: the SQLite file (<c>assets.db</c>) and the ComfyUI tree live there.</summary>
-    public string Path { get; set; } = "data/library";
+    public string Path { get; set; } = LibraryOptions.DefaultPath;
 
     /// <summary>The largest body <c>POST /api/assets</c> takes (a preview, a small file); 413 beyond.</summary>
     public long MaxUploadBytes { get; set; } = 64L * 1024 * 1024;
