@@ -23,7 +23,7 @@ internal sealed record AssetChanges(string? Name, IReadOnlyList<string>? Tags, s
     JsonObject? UserMetadata);
 
 /// <summary>The asset records: blobs, references and tags, with the same SQL on SQLite and PostgreSQL (Dapper).</summary>
-internal sealed class AssetRepository(AssetDatabase database)
+internal sealed partial class AssetRepository(AssetDatabase database)
 {
     private const string AssetColumns = """
         a.id AS Id, a.sha256 AS Sha256, a.name AS Name, a.mime_type AS MimeType, a.user_metadata AS UserMetadata,
@@ -307,90 +307,4 @@ internal sealed class AssetRepository(AssetDatabase database)
 
     private static string EscapeLike(string value) =>
         value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal);
-
-    private sealed class BlobRow
-    {
-        public string Sha256 { get; set; } = "";
-
-        public long Size { get; set; }
-
-        public string? MimeType { get; set; }
-
-        public string Kind { get; set; } = BlobKinds.File;
-
-        public string Facts { get; set; } = "{}";
-
-        public string CreatedBy { get; set; } = "";
-
-        public long CreatedAt { get; set; }
-
-        public BlobRecord ToRecord() =>
-            new(Sha256, Size, MimeType, Kind, RecordJson.DeserializeFacts(Facts), CreatedBy, RecordJson.FromUnix(CreatedAt));
-    }
-
-    private sealed class AssetRow
-    {
-        public string Id { get; set; } = "";
-
-        public string Sha256 { get; set; } = "";
-
-        public string Name { get; set; } = "";
-
-        public string? MimeType { get; set; }
-
-        public string UserMetadata { get; set; } = "{}";
-
-        public string? PreviewId { get; set; }
-
-        public string? SourceUrl { get; set; }
-
-        public string CreatedBy { get; set; } = "";
-
-        public long CreatedAt { get; set; }
-
-        public long UpdatedAt { get; set; }
-
-        public long LastAccessTime { get; set; }
-
-        public long Size { get; set; }
-
-        public string? BlobMimeType { get; set; }
-
-        public string Kind { get; set; } = BlobKinds.File;
-
-        public string Facts { get; set; } = "{}";
-
-        public string BlobCreatedBy { get; set; } = "";
-
-        public long BlobCreatedAt { get; set; }
-
-        public AssetRecord ToRecord(IReadOnlyList<string> tags, Dictionary<string, Policies.AssetFacts>? parsed = null)
-        {
-            Policies.AssetFacts facts;
-            if (parsed is null)
-            {
-                facts = RecordJson.DeserializeFacts(Facts);
-            }
-            else if (!parsed.TryGetValue(Sha256, out facts!))
-            {
-                facts = RecordJson.DeserializeFacts(Facts);
-                parsed[Sha256] = facts;
-            }
-            return new AssetRecord
-            {
-                Id = Guid.Parse(Id),
-                Blob = new BlobRecord(Sha256, Size, BlobMimeType, Kind, facts, BlobCreatedBy, RecordJson.FromUnix(BlobCreatedAt)),
-                Name = Name,
-                MimeType = MimeType,
-                Tags = tags,
-                UserMetadata = RecordJson.DeserializeObject(UserMetadata),
-                PreviewId = PreviewId is null ? null : Guid.Parse(PreviewId),
-                SourceUrl = SourceUrl,
-                CreatedBy = CreatedBy,
-                CreatedAt = RecordJson.FromUnix(CreatedAt),
-                UpdatedAt = RecordJson.FromUnix(UpdatedAt),
-                LastAccessTime = RecordJson.FromUnix(LastAccessTime),
-            };
-        }
-    }
 }

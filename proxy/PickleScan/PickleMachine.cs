@@ -12,75 +12,6 @@ namespace ModelGateway.PickleScan;
 /// </summary>
 internal sealed partial class PickleMachine
 {
-    private readonly byte[] data;
-    private readonly int end;
-    private readonly bool complete;
-    private readonly PickleFindings findings;
-    private readonly PickleScanLimits limits;
-    private readonly PickleBudget budget;
-    private readonly List<PickleValue> stack = [];
-    private readonly List<int> marks = [];
-    // Dense memo indices (what every pickler writes) in a list; any others in a dictionary. Both count toward MaxMemo.
-    private readonly List<PickleValue?> memo = [];
-    private readonly Dictionary<long, PickleValue> sparseMemo = [];
-    private int memoCount;
-    private readonly List<StorageReference> storages = [];
-    private int pos;
-    private int protocol;
-    private int opcodes;
-    private long frameEnd = -1;
-
-    private PickleMachine(byte[] data, int offset, int count, bool complete, PickleFindings findings, PickleScanLimits limits, PickleBudget budget)
-    {
-        this.data = data;
-        pos = offset;
-        end = offset + count;
-        this.complete = complete;
-        this.findings = findings;
-        this.limits = limits;
-        this.budget = budget;
-    }
-
-    /// <param name="complete">The bytes given end where the pickle's container says it ends: running out is a parse error, not a truncation.</param>
-    public static PickleRun Run(byte[] data, int offset, int count, bool complete, PickleFindings findings, PickleScanLimits limits, PickleBudget budget)
-    {
-        var machine = new PickleMachine(data, offset, count, complete, findings, limits, budget);
-        return machine.Execute(offset);
-    }
-
-    private PickleRun Execute(int start)
-    {
-        PickleRunEnd outcome;
-        PickleValue? result = null;
-        try
-        {
-            result = Loop();
-            outcome = PickleRunEnd.Stopped;
-        }
-        catch (TruncatedException) when (!complete)
-        {
-            outcome = PickleRunEnd.Truncated;
-        }
-        catch (TruncatedException)
-        {
-            findings.Add(PickleRules.ParseError, PickleVerdict.Dangerous, Offset("the pickle ends before STOP"));
-            outcome = PickleRunEnd.Failed;
-        }
-        catch (PickleFormatException ex)
-        {
-            findings.Add(PickleRules.ParseError, PickleVerdict.Dangerous, ex.Message);
-            outcome = PickleRunEnd.Failed;
-        }
-        catch (PickleLimitException ex)
-        {
-            findings.Add(PickleRules.Limit, PickleVerdict.Unscannable, ex.Message);
-            outcome = PickleRunEnd.Limit;
-        }
-        return new PickleRun(outcome, pos - start, storages, result, globalsSeen);
-    }
-
-    private int globalsSeen;
-
     // The interpreter loop runs once per pickle, for millions of opcodes: compiled optimized at once rather than
     // starting at tier 0 (a scan is rare, so tiering would measure the JIT, not the loop).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -327,23 +258,6 @@ internal sealed partial class PickleMachine
             }
             first = false;
             EndOfOpcode(opStart);
-        }
-    }
-
-    // A frame's opcodes must end within it (CPython's unframer refuses one that runs past).
-    private void EndOfOpcode(int opStart)
-    {
-        if (frameEnd < 0)
-        {
-            return;
-        }
-        if (opStart < frameEnd && pos > frameEnd)
-        {
-            throw Format("an opcode runs past the end of its frame");
-        }
-        if (pos >= frameEnd)
-        {
-            frameEnd = -1;
         }
     }
 }

@@ -12,7 +12,7 @@ namespace ModelGateway.Sniffing;
 /// safetensors: a little-endian u64 header length N, then N bytes of JSON starting with <c>{</c> (tensor name →
 /// dtype, shape, data_offsets; optional <c>__metadata__</c> string map), then the tensor bytes.
 /// </summary>
-internal static class SafeTensorSniffer
+internal static partial class SafeTensorSniffer
 {
     /// <summary>The most <c>ContentCheck:MaxHeaderBytes</c> may allow (the Hugging Face clients' limit).</summary>
     public const int MaxHeaderBytesLimit = 25_000_000;
@@ -261,69 +261,5 @@ internal static class SafeTensorSniffer
         public string? Architecture { get; set; }
 
         public string? Thumbnail { get; set; }
-    }
-
-    /// <summary>What the tensor names say about the model kind, kept as flags (no name is stored).</summary>
-    private struct TensorNames
-    {
-        private int _count;
-        private bool _lora;
-        private bool _embedding;
-        private bool _diffusionModel;
-        private bool _allVae;
-        private bool _decoder;
-
-        public void Add(ref Utf8JsonReader reader)
-        {
-            Span<byte> buffer = stackalloc byte[256];
-            var name = reader.ValueIsEscaped || reader.ValueSpan.Length > buffer.Length
-                ? buffer[..Copy(ref reader, buffer)]
-                : reader.ValueSpan;
-            _allVae = (_count == 0 || _allVae) && ModelFolderGuess.IsVaeTensor(name);
-            _count++;
-            _lora |= ModelFolderGuess.IsLoraTensor(name);
-            _embedding |= ModelFolderGuess.IsEmbeddingTensor(name);
-            _diffusionModel |= name.StartsWith("model.diffusion_model."u8);
-            _decoder |= name.StartsWith("decoder."u8);
-        }
-
-        public readonly string? Folder() =>
-            _lora ? ModelFolders.Loras
-            : _diffusionModel ? ModelFolders.Checkpoints
-            : _count > 0 && _allVae && _decoder ? ModelFolders.Vae // a decoder: T5 encoders also have "encoder." keys
-            : _embedding ? ModelFolders.Embeddings
-            : null;
-
-        // A name longer than the buffer is only ever compared by its prefix, so a truncated copy is enough.
-        private static int Copy(ref Utf8JsonReader reader, scoped Span<byte> buffer)
-        {
-            if (!reader.ValueIsEscaped)
-            {
-                reader.ValueSpan[..buffer.Length].CopyTo(buffer);
-                return buffer.Length;
-            }
-            if (reader.ValueSpan.Length <= buffer.Length)
-            {
-                return reader.CopyString(buffer); // unescaped, it is no longer than escaped
-            }
-            if (reader.ValueSpan.Length > 6 * buffer.Length)
-            {
-                // Too long for any escaping of a buffer-long prefix (at most 6 bytes per character): no real tensor
-                // name, and unescaping has no bounded form, so the raw prefix stands for it rather than a whole copy.
-                reader.ValueSpan[..buffer.Length].CopyTo(buffer);
-                return buffer.Length;
-            }
-            var unescaped = ArrayPool<byte>.Shared.Rent(reader.ValueSpan.Length);
-            try
-            {
-                var length = Math.Min(reader.CopyString(unescaped), buffer.Length);
-                unescaped.AsSpan(0, length).CopyTo(buffer);
-                return length;
-            }
-            finally
-            {
-                ArrayPool<byte>.Shared.Return(unescaped);
-            }
-        }
     }
 }
