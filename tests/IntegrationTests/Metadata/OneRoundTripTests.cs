@@ -48,6 +48,7 @@ public sealed class OneRoundTripTests(ITestOutputHelper output)
         Assert.Empty(json.RootElement.GetProperty("validation").GetProperty("warnings").EnumerateArray());
         var request = Assert.Single(host.RequestsTo("/slow/"));
         Assert.Equal(("GET", "bytes=0-102399"), (request.Method, request.Header("Range")));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1.5), $"took {watch.Elapsed}");
+        // A second round trip to the 1 s host would take the answer past 2 s; under 2 s is one, whatever the load on the test box.
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(2), $"took {watch.Elapsed}");
     }
 }
